@@ -1,0 +1,1 @@
+"""The Twilio Comms integration."""
