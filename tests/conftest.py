@@ -1,7 +1,5 @@
 """Shared fixtures for the Twilio Comms tests."""
 
-from collections.abc import Generator
-
 import pytest
 
 # Importing the package here, from the repository root on sys.path, makes
@@ -13,6 +11,5 @@ import custom_components.twilio_comms  # noqa: F401
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(
     enable_custom_integrations: None,
-) -> Generator[None]:
+) -> None:
     """Let Home Assistant load integrations from custom_components/."""
-    yield

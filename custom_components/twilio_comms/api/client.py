@@ -1,0 +1,335 @@
+"""Asynchronous client of the Twilio Comms API."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from .accepted import SendResult, send_result
+from .const import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_REQUEST_TIMEOUT,
+    Channel,
+    OperationStatus,
+)
+from .credentials import Credentials
+from .error_response import clean_detail, response_error
+from .exceptions import (
+    TwilioCommsConnectionError,
+    TwilioCommsInvalidResponseError,
+    TwilioCommsNotFoundError,
+    TwilioCommsTimeoutError,
+)
+from .families import (
+    EMAILS,
+    MESSAGES,
+    OPERATION_LIST_KEYS,
+    PUSH_NOTIFICATIONS,
+    ResourceFamily,
+)
+from .ids import validate_id, validate_operation_id
+from .models import (
+    Email,
+    Message,
+    Operation,
+    OperationError,
+    PushNotification,
+    parse_operation_errors,
+)
+from .pagination import Page, iterate_pages, parse_page
+from .params import (
+    checked_base_url,
+    checked_channel,
+    checked_max_pages,
+    checked_timeout,
+    operation_filters,
+    page_params,
+)
+from .send import MessageSendRequest, PushNotificationSendRequest
+from .wire import parse_json
+
+_LOGGER = logging.getLogger(__package__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Reply:
+    """A successful response: what was asked, and what came back."""
+
+    target: str
+    headers: Mapping[str, str]
+    # The parsed JSON body; None when the body was empty or not JSON and the
+    # caller tolerates that (a 202 may come without a body).
+    data: Any
+
+
+class TwilioCommsClient:
+    """Talk to the Comms API over an injected aiohttp session."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        credentials: Credentials,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    ) -> None:
+        """Store the session and credentials; no request is made here."""
+        self._session = session
+        self._credentials = credentials
+        self._base_url = checked_base_url(base_url)
+        self._request_timeout = checked_timeout(request_timeout)
+
+    # ------------------------------------------------------------ operations
+
+    async def list_operations(
+        self,
+        channel: Channel,
+        *,
+        page_size: int | None = None,
+        page_token: str | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        status: OperationStatus | None = None,
+    ) -> Page[Operation]:
+        """Return one page of a channel's operations, newest first (as observed)."""
+        params = operation_filters(start_date, end_date, status)
+        return await self._list_operations(
+            channel, params | page_params(page_size, page_token)
+        )
+
+    def iter_operations(
+        self,
+        channel: Channel,
+        *,
+        page_size: int | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        status: OperationStatus | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+    ) -> AsyncIterator[Operation]:
+        """Return every matching operation across pages; arguments are checked now."""
+        params = operation_filters(start_date, end_date, status)
+        params |= page_params(page_size, None)
+        max_pages = checked_max_pages(max_pages)
+
+        async def fetch(token: str | None) -> Page[Operation]:
+            """Return the page a token leads to (the first page without one)."""
+            return await self._list_operations(
+                channel, params | page_params(None, token)
+            )
+
+        return iterate_pages(fetch, max_pages=max_pages)
+
+    async def get_operation(self, channel: Channel, operation_id: str) -> Operation:
+        """Return one operation of a channel."""
+        operation_id = validate_operation_id(operation_id)
+        return await self._get(
+            (checked_channel(channel), "Operations", operation_id), Operation.from_json
+        )
+
+    async def get_operation_errors(
+        self, channel: Channel, operation_id: str
+    ) -> tuple[OperationError, ...] | None:
+        """Return the errors of an operation, or None if the API has no such endpoint.
+
+        The endpoint is referenced by the docs but missing from the v1
+        reference (comms-api.md §5), so a 404 means "not available", not a
+        failure, like a version endpoint an older server lacks.
+        """
+        operation_id = validate_operation_id(operation_id)
+        try:
+            return await self._get(
+                (checked_channel(channel), "Operations", operation_id, "Errors"),
+                parse_operation_errors,
+            )
+        except TwilioCommsNotFoundError:
+            return None
+
+    async def _list_operations(
+        self, channel: Channel, params: dict[str, str]
+    ) -> Page[Operation]:
+        """Return the page of operations the query parameters select."""
+        return await self._get(
+            (checked_channel(channel), "Operations"),
+            lambda data: parse_page(data, OPERATION_LIST_KEYS, Operation.from_json),
+            params,
+        )
+
+    # ------------------------------------------------------------- resources
+
+    async def list_messages(
+        self,
+        *,
+        operation_id: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> Page[Message]:
+        """Return one page of messages, optionally those of one operation."""
+        return await self._list_resources(
+            MESSAGES, operation_id, page_params(page_size, page_token)
+        )
+
+    async def get_message(self, message_id: str) -> Message:
+        """Return one message."""
+        return await self._get_resource(MESSAGES, message_id)
+
+    async def list_push_notifications(
+        self,
+        *,
+        operation_id: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> Page[PushNotification]:
+        """Return one page of push notifications, optionally those of one operation."""
+        return await self._list_resources(
+            PUSH_NOTIFICATIONS, operation_id, page_params(page_size, page_token)
+        )
+
+    async def get_push_notification(
+        self, push_notification_id: str
+    ) -> PushNotification:
+        """Return one push notification."""
+        return await self._get_resource(PUSH_NOTIFICATIONS, push_notification_id)
+
+    async def list_emails(
+        self,
+        *,
+        operation_id: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> Page[Email]:
+        """Return one page of emails, optionally those of one operation."""
+        return await self._list_resources(
+            EMAILS, operation_id, page_params(page_size, page_token)
+        )
+
+    async def get_email(self, email_id: str) -> Email:
+        """Return one email."""
+        return await self._get_resource(EMAILS, email_id)
+
+    async def _list_resources[T](
+        self,
+        family: ResourceFamily[T],
+        operation_id: str | None,
+        params: dict[str, str],
+    ) -> Page[T]:
+        """Return one page of a family's resources."""
+        if operation_id is not None:
+            params["operationId"] = validate_operation_id(operation_id)
+        return await self._get(
+            (family.channel,),
+            lambda data: parse_page(data, family.list_keys, family.parse),
+            params,
+        )
+
+    async def _get_resource[T](self, family: ResourceFamily[T], resource_id: str) -> T:
+        """Return one resource of a family."""
+        resource_id = validate_id(resource_id, family.id_prefixes)
+        return await self._get((family.channel, resource_id), family.parse)
+
+    # ----------------------------------------------------------------- sends
+
+    async def send_message(self, request: MessageSendRequest) -> SendResult:
+        """Send messages; return the operation that tracks them, if the API named one."""
+        return await self._send(Channel.MESSAGES, request.to_json())
+
+    async def send_push_notification(
+        self, request: PushNotificationSendRequest
+    ) -> SendResult:
+        """Send push notifications; return the operation that tracks them, if named."""
+        return await self._send(Channel.PUSH_NOTIFICATIONS, request.to_json())
+
+    async def _send(self, channel: Channel, payload: dict[str, Any]) -> SendResult:
+        """Post a send request and read where its operation is (comms-api.md §4)."""
+        reply = await self._request(
+            "POST", (channel,), json_body=payload, json_required=False
+        )
+        return send_result(reply.data, reply.headers, self._base_url)
+
+    # ------------------------------------------------------------------ HTTP
+
+    async def _get[T](
+        self,
+        segments: tuple[str, ...],
+        parse: Callable[[Any], T],
+        params: Mapping[str, str] | None = None,
+    ) -> T:
+        """GET a JSON document and parse it, naming the request if it is malformed."""
+        reply = await self._request("GET", segments, params=params)
+        try:
+            return parse(reply.data)
+        except TwilioCommsInvalidResponseError as err:
+            raise TwilioCommsInvalidResponseError(f"{reply.target}: {err}") from err
+
+    async def _request(
+        self,
+        method: str,
+        segments: tuple[str, ...],
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: object = None,
+        json_required: bool = True,
+    ) -> _Reply:
+        """Make one request: the only place with a timeout, transport and HTTP errors."""
+        # Ids are validated before they get here; quoting still guarantees a
+        # segment can never add a path level, a query or a fragment.
+        url = self._base_url.joinpath(
+            *(quote(segment, safe="") for segment in segments), encoded=True
+        )
+        target = f"{method} {url.path}"
+        headers = {
+            aiohttp.hdrs.AUTHORIZATION: self._credentials.authorization,
+            aiohttp.hdrs.ACCEPT: "application/json",
+        }
+        try:
+            async with (
+                asyncio.timeout(self._request_timeout),
+                self._session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json_body,
+                    headers=headers,
+                    # A redirect is an answer, never followed: a location
+                    # elsewhere must not receive our credentials.
+                    allow_redirects=False,
+                    # Statuses are mapped below, whatever the shared session's
+                    # default; aiohttp's own error would carry the headers.
+                    raise_for_status=False,
+                ) as response,
+            ):
+                body = await response.read()
+        except TimeoutError as err:
+            _LOGGER.debug("%s timed out", target)
+            raise TwilioCommsTimeoutError(
+                f"{target} timed out after {self._request_timeout:g} s"
+            ) from err
+        except aiohttp.ClientError as err:
+            _LOGGER.debug("%s failed: %s", target, type(err).__name__)
+            reason = clean_detail(str(err), self._credentials.redact)
+            raise TwilioCommsConnectionError(
+                f"{target} failed: {type(err).__name__}: {reason}"
+            ) from err
+        _LOGGER.debug("%s -> HTTP %s", target, response.status)
+        if not 200 <= response.status < 300:
+            raise response_error(
+                request=target,
+                status=response.status,
+                reason=response.reason,
+                body=body,
+                retry_after_header=response.headers.get(aiohttp.hdrs.RETRY_AFTER),
+                redact=self._credentials.redact,
+                now=datetime.now(UTC),
+            )
+        data = parse_json(body)
+        if data is None and json_required:
+            raise TwilioCommsInvalidResponseError(
+                f"{target} returned HTTP {response.status} without a JSON body"
+            )
+        return _Reply(target=target, headers=response.headers, data=data)

@@ -1,0 +1,86 @@
+"""Constants and enums of the Twilio Comms API client."""
+
+from enum import StrEnum
+from typing import Final
+
+# The only documented production base URL; the version lives in the path, and
+# the "/preview" version is experimental, so it is never a default.
+DEFAULT_BASE_URL: Final = "https://comms.twilio.com/v1"
+
+# Seconds one request (connect, send and read) may take; long enough for a
+# slow beta API, short enough that a hung connection cannot stall a poll.
+DEFAULT_REQUEST_TIMEOUT: Final = 10.0
+
+# The smallest `pageSize` the API documents; one item is the cheapest probe.
+MIN_PAGE_SIZE: Final = 1
+
+# The largest `pageSize` the API documents; fewer, bigger pages poll cheaper.
+MAX_PAGE_SIZE: Final = 1000
+
+# Pages iter_operations follows before giving up. At MAX_PAGE_SIZE this is
+# 100,000 operations, far beyond seven days of retention for any real account,
+# so hitting it means the server keeps handing out new tokens forever.
+DEFAULT_MAX_PAGES: Final = 100
+
+# The longest Retry-After we honour, in seconds. The header's unit is
+# undocumented for Comms, so a huge value (or milliseconds read as seconds)
+# must not silence polling for days: an hour is the most we wait.
+MAX_RETRY_AFTER: Final = 3600.0
+
+# The wait assumed when a 429 carries no usable Retry-After: a minute backs
+# off meaningfully without stalling a poll for long.
+DEFAULT_RETRY_AFTER: Final = 60.0
+
+# Characters of a server-supplied error message kept in exceptions; enough to
+# read the reason, short enough for a log line or a UI notification.
+MAX_DETAIL_LENGTH: Final = 200
+
+# Recipients one send request may target (comms-api.md §1).
+MAX_RECIPIENTS: Final = 10_000
+
+
+class Channel(StrEnum):
+    """A Comms channel; the value is its URL path segment."""
+
+    MESSAGES = "Messages"
+    PUSH_NOTIFICATIONS = "PushNotifications"
+    EMAILS = "Emails"
+
+
+class OperationStatus(StrEnum):
+    """The status of an Operation, read case-insensitively."""
+
+    SCHEDULED = "scheduled"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+    # Anything the API may add later; kept as the raw value on the Operation.
+    UNKNOWN = "unknown"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Return whether an operation in this status can no longer change."""
+        return self in _TERMINAL_STATUSES
+
+    @classmethod
+    def parse(cls, value: object) -> OperationStatus:
+        """Return the status a wire value names, or UNKNOWN; never raise."""
+        if isinstance(value, str):
+            try:
+                return cls(value.strip().lower())
+            except ValueError:
+                pass
+        return cls.UNKNOWN
+
+
+# Statuses an operation never leaves (comms-api.md §10).
+_TERMINAL_STATUSES: Final = frozenset(
+    {OperationStatus.COMPLETED, OperationStatus.CANCELED}
+)
+
+
+class CredentialKind(StrEnum):
+    """Which pair of secrets authenticates the client."""
+
+    AUTH_TOKEN = "auth_token"
+    API_KEY = "api_key"

@@ -1,0 +1,97 @@
+"""Exceptions of the Twilio Comms API client."""
+
+from typing import override
+
+
+class TwilioCommsError(Exception):
+    """Base class of every error the client raises."""
+
+
+class TwilioCommsConnectionError(TwilioCommsError):
+    """The API could not be reached."""
+
+
+class TwilioCommsTimeoutError(TwilioCommsConnectionError):
+    """The API did not answer within the request timeout."""
+
+
+class TwilioCommsInvalidResponseError(TwilioCommsError):
+    """The API answered with something that is not the documented JSON."""
+
+
+class TwilioCommsPaginationError(TwilioCommsInvalidResponseError):
+    """Pagination did not end: a page token repeated or the page cap was hit."""
+
+
+class TwilioCommsInvalidIdError(TwilioCommsError, ValueError):
+    """A caller passed an id that is not a well-formed Comms id."""
+
+
+class TwilioCommsValidationError(TwilioCommsError, ValueError):
+    """A caller passed an argument or a send request the API would reject."""
+
+
+class TwilioCommsResponseError(TwilioCommsError):
+    """The API answered with an HTTP error status."""
+
+    @override
+    def __init__(
+        self, message: str, *, status: int, code: int | None = None, detail: str = ""
+    ) -> None:
+        """Store the HTTP status, the Twilio error code and the server's detail."""
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+
+class TwilioCommsBadRequestError(TwilioCommsResponseError):
+    """The API rejected the request as malformed (400)."""
+
+
+class TwilioCommsAuthenticationError(TwilioCommsResponseError):
+    """The API rejected the credentials (401)."""
+
+
+class TwilioCommsForbiddenError(TwilioCommsResponseError):
+    """The credentials work but the account may not use this API (403)."""
+
+
+class TwilioCommsNotFoundError(TwilioCommsResponseError):
+    """The resource does not exist, or no longer does (404)."""
+
+
+class TwilioCommsRateLimitError(TwilioCommsResponseError):
+    """Too many requests (429); the request was not processed."""
+
+    @override
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        retry_after: float,
+        code: int | None = None,
+        detail: str = "",
+    ) -> None:
+        """Store the seconds to wait before retrying, besides the HTTP details."""
+        super().__init__(message, status=status, code=code, detail=detail)
+        self.retry_after = retry_after
+
+
+class TwilioCommsServerError(TwilioCommsResponseError):
+    """The API failed on its side (5xx)."""
+
+    @override
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        retry_after: float | None = None,
+        code: int | None = None,
+        detail: str = "",
+    ) -> None:
+        """Store the seconds to wait, when the server said (503), besides the HTTP details."""
+        super().__init__(message, status=status, code=code, detail=detail)
+        self.retry_after = retry_after

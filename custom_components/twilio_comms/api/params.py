@@ -1,0 +1,110 @@
+"""Query parameters and other caller input, validated before a request."""
+
+from datetime import datetime
+import math
+
+from yarl import URL
+
+from .const import MAX_PAGE_SIZE, MIN_PAGE_SIZE, Channel, OperationStatus
+from .exceptions import TwilioCommsValidationError
+from .wire import format_timestamp
+
+
+def checked_base_url(base_url: str) -> URL:
+    """Return the base URL, refusing anything that could leak or misroute."""
+    try:
+        url = URL(str(base_url).rstrip("/"))
+    except ValueError as err:
+        raise TwilioCommsValidationError("The base URL is not a URL") from err
+    # Credentials in the URL would clash with (or leak next to) the header,
+    # and a query or fragment would end up on every request.
+    if (
+        url.scheme not in {"http", "https"}
+        or not url.host
+        or url.user is not None
+        or url.password is not None
+        or url.query_string
+        or url.fragment
+    ):
+        raise TwilioCommsValidationError(
+            "The base URL must be an http(s) URL without credentials, query or fragment"
+        )
+    return url
+
+
+def checked_channel(value: str) -> Channel:
+    """Return the channel a value names, or raise TwilioCommsValidationError."""
+    try:
+        return Channel(value)
+    except ValueError:
+        raise TwilioCommsValidationError(
+            f"channel must be one of {', '.join(Channel)}"
+        ) from None
+
+
+def page_params(page_size: int | None, page_token: str | None) -> dict[str, str]:
+    """Return the pageSize and pageToken query parameters, validated."""
+    params: dict[str, str] = {}
+    if page_size is not None:
+        if (
+            isinstance(page_size, bool)
+            or not isinstance(page_size, int)
+            or not MIN_PAGE_SIZE <= page_size <= MAX_PAGE_SIZE
+        ):
+            raise TwilioCommsValidationError(
+                f"page_size must be an integer from {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE}"
+            )
+        params["pageSize"] = str(page_size)
+    if page_token is not None:
+        if not isinstance(page_token, str):
+            raise TwilioCommsValidationError("page_token must be a string")
+        if page_token:
+            params["pageToken"] = page_token
+    return params
+
+
+def operation_filters(
+    start_date: datetime | None,
+    end_date: datetime | None,
+    status: OperationStatus | None,
+) -> dict[str, str]:
+    """Return the startDate, endDate and status query parameters, validated."""
+    params: dict[str, str] = {}
+    for name, value in (("startDate", start_date), ("endDate", end_date)):
+        if value is None:
+            continue
+        if not isinstance(value, datetime) or value.utcoffset() is None:
+            # A naive time would be read in the machine's zone, silently.
+            raise TwilioCommsValidationError(
+                f"{name} must be a timezone-aware datetime"
+            )
+        params[name] = format_timestamp(value)
+    if start_date is not None and end_date is not None and end_date <= start_date:
+        raise TwilioCommsValidationError("endDate must be later than startDate")
+    if status is not None:
+        parsed = OperationStatus.parse(status)
+        if parsed is OperationStatus.UNKNOWN:
+            raise TwilioCommsValidationError(
+                "status must be scheduled, processing, completed or canceled"
+            )
+        params["status"] = parsed.value.upper()
+    return params
+
+
+def checked_timeout(value: float) -> float:
+    """Return a request timeout in seconds: a finite, positive number."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise TwilioCommsValidationError("The request timeout must be positive")
+    return float(value)
+
+
+def checked_max_pages(value: int) -> int:
+    """Return a page cap: a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise TwilioCommsValidationError("max_pages must be a positive integer")
+    return value

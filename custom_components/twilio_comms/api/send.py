@@ -1,0 +1,346 @@
+"""Typed send requests, validated before anything goes on the wire."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+import re
+from typing import Any, Final
+
+from yarl import URL
+
+from .const import MAX_RECIPIENTS
+from .exceptions import TwilioCommsValidationError
+from .ids import PUSH_USER_ID_PREFIXES, is_valid_id
+from .wire import format_timestamp, frozen
+
+# Tag pairs one request may carry (the send schema, comms-api.md §3).
+MAX_TAGS: Final = 10
+
+# Longest tag key the send schema allows.
+MAX_TAG_KEY_LENGTH: Final = 128
+
+# Longest tag value the send schema allows.
+MAX_TAG_VALUE_LENGTH: Final = 256
+
+# The schema's alphabet for tag keys and values. Tags "can be templated with
+# Liquid" too, but the schema pattern wins: tags stay plain.
+_TAG_PATTERN: Final = re.compile(r"[a-zA-Z0-9._~-]+", re.ASCII)
+
+# Media attachments per message; the cap comes from an independent client,
+# the official schema is not visible (comms-api.md §8).
+MAX_MEDIA: Final = 10
+
+
+class RecipientChannel(StrEnum):
+    """How a message recipient is addressed; PHONE covers SMS, MMS and RCS."""
+
+    PHONE = "PHONE"
+    WHATSAPP = "WHATSAPP"
+
+
+class SenderChannel(StrEnum):
+    """The channel a message sender address sends on."""
+
+    SMS = "SMS"
+    RCS = "RCS"
+    WHATSAPP = "WHATSAPP"
+
+
+class PushProvider(StrEnum):
+    """The push service a device token belongs to."""
+
+    FCM = "FCM"
+    APN = "APN"
+
+
+class PushPriority(StrEnum):
+    """Delivery priority of a push notification."""
+
+    HIGH = "HIGH"
+    LOW = "LOW"
+
+
+def _require(condition: bool, message: str) -> None:
+    """Raise TwilioCommsValidationError with the message unless condition holds."""
+    if not condition:
+        raise TwilioCommsValidationError(message)
+
+
+def _require_text(value: object, what: str) -> None:
+    """Require a string with something besides whitespace."""
+    _require(
+        isinstance(value, str) and bool(value.strip()), f"{what} must not be empty"
+    )
+
+
+def _validate_tags(tags: Mapping[str, str]) -> None:
+    """Check tags against the send schema's limits and alphabet."""
+    _require(isinstance(tags, Mapping), "Tags must be a mapping")
+    _require(len(tags) <= MAX_TAGS, f"At most {MAX_TAGS} tags are allowed")
+    for key, value in tags.items():
+        for text, limit, what in (
+            (key, MAX_TAG_KEY_LENGTH, "tag key"),
+            (value, MAX_TAG_VALUE_LENGTH, "tag value"),
+        ):
+            _require(
+                isinstance(text, str)
+                and len(text) <= limit
+                and _TAG_PATTERN.fullmatch(text) is not None,
+                f"Each {what} must be 1 to {limit} characters of "
+                f"letters, digits and . _ ~ -",
+            )
+
+
+def _validate_variables(variables: Mapping[str, str]) -> None:
+    """Check a recipient's template variables are string pairs."""
+    _require(isinstance(variables, Mapping), "Variables must be a mapping")
+    for key, value in variables.items():
+        _require_text(key, "A variable name")
+        _require(isinstance(value, str), f"Variable {key!r} must be a string")
+
+
+def _validate_recipients(recipients: Sequence[object], kind: type) -> None:
+    """Check a send has 1 to MAX_RECIPIENTS recipients of the right type."""
+    _require(
+        isinstance(recipients, Sequence) and not isinstance(recipients, str),
+        "The recipients must be a list",
+    )
+    _require(
+        0 < len(recipients) <= MAX_RECIPIENTS,
+        f"A send needs 1 to {MAX_RECIPIENTS} recipients",
+    )
+    _require(
+        all(isinstance(recipient, kind) for recipient in recipients),
+        f"Every recipient must be a {kind.__name__}",
+    )
+
+
+def _coerce_enum[E: StrEnum](obj: object, name: str, enum: type[E], what: str) -> None:
+    """Turn a field given as a string (any case) into its enum member."""
+    value = getattr(obj, name)
+    try:
+        member = enum(value.upper() if isinstance(value, str) else value)
+    except ValueError:
+        raise TwilioCommsValidationError(
+            f"{what} must be one of {', '.join(enum)}"
+        ) from None
+    # The dataclass is frozen; this runs once, while it is being built.
+    object.__setattr__(obj, name, member)
+
+
+def _freeze(obj: object, **values: object) -> None:
+    """Replace fields with read-only copies, so a request cannot change later."""
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageRecipient:
+    """A message recipient: an address on a channel, with template variables."""
+
+    address: str
+    channel: RecipientChannel = RecipientChannel.PHONE
+    variables: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+
+    def __post_init__(self) -> None:
+        """Validate the recipient."""
+        _require_text(self.address, "A recipient address")
+        _coerce_enum(self, "channel", RecipientChannel, "A recipient channel")
+        _validate_variables(self.variables)
+        _freeze(self, variables=frozen(self.variables))
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the recipient as the API expects it."""
+        payload: dict[str, Any] = {
+            "address": self.address,
+            "channel": str(self.channel),
+        }
+        if self.variables:
+            payload["variables"] = dict(self.variables)
+        return payload
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSender:
+    """Who a message comes from: an address on a channel, or a sender id."""
+
+    address: str | None = None
+    channel: SenderChannel | None = None
+    sender_id: str | None = None
+
+    def __post_init__(self) -> None:
+        """Require exactly one of the two forms."""
+        if self.sender_id is not None:
+            _require(
+                self.address is None and self.channel is None,
+                "A sender is either an address and channel or a sender id, not both",
+            )
+            _require_text(self.sender_id, "A sender id")
+            return
+        _require_text(self.address, "A sender address")
+        _coerce_enum(self, "channel", SenderChannel, "A sender channel")
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the sender as the API expects it."""
+        if self.sender_id is not None:
+            return {"senderId": self.sender_id}
+        return {"address": self.address, "channel": str(self.channel)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSendRequest:
+    """A request to send a text and/or media message to recipients."""
+
+    # Sequences are stored as tuples, so a request cannot change once built.
+    to: Sequence[MessageRecipient]
+    text: str | None = None
+    media_urls: Sequence[str] = ()
+    sender: MessageSender | None = None
+    # Each is an aware datetime (sent in UTC) or a naive one, which the API
+    # localises to each recipient's time zone (comms-api.md §8).
+    send_at: Sequence[datetime] = ()
+    tags: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+
+    def __post_init__(self) -> None:
+        """Validate the request as the API would, before sending it."""
+        _validate_recipients(self.to, MessageRecipient)
+        _require(
+            self.text is not None or bool(self.media_urls),
+            "A message needs a text or media",
+        )
+        if self.text is not None:
+            _require_text(self.text, "The message text")
+        _require(
+            not isinstance(self.media_urls, str), "media_urls must be a list of URLs"
+        )
+        _require(len(self.media_urls) <= MAX_MEDIA, f"At most {MAX_MEDIA} media URLs")
+        for url in self.media_urls:
+            _require(_is_web_url(url), "Each media URL must be an http(s) URL")
+        _require(
+            self.sender is None or isinstance(self.sender, MessageSender),
+            "The sender must be a MessageSender",
+        )
+        _require(
+            all(isinstance(when, datetime) for when in self.send_at),
+            "Each send_at must be a datetime",
+        )
+        _validate_tags(self.tags)
+        _freeze(
+            self,
+            to=tuple(self.to),
+            media_urls=tuple(self.media_urls),
+            send_at=tuple(self.send_at),
+            tags=frozen(self.tags),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the request body."""
+        content: dict[str, Any] = {}
+        if self.text is not None:
+            content["text"] = self.text
+        if self.media_urls:
+            content["media"] = [{"url": url} for url in self.media_urls]
+        payload: dict[str, Any] = {
+            "to": [recipient.to_json() for recipient in self.to],
+            "content": content,
+        }
+        if self.sender is not None:
+            payload["from"] = self.sender.to_json()
+        if self.send_at:
+            payload["schedule"] = {"sendAt": [_schedule_time(t) for t in self.send_at]}
+        if self.tags:
+            payload["tags"] = dict(self.tags)
+        return payload
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PushRecipient:
+    """A push recipient: a device token with its provider, or a push user id."""
+
+    token: str | None = None
+    provider: PushProvider | None = None
+    user_id: str | None = None
+    variables: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+
+    def __post_init__(self) -> None:
+        """Require exactly one of the two forms."""
+        if self.user_id is not None:
+            _require(
+                self.token is None and self.provider is None,
+                "A push recipient is either a token and provider or a user id, not both",
+            )
+            _require(
+                is_valid_id(self.user_id, PUSH_USER_ID_PREFIXES),
+                "A push user id must look like comms_pushnotificationuser_…",
+            )
+        else:
+            _require_text(self.token, "A device token")
+            _coerce_enum(self, "provider", PushProvider, "A push provider")
+        _validate_variables(self.variables)
+        _freeze(self, variables=frozen(self.variables))
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the recipient as the API expects it."""
+        payload: dict[str, Any] = (
+            {"userId": self.user_id}
+            if self.user_id is not None
+            else {"token": self.token, "provider": str(self.provider)}
+        )
+        if self.variables:
+            payload["variables"] = dict(self.variables)
+        return payload
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PushNotificationSendRequest:
+    """A request to send a push notification to devices or users."""
+
+    # Stored as a tuple, so a request cannot change once built.
+    to: Sequence[PushRecipient]
+    body: str
+    title: str | None = None
+    priority: PushPriority = PushPriority.HIGH
+    tags: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+
+    def __post_init__(self) -> None:
+        """Validate the request as the API would, before sending it."""
+        _validate_recipients(self.to, PushRecipient)
+        _require_text(self.body, "The notification body")
+        if self.title is not None:
+            _require_text(self.title, "The notification title")
+        _coerce_enum(self, "priority", PushPriority, "The priority")
+        _validate_tags(self.tags)
+        _freeze(self, to=tuple(self.to), tags=frozen(self.tags))
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the request body."""
+        content = {"body": self.body}
+        if self.title is not None:
+            content["title"] = self.title
+        payload: dict[str, Any] = {
+            "to": [recipient.to_json() for recipient in self.to],
+            "content": content,
+            "priority": str(self.priority),
+        }
+        if self.tags:
+            payload["tags"] = dict(self.tags)
+        return payload
+
+
+def _is_web_url(value: object) -> bool:
+    """Return whether a value is an absolute http(s) URL."""
+    if not isinstance(value, str):
+        return False
+    try:
+        url = URL(value)
+    except ValueError:
+        return False
+    return url.scheme in {"http", "https"} and bool(url.host)
+
+
+def _schedule_time(value: datetime) -> str:
+    """Return a send time: UTC with a Z when aware, zone-less when naive."""
+    if value.tzinfo is None:
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    return format_timestamp(value)

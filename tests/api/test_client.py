@@ -1,0 +1,420 @@
+"""Tests of the client's endpoints against a scripted server: what goes on the wire."""
+
+from base64 import b64decode
+from datetime import UTC, datetime, timedelta, timezone
+
+import aiohttp
+import pytest
+
+from custom_components.twilio_comms.api import (
+    DEFAULT_BASE_URL,
+    Channel,
+    CredentialKind,
+    Credentials,
+    OperationStatus,
+    TwilioCommsClient,
+    TwilioCommsInvalidResponseError,
+    TwilioCommsValidationError,
+)
+
+from .conftest import (
+    ACCOUNT_SID,
+    API_KEY_SECRET,
+    API_KEY_SID,
+    AUTH_TOKEN,
+    OPERATION_ID,
+    CommsServer,
+    Received,
+    Reply,
+    load_fixture,
+)
+
+
+def basic_credentials(received: Received) -> str:
+    """Return the user:password the server received in Basic authentication."""
+    scheme, _, token = received.headers["Authorization"].partition(" ")
+    assert scheme == "Basic"
+    return b64decode(token).decode()
+
+
+@pytest.mark.parametrize(
+    ("credentials", "expected"),
+    [
+        (
+            Credentials.from_auth_token(ACCOUNT_SID, AUTH_TOKEN),
+            f"{ACCOUNT_SID}:{AUTH_TOKEN}",
+        ),
+        (
+            Credentials.from_api_key(ACCOUNT_SID, API_KEY_SID, API_KEY_SECRET),
+            f"{API_KEY_SID}:{API_KEY_SECRET}",
+        ),
+    ],
+    ids=["auth token", "api key"],
+)
+async def test_basic_auth_sends_the_right_pair(
+    client: TwilioCommsClient, comms_server: CommsServer, expected: str
+) -> None:
+    """Both credential kinds authenticate as the pair Twilio expects."""
+    comms_server.add("GET", "/Messages/Operations", Reply(json={"operations": []}))
+    await client.list_operations(Channel.MESSAGES)
+    assert basic_credentials(comms_server.requests[0]) == expected
+    assert comms_server.requests[0].headers["Accept"] == "application/json"
+
+
+def test_credential_kinds() -> None:
+    """Each constructor records which kind of secret it holds."""
+    assert Credentials.from_auth_token(ACCOUNT_SID, AUTH_TOKEN).kind is (
+        CredentialKind.AUTH_TOKEN
+    )
+    api_key = Credentials.from_api_key(ACCOUNT_SID, API_KEY_SID, API_KEY_SECRET)
+    assert api_key.kind is CredentialKind.API_KEY
+    assert api_key.account_sid == ACCOUNT_SID
+    assert api_key.username == API_KEY_SID
+
+
+@pytest.mark.parametrize(
+    ("account_sid", "username", "password"),
+    [
+        ("", ACCOUNT_SID, AUTH_TOKEN),
+        (ACCOUNT_SID, " ", AUTH_TOKEN),
+        (ACCOUNT_SID, ACCOUNT_SID, ""),
+        (ACCOUNT_SID, "user:name", AUTH_TOKEN),
+    ],
+    ids=["no account", "blank username", "no password", "colon in username"],
+)
+def test_unusable_credentials_are_rejected(
+    account_sid: str, username: str, password: str
+) -> None:
+    """Credentials HTTP Basic cannot carry fail early, without the secret."""
+    with pytest.raises(TwilioCommsValidationError) as info:
+        Credentials(
+            account_sid=account_sid,
+            username=username,
+            password=password,
+            kind=CredentialKind.AUTH_TOKEN,
+        )
+    assert AUTH_TOKEN not in str(info.value)
+
+
+async def test_list_operations_query(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """Filters go out as the documented query parameters, dates in UTC with a Z."""
+    comms_server.add(
+        "GET",
+        "/PushNotifications/Operations",
+        Reply(json=load_fixture("push_operations_list_seed001.json")),
+    )
+    page = await client.list_operations(
+        Channel.PUSH_NOTIFICATIONS,
+        page_size=1000,
+        page_token="eyJhIjogMX0+/=",
+        start_date=datetime(
+            2024, 4, 20, 16, 0, 0, 123456, tzinfo=timezone(timedelta(hours=2))
+        ),
+        end_date=datetime(2024, 4, 21, tzinfo=UTC),
+        status=OperationStatus.PROCESSING,
+    )
+    received = comms_server.requests[0]
+    assert received.method == "GET"
+    assert received.path == "/v1/PushNotifications/Operations"
+    assert dict(received.query) == {
+        "pageSize": "1000",
+        "pageToken": "eyJhIjogMX0+/=",
+        "startDate": "2024-04-20T14:00:00Z",
+        "endDate": "2024-04-21T00:00:00Z",
+        "status": "PROCESSING",
+    }
+    assert [operation.id for operation in page.items] == [
+        "comms_operation_01h9krwprkeee8fzqspvwy6nq8",
+        "comms_operation_01h9ksxq9v7b2m4r5t6y7z8a9",
+    ]
+    assert page.next_token == (
+        "eyJwYWdlVG9rZW4iOiAiY29tbXNfb3BlcmF0aW9uXzAxaG9qbnZ3b3J4b3B5b3V6bG1uIn0"
+    )
+
+
+async def test_list_operations_without_filters_sends_no_query(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """Unset filters are left out, so the API applies its own defaults."""
+    comms_server.add("GET", "/Emails/Operations", Reply(json={"operations": []}))
+    page = await client.list_operations(Channel.EMAILS, page_token="")
+    assert page.items == ()
+    assert page.next_token is None
+    assert dict(comms_server.requests[0].query) == {}
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"page_size": 0},
+        {"page_size": 1001},
+        {"page_size": True},
+        {"page_size": 5.0},
+        {"page_token": 5},
+        {"start_date": datetime(2024, 1, 1)},  # noqa: DTZ001
+        {"end_date": "2024-01-01T00:00:00Z"},
+        {
+            "start_date": datetime(2024, 1, 2, tzinfo=UTC),
+            "end_date": datetime(2024, 1, 1, tzinfo=UTC),
+        },
+        {"status": OperationStatus.UNKNOWN},
+        {"status": "finished"},
+    ],
+    ids=[
+        "page size 0",
+        "page size 1001",
+        "page size bool",
+        "page size float",
+        "token not a string",
+        "naive start",
+        "end not a datetime",
+        "end before start",
+        "unknown status",
+        "unknown status string",
+    ],
+)
+async def test_list_operations_rejects_bad_arguments(
+    client: TwilioCommsClient, comms_server: CommsServer, kwargs: dict[str, object]
+) -> None:
+    """Arguments the API would refuse fail locally, before any request."""
+    with pytest.raises(TwilioCommsValidationError):
+        await client.list_operations(Channel.MESSAGES, **kwargs)  # type: ignore[arg-type]
+    assert comms_server.requests == []
+
+
+async def test_status_filter_accepts_any_case(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """A status filter given as text goes out upper case."""
+    comms_server.add("GET", "/Messages/Operations", Reply(json={"operations": []}))
+    await client.list_operations(Channel.MESSAGES, status="Completed")  # type: ignore[arg-type]
+    assert comms_server.requests[0].query["status"] == "COMPLETED"
+
+
+async def test_unknown_channel_is_rejected(client: TwilioCommsClient) -> None:
+    """A channel that is not one of the three never becomes a path."""
+    with pytest.raises(TwilioCommsValidationError, match="channel must be one of"):
+        await client.get_operation("Accounts", OPERATION_ID)  # type: ignore[arg-type]
+
+
+async def test_get_operation(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """Fetching an operation asks for its path and parses the seed sample."""
+    comms_server.add(
+        "GET",
+        f"/Messages/Operations/{OPERATION_ID}",
+        Reply(json=load_fixture("message_operation_seed004.json")),
+    )
+    operation = await client.get_operation(Channel.MESSAGES, OPERATION_ID)
+    assert operation.id == OPERATION_ID
+    assert operation.status is OperationStatus.COMPLETED
+    assert operation.stats.delivered == 1
+    assert (
+        comms_server.requests[0].raw_path == f"/v1/Messages/Operations/{OPERATION_ID}"
+    )
+
+
+async def test_get_operation_with_wrong_shape(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """A 200 that is not an operation is an invalid response naming the request."""
+    comms_server.add(
+        "GET",
+        f"/Messages/Operations/{OPERATION_ID}",
+        Reply(json=["not", "an", "object"]),
+    )
+    with pytest.raises(TwilioCommsInvalidResponseError) as info:
+        await client.get_operation(Channel.MESSAGES, OPERATION_ID)
+    assert str(info.value).startswith(f"GET /v1/Messages/Operations/{OPERATION_ID}: ")
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    ["operation_errors_list.json", "operation_errors_wrapped.json"],
+)
+async def test_get_operation_errors(
+    client: TwilioCommsClient, comms_server: CommsServer, fixture: str
+) -> None:
+    """Operation errors are read from either shape the endpoint might use."""
+    comms_server.add(
+        "GET",
+        f"/PushNotifications/Operations/{OPERATION_ID}/Errors",
+        Reply(json=load_fixture(fixture)),
+    )
+    errors = await client.get_operation_errors(Channel.PUSH_NOTIFICATIONS, OPERATION_ID)
+    assert errors
+    assert errors[0].code in {61337, 30008}
+
+
+async def test_operation_errors_endpoint_missing(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """A 404 on the undocumented Errors endpoint means "not available", not a failure."""
+    comms_server.add(
+        "GET",
+        f"/Messages/Operations/{OPERATION_ID}/Errors",
+        Reply(status=404, json=load_fixture("error_comms.json")),
+    )
+    assert await client.get_operation_errors(Channel.MESSAGES, OPERATION_ID) is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "fixture", "list_key"),
+    [
+        ("list_messages", "/Messages", "messages_list.json", "messages"),
+        (
+            "list_push_notifications",
+            "/PushNotifications",
+            "push_notifications_list_seed002.json",
+            "notifications",
+        ),
+        (
+            "list_push_notifications",
+            "/PushNotifications",
+            "push_notifications_list_pushnotifications_key.json",
+            "pushNotifications",
+        ),
+        ("list_emails", "/Emails", "emails_list_data_key.json", "data"),
+        ("list_emails", "/Emails", "emails_list_emails_key.json", "emails"),
+    ],
+    ids=[
+        "messages",
+        "push under notifications",
+        "push under pushNotifications",
+        "emails under data",
+        "emails under emails",
+    ],
+)
+async def test_list_resources_of_an_operation(
+    client: TwilioCommsClient,
+    comms_server: CommsServer,
+    *,
+    method: str,
+    path: str,
+    fixture: str,
+    list_key: str,
+) -> None:
+    """Each family lists an operation's resources, whichever list key the API uses."""
+    payload = load_fixture(fixture)
+    comms_server.add("GET", path, Reply(json=payload))
+    page = await getattr(client, method)(
+        operation_id=OPERATION_ID, page_size=10, page_token="abc"
+    )
+    assert dict(comms_server.requests[0].query) == {
+        "operationId": OPERATION_ID,
+        "pageSize": "10",
+        "pageToken": "abc",
+    }
+    assert [item.id for item in page.items] == [
+        item["id"] for item in payload[list_key]
+    ]
+
+
+async def test_list_resources_without_operation(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """Without an operation id the listing carries no filter."""
+    comms_server.add("GET", "/Messages", Reply(json={"messages": []}))
+    await client.list_messages()
+    assert dict(comms_server.requests[0].query) == {}
+
+
+@pytest.mark.parametrize(
+    ("method", "resource_id", "path", "fixture"),
+    [
+        (
+            "get_message",
+            "comms_message_01h9krwprkeee8fzqspvwy6nq9",
+            "/Messages/comms_message_01h9krwprkeee8fzqspvwy6nq9",
+            "message_fetch.json",
+        ),
+        (
+            "get_push_notification",
+            "comms_pushnotification_01h9krwprkeee8fzqspvwy6nq8",
+            "/PushNotifications/comms_pushnotification_01h9krwprkeee8fzqspvwy6nq8",
+            "push_notification_fetch_to_object.json",
+        ),
+        (
+            "get_email",
+            "comms_email_01h9krwprkeee8fzqspvwy6nq8",
+            "/Emails/comms_email_01h9krwprkeee8fzqspvwy6nq8",
+            "emails_list_data_key.json",
+        ),
+    ],
+    ids=["message", "push notification", "email"],
+)
+async def test_fetch_a_resource(
+    client: TwilioCommsClient,
+    comms_server: CommsServer,
+    *,
+    method: str,
+    resource_id: str,
+    path: str,
+    fixture: str,
+) -> None:
+    """Each family fetches one resource by its id."""
+    payload = load_fixture(fixture)
+    if "data" in payload:
+        payload = payload["data"][0]
+    comms_server.add("GET", path, Reply(json=payload))
+    resource = await getattr(client, method)(resource_id)
+    assert resource.id == resource_id
+    assert comms_server.requests[0].path == f"/v1{path}"
+
+
+async def test_a_guide_style_push_id_can_be_fetched(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """The comms_notification_ prefix of a guide sample is accepted too."""
+    payload = load_fixture("push_notifications_list_seed002.json")["notifications"][0]
+    comms_server.add("GET", f"/PushNotifications/{payload['id']}", Reply(json=payload))
+    notification = await client.get_push_notification(payload["id"])
+    assert notification.operation_id == "comms_operation_01h2xcejqtf2nbrexx3vqjhp41"
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "ftp://comms.twilio.com/v1",
+        "/v1",
+        f"https://{ACCOUNT_SID}:{AUTH_TOKEN}@comms.twilio.com/v1",
+        "https://comms.twilio.com/v1?x=1",
+        "https://comms.twilio.com/v1#top",
+        "https://comms.twilio.com:99999/v1",
+    ],
+    ids=["ftp", "relative", "userinfo", "query", "fragment", "bad port"],
+)
+async def test_unsafe_base_url_is_rejected(
+    session: aiohttp.ClientSession, credentials: Credentials, base_url: str
+) -> None:
+    """A base URL that could leak credentials or misroute requests is refused."""
+    with pytest.raises(TwilioCommsValidationError) as info:
+        TwilioCommsClient(session, credentials, base_url=base_url)
+    assert AUTH_TOKEN not in str(info.value)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan"), True, "5"])
+async def test_bad_request_timeout_is_rejected(
+    session: aiohttp.ClientSession, credentials: Credentials, timeout: object
+) -> None:
+    """Only a finite, positive request timeout is accepted."""
+    with pytest.raises(TwilioCommsValidationError):
+        TwilioCommsClient(session, credentials, request_timeout=timeout)  # type: ignore[arg-type]
+
+
+async def test_default_base_url_and_trailing_slash(
+    session: aiohttp.ClientSession,
+    credentials: Credentials,
+    comms_server: CommsServer,
+) -> None:
+    """The default base URL is production; a trailing slash is harmless."""
+    assert DEFAULT_BASE_URL == "https://comms.twilio.com/v1"
+    client = TwilioCommsClient(
+        session, credentials, base_url=comms_server.base_url + "/"
+    )
+    comms_server.add("GET", "/Messages/Operations", Reply(json={"operations": []}))
+    await client.list_operations(Channel.MESSAGES)
+    assert comms_server.requests[0].path == "/v1/Messages/Operations"
