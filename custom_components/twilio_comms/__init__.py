@@ -1,1 +1,86 @@
 """The Twilio Comms integration."""
+
+import asyncio
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+
+from .connection import build_client
+from .const import CONF_CHANNELS, DOMAIN, ChannelKey
+from .coordinator import (
+    ChannelCoordinator,
+    TwilioCommsConfigEntry,
+    TwilioCommsRuntimeData,
+    not_entitled_issue_id,
+)
+from .entity import channel_device_identifier
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) -> bool:
+    """Set up Twilio Comms from a config entry."""
+    client = build_client(hass, entry.data)
+    tracked = [ChannelKey(key) for key in entry.options[CONF_CHANNELS]]
+    coordinators = {
+        key: ChannelCoordinator(hass, entry, client, key) for key in tracked
+    }
+    _remove_untracked_channels(hass, entry, tracked)
+
+    # Channels refresh side by side, and one channel failing must not keep
+    # the others from loading: only a credential failure, or every channel
+    # failing, stops the setup.
+    results = await asyncio.gather(
+        *(
+            coordinator.async_config_entry_first_refresh()
+            for coordinator in coordinators.values()
+        ),
+        return_exceptions=True,
+    )
+    failures = [result for result in results if isinstance(result, BaseException)]
+    for failure in failures:
+        if not isinstance(failure, ConfigEntryNotReady):
+            raise failure
+    if failures and len(failures) == len(results):
+        raise failures[0]
+
+    entry.runtime_data = TwilioCommsRuntimeData(
+        client=client, coordinators=coordinators
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+def _remove_untracked_channels(
+    hass: HomeAssistant, entry: TwilioCommsConfigEntry, tracked: list[ChannelKey]
+) -> None:
+    """Drop the devices and repair issues of channels no longer tracked."""
+    device_registry = dr.async_get(hass)
+    for key in ChannelKey:
+        if key in tracked:
+            continue
+        ir.async_delete_issue(hass, DOMAIN, not_entitled_issue_id(entry, key))
+        device = device_registry.async_get_device(
+            identifiers={channel_device_identifier(entry, key)}
+        )
+        if device is not None:
+            device_registry.async_update_device(
+                device.id, remove_config_entry_id=entry.entry_id
+            )
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: TwilioCommsConfigEntry
+) -> bool:
+    """Unload a config entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: TwilioCommsConfigEntry
+) -> None:
+    """Remove the entry's repair issues along with it."""
+    for key in ChannelKey:
+        ir.async_delete_issue(hass, DOMAIN, not_entitled_issue_id(entry, key))

@@ -1,0 +1,327 @@
+"""Config flow for the Twilio Comms integration."""
+
+import asyncio
+from collections.abc import Mapping
+import re
+from typing import Any, Final, override
+
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .api import (
+    CredentialKind,
+    TwilioCommsAuthenticationError,
+    TwilioCommsError,
+    TwilioCommsForbiddenError,
+    TwilioCommsNotFoundError,
+)
+from .connection import build_client
+from .const import (
+    CONF_ACCOUNT_SID,
+    CONF_API_KEY_SECRET,
+    CONF_API_KEY_SID,
+    CONF_AUTH_TOKEN,
+    CONF_CHANNELS,
+    CONF_CREDENTIAL_KIND,
+    CONF_FAILURE_THRESHOLD,
+    CONF_WINDOW_HOURS,
+    DEFAULT_FAILURE_THRESHOLD,
+    DEFAULT_WINDOW_HOURS,
+    DOMAIN,
+    LOGGER,
+    MAX_WINDOW_HOURS,
+    MIN_WINDOW_HOURS,
+    ChannelKey,
+)
+from .coordinator import TwilioCommsConfigEntry
+
+# Twilio SIDs are a two-letter type prefix and 32 hex digits.
+ACCOUNT_SID_PATTERN: Final = re.compile(r"^AC[0-9a-f]{32}$", re.IGNORECASE)
+API_KEY_SID_PATTERN: Final = re.compile(r"^SK[0-9a-f]{32}$", re.IGNORECASE)
+
+_SECRET: Final = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+)
+_SID: Final = TextSelector(TextSelectorConfig(autocomplete="username"))
+
+# The fields each credential kind asks for, in form order.
+CREDENTIAL_SCHEMAS: Final = {
+    CredentialKind.AUTH_TOKEN: vol.Schema(
+        {vol.Required(CONF_ACCOUNT_SID): _SID, vol.Required(CONF_AUTH_TOKEN): _SECRET}
+    ),
+    CredentialKind.API_KEY: vol.Schema(
+        {
+            vol.Required(CONF_ACCOUNT_SID): _SID,
+            vol.Required(CONF_API_KEY_SID): TextSelector(),
+            vol.Required(CONF_API_KEY_SECRET): _SECRET,
+        }
+    ),
+}
+
+
+class NoCommsAccess(Exception):
+    """The credentials work, but no Comms API channel is open to the account."""
+
+
+async def async_probe_channels(
+    hass: HomeAssistant, data: Mapping[str, Any]
+) -> list[ChannelKey]:
+    """Return the channels these credentials can read, cheapest call per channel.
+
+    Raises the client's errors for bad credentials or an unreachable API, and
+    NoCommsAccess when every channel refuses the account.
+    """
+    client = build_client(hass, data)
+    results = await asyncio.gather(
+        *(client.list_operations(key.channel, page_size=1) for key in ChannelKey),
+        return_exceptions=True,
+    )
+    usable: list[ChannelKey] = []
+    # A bad credential is the most useful thing to report, so it wins over
+    # any other failure from the same probe.
+    failures = sorted(
+        (result for result in results if isinstance(result, BaseException)),
+        key=lambda error: not isinstance(error, TwilioCommsAuthenticationError),
+    )
+    for key, result in zip(ChannelKey, results, strict=True):
+        if not isinstance(result, BaseException):
+            usable.append(key)
+    for error in failures:
+        if not isinstance(error, (TwilioCommsForbiddenError, TwilioCommsNotFoundError)):
+            raise error
+    if not usable:
+        raise NoCommsAccess
+    return usable
+
+
+def _canonical_sid(sid: str) -> str:
+    """Return a SID in Twilio's canonical form: upper-case type, lower-case hex."""
+    return sid[:2].upper() + sid[2:].lower()
+
+
+def _normalise(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the form input with values trimmed and SIDs in canonical case."""
+    data = {key: value.strip() for key, value in user_input.items()}
+    for key in (CONF_ACCOUNT_SID, CONF_API_KEY_SID):
+        if key in data:
+            data[key] = _canonical_sid(data[key])
+    return data
+
+
+def _format_errors(data: Mapping[str, Any]) -> dict[str, str]:
+    """Return field errors for SIDs that cannot be right, before any request."""
+    errors: dict[str, str] = {}
+    if not ACCOUNT_SID_PATTERN.match(data[CONF_ACCOUNT_SID]):
+        errors[CONF_ACCOUNT_SID] = "invalid_account_sid"
+    if CONF_API_KEY_SID in data and not API_KEY_SID_PATTERN.match(
+        data[CONF_API_KEY_SID]
+    ):
+        errors[CONF_API_KEY_SID] = "invalid_api_key_sid"
+    return errors
+
+
+class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Handle a config flow for Twilio Comms."""
+
+    VERSION = 1
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(
+        config_entry: TwilioCommsConfigEntry,
+    ) -> TwilioCommsOptionsFlow:
+        """Return the options flow."""
+        return TwilioCommsOptionsFlow()
+
+    async def _async_validate(
+        self, kind: CredentialKind, user_input: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[ChannelKey], dict[str, str]]:
+        """Validate credentials; return the entry data, usable channels and errors.
+
+        One helper serves the user, reauth and reconfigure steps, so every
+        step maps failures to the same translated errors.
+        """
+        data = {CONF_CREDENTIAL_KIND: kind, **_normalise(user_input)}
+        if errors := _format_errors(data):
+            return data, [], errors
+        try:
+            channels = await async_probe_channels(self.hass, data)
+        except TwilioCommsAuthenticationError:
+            return data, [], {"base": "invalid_auth"}
+        except NoCommsAccess:
+            return data, [], {"base": "no_comms_access"}
+        except TwilioCommsError:
+            return data, [], {"base": "cannot_connect"}
+        except Exception:  # noqa: BLE001
+            LOGGER.exception("Unexpected error while validating Twilio credentials")
+            return data, [], {"base": "unknown"}
+        return data, channels, {}
+
+    @override
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Let the user pick which kind of credentials to enter."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[kind.value for kind in CredentialKind]
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Let the user pick the kind of credentials to switch to."""
+        return self.async_show_menu(
+            step_id="reconfigure", menu_options=[kind.value for kind in CredentialKind]
+        )
+
+    async def async_step_auth_token(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for an Account SID and its Auth Token."""
+        return await self._async_credentials_step(CredentialKind.AUTH_TOKEN, user_input)
+
+    async def async_step_api_key(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for an Account SID and an API key pair."""
+        return await self._async_credentials_step(CredentialKind.API_KEY, user_input)
+
+    async def _async_credentials_step(
+        self, kind: CredentialKind, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Show, validate and store one kind of credentials (new or reconfigured)."""
+        errors: dict[str, str] = {}
+        schema = CREDENTIAL_SCHEMAS[kind]
+        if user_input is not None:
+            data, channels, errors = await self._async_validate(kind, user_input)
+            if not errors:
+                await self.async_set_unique_id(data[CONF_ACCOUNT_SID])
+                if self.source == SOURCE_RECONFIGURE:
+                    self._abort_if_unique_id_mismatch()
+                    # Switching kinds must not leave the other kind's secret behind.
+                    return self.async_update_reload_and_abort(
+                        self._get_reconfigure_entry(), data=data
+                    )
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(
+                    title=f"Twilio Comms …{data[CONF_ACCOUNT_SID][-4:]}",
+                    data=data,
+                    options={
+                        CONF_CHANNELS: list(channels),
+                        CONF_WINDOW_HOURS: DEFAULT_WINDOW_HOURS,
+                        CONF_FAILURE_THRESHOLD: DEFAULT_FAILURE_THRESHOLD,
+                    },
+                )
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        elif self.source == SOURCE_RECONFIGURE:
+            schema = self.add_suggested_values_to_schema(
+                schema,
+                {
+                    CONF_ACCOUNT_SID: self._get_reconfigure_entry().data[
+                        CONF_ACCOUNT_SID
+                    ]
+                },
+            )
+        return self.async_show_form(step_id=kind, data_schema=schema, errors=errors)
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start reauthentication after the API refused the stored credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for new credentials of the entry's kind and check they still match."""
+        entry = self._get_reauth_entry()
+        kind = CredentialKind(entry.data[CONF_CREDENTIAL_KIND])
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, _channels, errors = await self._async_validate(kind, user_input)
+            if not errors:
+                await self.async_set_unique_id(data[CONF_ACCOUNT_SID])
+                self._abort_if_unique_id_mismatch()
+                return self.async_update_reload_and_abort(entry, data=data)
+        suggested = {
+            key: entry.data[key]
+            for key in (CONF_ACCOUNT_SID, CONF_API_KEY_SID)
+            if key in entry.data
+        }
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIAL_SCHEMAS[kind], suggested
+            ),
+            errors=errors,
+            description_placeholders={"credential_kind": kind},
+        )
+
+
+class TwilioCommsOptionsFlow(OptionsFlowWithReload):
+    """Choose what to track and when a delivery problem is reported."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and store the options."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if user_input[CONF_CHANNELS]:
+                # Number selectors hand back floats; the window is whole hours.
+                user_input[CONF_WINDOW_HOURS] = int(user_input[CONF_WINDOW_HOURS])
+                return self.async_create_entry(data=user_input)
+            errors[CONF_CHANNELS] = "no_channels"
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_CHANNELS): SelectSelector(
+                    SelectSelectorConfig(
+                        options=list(ChannelKey),
+                        multiple=True,
+                        translation_key=CONF_CHANNELS,
+                    )
+                ),
+                vol.Required(CONF_WINDOW_HOURS): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_WINDOW_HOURS,
+                        max=MAX_WINDOW_HOURS,
+                        step=1,
+                        unit_of_measurement="h",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(CONF_FAILURE_THRESHOLD): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0,
+                        max=100,
+                        step=0.5,
+                        unit_of_measurement="%",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or self.config_entry.options
+            ),
+            errors=errors,
+        )

@@ -1,0 +1,81 @@
+"""Constants for the Twilio Comms integration."""
+
+from datetime import timedelta
+from enum import StrEnum
+import logging
+from typing import Final
+
+from .api import Channel
+
+DOMAIN: Final = "twilio_comms"
+LOGGER: Final = logging.getLogger(__package__)
+
+CONF_ACCOUNT_SID: Final = "account_sid"
+CONF_AUTH_TOKEN: Final = "auth_token"
+CONF_API_KEY_SID: Final = "api_key_sid"
+CONF_API_KEY_SECRET: Final = "api_key_secret"
+CONF_CREDENTIAL_KIND: Final = "credential_kind"
+CONF_CHANNELS: Final = "channels"
+CONF_WINDOW_HOURS: Final = "window_hours"
+CONF_FAILURE_THRESHOLD: Final = "failure_threshold"
+
+
+class ChannelKey(StrEnum):
+    """Home Assistant-side key of a Comms channel (options, unique ids, translations)."""
+
+    MESSAGES = "messages"
+    PUSH_NOTIFICATIONS = "push_notifications"
+    EMAILS = "emails"
+
+    @property
+    def channel(self) -> Channel:
+        """Return the API channel this key stands for."""
+        return _CHANNEL_BY_KEY[self]
+
+
+# The Comms API's product names, used in messages about a channel.
+CHANNEL_NAMES: Final = {
+    ChannelKey.MESSAGES: "Messages",
+    ChannelKey.PUSH_NOTIFICATIONS: "Push Notifications",
+    ChannelKey.EMAILS: "Emails",
+}
+
+_CHANNEL_BY_KEY: Final = {
+    ChannelKey.MESSAGES: Channel.MESSAGES,
+    ChannelKey.PUSH_NOTIFICATIONS: Channel.PUSH_NOTIFICATIONS,
+    ChannelKey.EMAILS: Channel.EMAILS,
+}
+
+# The Comms API keeps records for 7 days, so a longer window could only ever
+# show partial data.
+MAX_WINDOW_HOURS: Final = 7 * 24
+
+# One day matches how people read send statistics ("today's sends") and keeps
+# the first refresh small.
+DEFAULT_WINDOW_HOURS: Final = 24
+
+# The shortest window that still smooths out a single small operation.
+MIN_WINDOW_HOURS: Final = 1
+
+# Carrier-filtered SMS commonly sees a few percent of failures; above 5 % is
+# worth a look at the Twilio console.
+DEFAULT_FAILURE_THRESHOLD: Final = 5.0
+
+# While an operation is scheduled or processing, its stats move every few
+# seconds; 20 s makes transitions show up promptly at about 3 requests per
+# channel per poll, far below any Twilio rate limit.
+ACTIVE_UPDATE_INTERVAL: Final = timedelta(seconds=20)
+
+# When nothing is in flight, the only news is a new operation; 2 minutes keeps
+# that visible soon while costing one request per channel per poll
+# (720 requests per channel per day).
+IDLE_UPDATE_INTERVAL: Final = timedelta(minutes=2)
+
+# Overlap when asking for operations created since the newest one seen:
+# protects against clock skew between Twilio's servers and a late write of an
+# operation's createdAt.
+CREATED_SINCE_OVERLAP: Final = timedelta(minutes=2)
+
+# Environment variable that points the client at another Comms API base URL.
+# Development only: scripts/develop and the tests set it to the emulator.
+BASE_URL_ENV: Final = "TWILIO_COMMS_BASE_URL"

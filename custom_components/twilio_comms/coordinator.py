@@ -1,0 +1,135 @@
+"""Coordinators of the Twilio Comms integration: one per tracked channel."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    TwilioCommsAuthenticationError,
+    TwilioCommsClient,
+    TwilioCommsError,
+    TwilioCommsForbiddenError,
+    TwilioCommsNotFoundError,
+    TwilioCommsRateLimitError,
+)
+from .const import (
+    ACTIVE_UPDATE_INTERVAL,
+    CHANNEL_NAMES,
+    CONF_WINDOW_HOURS,
+    CREATED_SINCE_OVERLAP,
+    DOMAIN,
+    IDLE_UPDATE_INTERVAL,
+    LOGGER,
+    ChannelKey,
+)
+from .tracker import ChannelData, ChannelTracker
+
+type TwilioCommsConfigEntry = ConfigEntry[TwilioCommsRuntimeData]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TwilioCommsRuntimeData:
+    """What a loaded entry holds: its client and one coordinator per channel."""
+
+    client: TwilioCommsClient
+    coordinators: dict[ChannelKey, ChannelCoordinator]
+
+
+def not_entitled_issue_id(entry: ConfigEntry, key: ChannelKey) -> str:
+    """Return the repair issue id for a channel the account cannot use."""
+    return f"{entry.entry_id}_{key}_not_entitled"
+
+
+class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
+    """Poll one channel's operations, incrementally and adaptively."""
+
+    config_entry: TwilioCommsConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: TwilioCommsConfigEntry,
+        client: TwilioCommsClient,
+        key: ChannelKey,
+    ) -> None:
+        """Initialise the coordinator of one channel."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {key}",
+            update_interval=IDLE_UPDATE_INTERVAL,
+        )
+        self.channel_key = key
+        self.tracker = ChannelTracker(
+            client=client,
+            channel=key.channel,
+            window=timedelta(hours=entry.options[CONF_WINDOW_HOURS]),
+            overlap=CREATED_SINCE_OVERLAP,
+        )
+
+    @override
+    async def _async_update_data(self) -> ChannelData:
+        """Refresh the channel, mapping every client error to Home Assistant's."""
+        placeholders = {"channel": CHANNEL_NAMES[self.channel_key]}
+        try:
+            data = await self.tracker.async_refresh(dt_util.utcnow())
+        except TwilioCommsAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except (TwilioCommsForbiddenError, TwilioCommsNotFoundError) as err:
+            self._set_not_entitled(True)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="channel_not_entitled",
+                translation_placeholders=placeholders,
+            ) from err
+        except TwilioCommsRateLimitError as err:
+            raise UpdateFailed(
+                retry_after=err.retry_after,
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                translation_placeholders={
+                    **placeholders,
+                    "retry_after": str(round(err.retry_after)),
+                },
+            ) from err
+        except TwilioCommsError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={**placeholders, "error": str(err)},
+            ) from err
+        self._set_not_entitled(False)
+        # Poll fast only while something can still change.
+        self.update_interval = (
+            ACTIVE_UPDATE_INTERVAL if self.tracker.has_active else IDLE_UPDATE_INTERVAL
+        )
+        return data
+
+    def _set_not_entitled(self, not_entitled: bool) -> None:
+        """Raise or clear the repair issue for a channel the account cannot use."""
+        issue_id = not_entitled_issue_id(self.config_entry, self.channel_key)
+        if not not_entitled:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="channel_not_entitled",
+            translation_placeholders={
+                "channel": CHANNEL_NAMES[self.channel_key],
+                "title": self.config_entry.title,
+            },
+        )

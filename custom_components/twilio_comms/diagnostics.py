@@ -1,0 +1,62 @@
+"""Diagnostics of the Twilio Comms integration."""
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .const import (
+    CONF_ACCOUNT_SID,
+    CONF_API_KEY_SECRET,
+    CONF_API_KEY_SID,
+    CONF_AUTH_TOKEN,
+)
+from .coordinator import TwilioCommsConfigEntry
+
+# Secrets, and the SIDs that identify the account (diagnostics get shared in
+# public issue trackers). Operation data holds no phone number or push token:
+# the summary below carries ids, statuses and counters only.
+TO_REDACT = {
+    CONF_ACCOUNT_SID,
+    CONF_API_KEY_SECRET,
+    CONF_API_KEY_SID,
+    CONF_AUTH_TOKEN,
+    "title",
+    "unique_id",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: TwilioCommsConfigEntry
+) -> dict[str, Any]:
+    """Return redacted diagnostics for a config entry."""
+    channels: dict[str, Any] = {}
+    for key, coordinator in entry.runtime_data.coordinators.items():
+        data = coordinator.data
+        channels[key] = {
+            "last_update_success": coordinator.last_update_success,
+            "update_interval_seconds": coordinator.update_interval.total_seconds()
+            if coordinator.update_interval
+            else None,
+            "data": None
+            if data is None
+            else {
+                "operations_in_window": len(data.operations),
+                "active_operations": data.active_count,
+                "totals": dict(data.totals),
+                "failure_rate": data.failure_rate,
+                "latest_operation": {
+                    "status": data.latest.status.value,
+                    "raw_status": data.latest.raw_status,
+                    "created_at": data.latest.created_at,
+                    "updated_at": data.latest.updated_at,
+                    "stats": data.latest.stats.as_dict(),
+                }
+                if data.latest
+                else None,
+            },
+        }
+    return {
+        "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "channels": channels,
+    }

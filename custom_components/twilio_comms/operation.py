@@ -1,0 +1,24 @@
+"""How an operation reads in Home Assistant: state attributes and event data."""
+
+from typing import Any
+
+from .api import Operation
+
+
+def operation_attributes(operation: Operation) -> dict[str, Any]:
+    """Return an operation's id, timestamps and stats as JSON-safe values.
+
+    The service's own timestamps are used, never the time we noticed.
+    """
+    return {
+        "operation_id": operation.id,
+        "status": operation.status.value,
+        "created_at": operation.created_at.isoformat()
+        if operation.created_at
+        else None,
+        "updated_at": operation.updated_at.isoformat()
+        if operation.updated_at
+        else None,
+        "stats": operation.stats.as_dict(),
+        "failed": operation.stats.failed or 0,
+    }

@@ -1,0 +1,135 @@
+"""Sensors of the Twilio Comms integration."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .api import OperationStatus
+from .coordinator import TwilioCommsConfigEntry
+from .entity import TwilioCommsEntity
+from .operation import operation_attributes
+from .tracker import CHANNEL_COUNTERS, ChannelData
+
+PARALLEL_UPDATES = 0
+
+# The window totals a dashboard needs at a glance; the rest are there for
+# those who look for them.
+ENABLED_COUNTERS: Final = frozenset({"sent", "failed", "queued", "delivered"})
+
+# Counters that describe the bookkeeping of a send rather than its outcome.
+DIAGNOSTIC_COUNTERS: Final = frozenset({"attempts", "recipients", "total"})
+
+# The ENUM sensor's options, in lifecycle order; UNKNOWN stays a state of its
+# own so an unreadable status is visible rather than hidden.
+STATUS_OPTIONS: Final = [status.value for status in OperationStatus]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TwilioCommsSensorEntityDescription(SensorEntityDescription):
+    """Describes a Twilio Comms sensor."""
+
+    value_fn: Callable[[ChannelData], StateType | datetime]
+    attributes_fn: Callable[[ChannelData], Mapping[str, Any] | None] = lambda _: None
+
+
+def _counter_description(counter: str) -> TwilioCommsSensorEntityDescription:
+    """Return the description of one window total."""
+    return TwilioCommsSensorEntityDescription(
+        key=counter,
+        translation_key=counter,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=counter in ENABLED_COUNTERS,
+        entity_category=EntityCategory.DIAGNOSTIC
+        if counter in DIAGNOSTIC_COUNTERS
+        else None,
+        value_fn=lambda data: data.totals.get(counter),
+    )
+
+
+OPERATION_SENSORS: Final[tuple[TwilioCommsSensorEntityDescription, ...]] = (
+    TwilioCommsSensorEntityDescription(
+        key="latest_operation_status",
+        translation_key="latest_operation_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=STATUS_OPTIONS,
+        value_fn=lambda data: data.latest.status.value if data.latest else None,
+        attributes_fn=lambda data: (
+            operation_attributes(data.latest) if data.latest else None
+        ),
+    ),
+    TwilioCommsSensorEntityDescription(
+        key="latest_operation_time",
+        translation_key="latest_operation_time",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda data: data.latest.created_at if data.latest else None,
+    ),
+    TwilioCommsSensorEntityDescription(
+        key="active_operations",
+        translation_key="active_operations",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.active_count,
+    ),
+    TwilioCommsSensorEntityDescription(
+        key="failure_rate",
+        translation_key="failure_rate",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda data: data.failure_rate,
+    ),
+    TwilioCommsSensorEntityDescription(
+        key="operations_in_window",
+        translation_key="operations_in_window",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: len(data.operations),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TwilioCommsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the sensors of every tracked channel."""
+    async_add_entities(
+        TwilioCommsSensor(coordinator=coordinator, description=description)
+        for coordinator in entry.runtime_data.coordinators.values()
+        for description in (
+            *(
+                _counter_description(counter)
+                for counter in CHANNEL_COUNTERS[coordinator.channel_key.channel]
+            ),
+            *OPERATION_SENSORS,
+        )
+    )
+
+
+class TwilioCommsSensor(TwilioCommsEntity, SensorEntity):
+    """A sensor reading one value of a channel's data."""
+
+    entity_description: TwilioCommsSensorEntityDescription
+
+    @property
+    @override
+    def native_value(self) -> StateType | datetime:
+        """Return the sensor's value."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return details of the latest operation, where the sensor has them."""
+        return self.entity_description.attributes_fn(self.coordinator.data)

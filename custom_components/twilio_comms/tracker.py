@@ -1,0 +1,313 @@
+"""Incremental tracking of one channel's operations (no Home Assistant imports).
+
+The tracker keeps every operation created inside the statistics window and
+refreshes it as cheaply as the Comms API allows:
+
+- the first refresh lists the whole window;
+- later refreshes list only what was created since the newest operation seen
+  (one request while idle), plus, while anything is in flight, the scheduled
+  and processing operations (two more requests), plus one fetch for each
+  operation that left those lists, to read its final state;
+- an operation is settled once it is terminal and its stats are complete, and
+  is never fetched again.
+
+A refresh is all-or-nothing: the new state is committed only after every
+request succeeded, so a failure in the middle loses nothing.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from .api import (
+    MAX_PAGE_SIZE,
+    Channel,
+    Operation,
+    OperationStats,
+    OperationStatus,
+    TwilioCommsClient,
+    TwilioCommsNotFoundError,
+)
+
+# The counters each channel's API documents (comms-api.md §10). Entities exist
+# only for these, and an observation lacking one of them is not final.
+CHANNEL_COUNTERS: Final[Mapping[Channel, tuple[str, ...]]] = {
+    Channel.MESSAGES: (
+        "total",
+        "recipients",
+        "attempts",
+        "unaddressable",
+        "scheduled",
+        "queued",
+        "sent",
+        "delivered",
+        "read",
+        "undelivered",
+        "failed",
+        "canceled",
+    ),
+    Channel.PUSH_NOTIFICATIONS: (
+        "total",
+        "recipients",
+        "unaddressable",
+        "scheduled",
+        "queued",
+        "sent",
+        "failed",
+        "canceled",
+    ),
+    Channel.EMAILS: (
+        "total",
+        "recipients",
+        "attempts",
+        "scheduled",
+        "queued",
+        "sent",
+        "delivered",
+        "opened",
+        "undelivered",
+        "failed",
+        "canceled",
+    ),
+}
+
+# The statuses a tracked operation can still leave. UNKNOWN is among them: a
+# status we cannot read is re-checked rather than trusted as final.
+_UNSETTLED_STATUSES: Final = frozenset(
+    {OperationStatus.SCHEDULED, OperationStatus.PROCESSING, OperationStatus.UNKNOWN}
+)
+
+# The statuses the API can filter on, to find what is still in flight.
+_ACTIVE_FILTERS: Final = (OperationStatus.PROCESSING, OperationStatus.SCHEDULED)
+
+# Sort key for an operation whose createdAt could not be read: oldest of all.
+_NO_TIME: Final = datetime.min.replace(tzinfo=UTC)
+
+# Beyond this many operations to re-read one by one, a single listing over
+# their creation range is cheaper than a request each.
+MAX_SINGLE_FETCHES: Final = 10
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transition:
+    """An operation observed in a status it was not in before."""
+
+    operation: Operation
+    previous_status: OperationStatus | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelData:
+    """What one channel's entities show, as of the latest successful refresh."""
+
+    channel: Channel
+    operations: tuple[Operation, ...]
+    totals: Mapping[str, int]
+    active_count: int
+    latest: Operation | None
+    latest_terminal: Operation | None
+    transitions: tuple[Transition, ...]
+    refresh_serial: int
+
+    @property
+    def failure_rate(self) -> float | None:
+        """Return failed / (sent + failed + undelivered) in percent, if defined."""
+        failed = self.totals.get("failed", 0)
+        attempted = (
+            failed + self.totals.get("sent", 0) + self.totals.get("undelivered", 0)
+        )
+        if attempted == 0:
+            return None
+        return round(100 * failed / attempted, 2)
+
+
+def is_settled(operation: Operation, channel: Channel) -> bool:
+    """Return whether an observation of an operation is final."""
+    if operation.status in _UNSETTLED_STATUSES:
+        return False
+    stats = operation.stats
+    return all(stats.get(key) is not None for key in CHANNEL_COUNTERS[channel])
+
+
+def _is_older(current: Operation, previous: Operation | None) -> bool:
+    """Return whether an observation predates the one already held."""
+    return (
+        previous is not None
+        and previous.updated_at is not None
+        and current.updated_at is not None
+        and current.updated_at < previous.updated_at
+    )
+
+
+def _merge(previous: Operation | None, current: Operation) -> Operation:
+    """Return the current observation, keeping counters it lacks from the previous one.
+
+    The beta API sometimes omits stats keys; a missing counter means "not
+    reported this time", not zero.
+    """
+    if previous is None:
+        return current
+    missing = {
+        key: value
+        for key, value in previous.stats.as_dict().items()
+        if current.stats.get(key) is None
+    }
+    if not missing:
+        return current
+    stats = OperationStats.from_json({**missing, **current.stats.as_dict()})
+    return replace(current, stats=stats)
+
+
+@dataclass(slots=True, kw_only=True)
+class ChannelTracker:
+    """Keep one channel's operations in the window current, incrementally."""
+
+    client: TwilioCommsClient
+    channel: Channel
+    window: timedelta
+    overlap: timedelta
+    operations: dict[str, Operation] = field(default_factory=dict)
+    refresh_serial: int = 0
+
+    @property
+    def has_active(self) -> bool:
+        """Return whether any tracked operation can still change."""
+        return any(
+            not is_settled(operation, self.channel)
+            for operation in self.operations.values()
+        )
+
+    async def async_refresh(self, now: datetime) -> ChannelData:
+        """Bring the tracked operations up to date and return the channel's data."""
+        window_start = now - self.window
+        baseline = self.refresh_serial == 0
+        gone: set[str] = set()
+        if baseline:
+            observed = await self._list(start_date=window_start)
+        else:
+            observed = await self._async_incremental(window_start, gone)
+        return self._commit(observed, gone, window_start, baseline=baseline)
+
+    async def _async_incremental(
+        self, window_start: datetime, gone: set[str]
+    ) -> list[Operation]:
+        """Return what changed since the last refresh, at the fewest requests.
+
+        Operations the API no longer knows (past retention) are added to gone.
+        """
+        newest = max(
+            (op.created_at for op in self.operations.values() if op.created_at),
+            default=window_start,
+        )
+        observed = await self._list(start_date=max(window_start, newest - self.overlap))
+        unsettled = {
+            op_id
+            for op_id, operation in self.operations.items()
+            if not is_settled(operation, self.channel)
+        }
+        if not unsettled:
+            return observed
+        for status in _ACTIVE_FILTERS:
+            observed.extend(await self._list(start_date=window_start, status=status))
+        # An operation that left the in-flight lists reached a final status;
+        # one seen with an unreadable status or partial stats needs a re-read.
+        seen = {
+            operation.id
+            for operation in observed
+            if operation.status in _ACTIVE_FILTERS
+            or is_settled(operation, self.channel)
+        }
+        left = [self.operations[op_id] for op_id in unsettled - seen]
+        if len(left) > MAX_SINGLE_FETCHES:
+            oldest = min(
+                (op.created_at or _NO_TIME for op in left), default=window_start
+            )
+            observed.extend(await self._list(start_date=max(window_start, oldest)))
+        else:
+            for operation in left:
+                try:
+                    observed.append(
+                        await self.client.get_operation(self.channel, operation.id)
+                    )
+                except TwilioCommsNotFoundError:
+                    gone.add(operation.id)
+        return observed
+
+    async def _list(
+        self, *, start_date: datetime, status: OperationStatus | None = None
+    ) -> list[Operation]:
+        """Return every operation created since start_date, all pages."""
+        return [
+            operation
+            async for operation in self.client.iter_operations(
+                self.channel,
+                page_size=MAX_PAGE_SIZE,
+                start_date=start_date,
+                status=status,
+            )
+        ]
+
+    def _commit(
+        self,
+        observed: Iterable[Operation],
+        gone: set[str],
+        window_start: datetime,
+        *,
+        baseline: bool,
+    ) -> ChannelData:
+        """Fold observations into the tracked state and derive the channel's data."""
+        transitions: list[Transition] = []
+        for operation in observed:
+            previous = self.operations.get(operation.id)
+            if _is_older(operation, previous):
+                # Listings answered a moment apart can disagree; the newer
+                # observation stands.
+                continue
+            merged = _merge(previous, operation)
+            previous_status = previous.status if previous else None
+            if not baseline and merged.status not in {
+                previous_status,
+                OperationStatus.UNKNOWN,
+            }:
+                transitions.append(
+                    Transition(operation=merged, previous_status=previous_status)
+                )
+            self.operations[operation.id] = merged
+        for op_id in [
+            op_id
+            for op_id, operation in self.operations.items()
+            if op_id in gone
+            or (
+                operation.created_at is not None and operation.created_at < window_start
+            )
+        ]:
+            del self.operations[op_id]
+        self.refresh_serial += 1
+        return self._snapshot(tuple(transitions))
+
+    def _snapshot(self, transitions: tuple[Transition, ...]) -> ChannelData:
+        """Return the immutable data entities read."""
+        operations = tuple(
+            sorted(
+                self.operations.values(),
+                key=lambda op: (op.created_at or _NO_TIME, op.id),
+                reverse=True,
+            )
+        )
+        totals = dict.fromkeys(CHANNEL_COUNTERS[self.channel], 0)
+        for operation in operations:
+            for key in totals:
+                totals[key] += operation.stats.get(key) or 0
+        return ChannelData(
+            channel=self.channel,
+            operations=operations,
+            totals=totals,
+            active_count=sum(op.status in _ACTIVE_FILTERS for op in operations),
+            latest=operations[0] if operations else None,
+            latest_terminal=next(
+                (op for op in operations if op.status.is_terminal), None
+            ),
+            transitions=transitions,
+            refresh_serial=self.refresh_serial,
+        )

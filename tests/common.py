@@ -1,0 +1,71 @@
+"""Values and helpers shared by the integration tests."""
+
+import json
+from pathlib import Path
+from typing import Any, Final
+
+from custom_components.twilio_comms.api import (
+    Channel,
+    CredentialKind,
+    Operation,
+    Page,
+)
+from custom_components.twilio_comms.const import (
+    CONF_ACCOUNT_SID,
+    CONF_API_KEY_SECRET,
+    CONF_API_KEY_SID,
+    CONF_AUTH_TOKEN,
+    CONF_CHANNELS,
+    CONF_CREDENTIAL_KIND,
+    CONF_FAILURE_THRESHOLD,
+    CONF_WINDOW_HOURS,
+)
+
+FIXTURES: Final = Path(__file__).parent / "fixtures"
+
+ACCOUNT_SID: Final = "AC0123456789abcdef0123456789abcdef"
+OTHER_ACCOUNT_SID: Final = "ACfedcba9876543210fedcba9876543210"
+AUTH_TOKEN: Final = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+API_KEY_SID: Final = "SK0123456789abcdef0123456789abcdef"
+API_KEY_SECRET: Final = "kS3cr3tVa1ue0fTheApiKey0123456789"
+
+# Every secret a test hands the integration; none may ever show up in logs,
+# diagnostics, state attributes or error messages.
+SECRETS: Final = (AUTH_TOKEN, API_KEY_SECRET)
+
+AUTH_TOKEN_DATA: Final = {
+    CONF_CREDENTIAL_KIND: CredentialKind.AUTH_TOKEN,
+    CONF_ACCOUNT_SID: ACCOUNT_SID,
+    CONF_AUTH_TOKEN: AUTH_TOKEN,
+}
+
+API_KEY_DATA: Final = {
+    CONF_CREDENTIAL_KIND: CredentialKind.API_KEY,
+    CONF_ACCOUNT_SID: ACCOUNT_SID,
+    CONF_API_KEY_SID: API_KEY_SID,
+    CONF_API_KEY_SECRET: API_KEY_SECRET,
+}
+
+DEFAULT_OPTIONS: Final = {
+    CONF_CHANNELS: ["messages", "push_notifications", "emails"],
+    CONF_WINDOW_HOURS: 24,
+    CONF_FAILURE_THRESHOLD: 5.0,
+}
+
+
+def load_fixture(name: str) -> Any:
+    """Return a JSON fixture, parsed."""
+    return json.loads((FIXTURES / name).read_text())
+
+
+def operations_page(name: str = "push_operations_list_seed001.json") -> Page[Operation]:
+    """Return a page of operations parsed from a documented sample."""
+    data = load_fixture(name)
+    return Page(
+        items=tuple(Operation.from_json(item) for item in data["operations"]),
+        next_token=None,
+        self_token=None,
+    )
+
+
+ALL_CHANNELS: Final = tuple(Channel)

@@ -1,0 +1,431 @@
+"""Tests for the Twilio Comms config, reauth, reconfigure and options flows."""
+
+from collections.abc import Callable, Generator
+from unittest.mock import AsyncMock, MagicMock, patch
+
+import pytest
+
+from custom_components.twilio_comms.api import (
+    Channel,
+    TwilioCommsAuthenticationError,
+    TwilioCommsConnectionError,
+    TwilioCommsForbiddenError,
+    TwilioCommsNotFoundError,
+    TwilioCommsServerError,
+    TwilioCommsTimeoutError,
+)
+from custom_components.twilio_comms.const import (
+    CONF_ACCOUNT_SID,
+    CONF_API_KEY_SECRET,
+    CONF_API_KEY_SID,
+    CONF_AUTH_TOKEN,
+    CONF_CHANNELS,
+    CONF_FAILURE_THRESHOLD,
+    CONF_WINDOW_HOURS,
+    DOMAIN,
+)
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from .common import (
+    ACCOUNT_SID,
+    API_KEY_DATA,
+    API_KEY_SECRET,
+    API_KEY_SID,
+    AUTH_TOKEN,
+    AUTH_TOKEN_DATA,
+    DEFAULT_OPTIONS,
+    OTHER_ACCOUNT_SID,
+    operations_page,
+)
+
+
+@pytest.fixture
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """Keep created entries from setting up: these tests are about the flow."""
+    with patch(
+        "custom_components.twilio_comms.async_setup_entry", return_value=True
+    ) as mock:
+        yield mock
+
+
+@pytest.fixture
+def mock_client() -> Generator[MagicMock]:
+    """Patch the client the flow builds; every channel answers by default."""
+    with patch(
+        "custom_components.twilio_comms.connection.TwilioCommsClient", autospec=True
+    ) as client_class:
+        client = client_class.return_value
+        client.list_operations.return_value = operations_page()
+        yield client
+
+
+def channel_errors(errors: dict[Channel, Exception]) -> Callable[..., object]:
+    """Return a list_operations side effect failing the given channels."""
+
+    async def list_operations(channel: Channel, **_: object) -> object:
+        if channel in errors:
+            raise errors[channel]
+        return operations_page()
+
+    return list_operations
+
+
+def mock_entry(data: dict[str, object] = AUTH_TOKEN_DATA) -> MockConfigEntry:
+    """Return a config entry of the test account."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Twilio Comms …cdef",
+        unique_id=ACCOUNT_SID,
+        data=dict(data),
+        options=dict(DEFAULT_OPTIONS),
+    )
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_flow_auth_token(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """A user with an Auth Token gets an entry tracking every usable channel."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["auth_token", "api_key"]
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "auth_token"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "auth_token"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        # Whitespace and upper-case hex, as pasted from a console, are fine.
+        {CONF_ACCOUNT_SID: f" {ACCOUNT_SID.upper()} ", CONF_AUTH_TOKEN: AUTH_TOKEN},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Twilio Comms …cdef"
+    assert result["data"] == AUTH_TOKEN_DATA
+    assert result["options"] == DEFAULT_OPTIONS
+    assert result["result"].unique_id == ACCOUNT_SID
+    # The probe is the cheapest read: one operation per channel.
+    probed = [call.args[0] for call in mock_client.list_operations.call_args_list]
+    assert sorted(probed) == sorted(Channel)
+    assert all(
+        call.kwargs == {"page_size": 1}
+        for call in mock_client.list_operations.call_args_list
+    )
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_flow_api_key(hass: HomeAssistant, mock_client: MagicMock) -> None:
+    """A user with an API key gets an entry that authenticates with the key."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "api_key"}
+    )
+    assert result["step_id"] == "api_key"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ACCOUNT_SID: ACCOUNT_SID,
+            CONF_API_KEY_SID: API_KEY_SID,
+            CONF_API_KEY_SECRET: API_KEY_SECRET,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == API_KEY_DATA
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_flow_preselects_usable_channels(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """Channels the account is not entitled to are not tracked by default."""
+    mock_client.list_operations.side_effect = channel_errors(
+        {
+            Channel.EMAILS: TwilioCommsForbiddenError(
+                "refused", status=403, code=20403, detail="no"
+            ),
+            Channel.PUSH_NOTIFICATIONS: TwilioCommsNotFoundError(
+                "refused", status=404, code=20404, detail="no"
+            ),
+        }
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "auth_token"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_CHANNELS] == ["messages"]
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(
+    ("side_effect", "error"),
+    [
+        pytest.param(
+            channel_errors(
+                {
+                    Channel.MESSAGES: TwilioCommsAuthenticationError(
+                        "refused", status=401, code=20003, detail="Authenticate"
+                    )
+                }
+            ),
+            "invalid_auth",
+            id="bad-credentials",
+        ),
+        pytest.param(
+            channel_errors(
+                {
+                    channel: TwilioCommsForbiddenError(
+                        "refused", status=403, code=20403, detail="no"
+                    )
+                    for channel in Channel
+                }
+            ),
+            "no_comms_access",
+            id="no-channel-entitled",
+        ),
+        pytest.param(
+            TwilioCommsConnectionError("refused"), "cannot_connect", id="connection"
+        ),
+        pytest.param(TwilioCommsTimeoutError("slow"), "cannot_connect", id="timeout"),
+        pytest.param(
+            TwilioCommsServerError("refused", status=503, code=None, detail="down"),
+            "cannot_connect",
+            id="server-error",
+        ),
+        pytest.param(RuntimeError("boom"), "unknown", id="unexpected"),
+    ],
+)
+async def test_user_flow_errors_recover(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    side_effect: object,
+    error: str,
+) -> None:
+    """Each failure re-shows the form, and the same flow then succeeds."""
+    mock_client.list_operations.side_effect = side_effect
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "auth_token"}
+    )
+    user_input = {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+
+    mock_client.list_operations.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_malformed_sids_are_caught_before_any_request(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """A SID that cannot be right is flagged on its field, without calling Twilio."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "api_key"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ACCOUNT_SID: "AC123",
+            CONF_API_KEY_SID: "PN0123456789abcdef0123456789abcdef",
+            CONF_API_KEY_SECRET: API_KEY_SECRET,
+        },
+    )
+    assert result["errors"] == {
+        CONF_ACCOUNT_SID: "invalid_account_sid",
+        CONF_API_KEY_SID: "invalid_api_key_sid",
+    }
+    mock_client.list_operations.assert_not_called()
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ACCOUNT_SID: ACCOUNT_SID,
+            CONF_API_KEY_SID: API_KEY_SID,
+            CONF_API_KEY_SECRET: API_KEY_SECRET,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("mock_setup_entry", "mock_client")
+async def test_duplicate_account_aborts(hass: HomeAssistant) -> None:
+    """The same Twilio account cannot be added twice."""
+    mock_entry().add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "auth_token"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(
+    ("data", "new_secret"),
+    [
+        pytest.param(
+            AUTH_TOKEN_DATA, {CONF_AUTH_TOKEN: "rotated-token"}, id="auth-token"
+        ),
+        pytest.param(
+            API_KEY_DATA,
+            {CONF_API_KEY_SID: API_KEY_SID, CONF_API_KEY_SECRET: "new-key-secret"},
+            id="api-key",
+        ),
+    ],
+)
+async def test_reauth(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    data: dict[str, object],
+    new_secret: dict[str, str],
+) -> None:
+    """After a rejected secret, a bad retry shows an error and a good one updates the entry."""
+    entry = mock_entry(data)
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+
+    user_input = {CONF_ACCOUNT_SID: ACCOUNT_SID, **new_secret}
+    mock_client.list_operations.side_effect = TwilioCommsAuthenticationError(
+        "refused", status=401, code=20003, detail="Authenticate"
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    mock_client.list_operations.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data == {**data, **new_secret}
+
+
+@pytest.mark.usefixtures("mock_setup_entry", "mock_client")
+async def test_reauth_other_account_aborts(hass: HomeAssistant) -> None:
+    """Reauthenticating with another account's credentials is refused."""
+    entry = mock_entry()
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_ACCOUNT_SID: OTHER_ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unique_id_mismatch"
+    assert entry.data == AUTH_TOKEN_DATA
+
+
+@pytest.mark.usefixtures("mock_setup_entry", "mock_client")
+async def test_reconfigure_switches_to_api_key(hass: HomeAssistant) -> None:
+    """Reconfiguring can swap the Auth Token for an API key, dropping the token."""
+    entry = mock_entry()
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "api_key"}
+    )
+    assert result["step_id"] == "api_key"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ACCOUNT_SID: ACCOUNT_SID,
+            CONF_API_KEY_SID: API_KEY_SID,
+            CONF_API_KEY_SECRET: API_KEY_SECRET,
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == API_KEY_DATA
+    assert CONF_AUTH_TOKEN not in entry.data
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_errors_then_other_account(
+    hass: HomeAssistant, mock_client: MagicMock
+) -> None:
+    """Reconfigure reports errors, and refuses another account's credentials."""
+    entry = mock_entry()
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "auth_token"}
+    )
+    mock_client.list_operations.side_effect = TwilioCommsConnectionError("refused")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    mock_client.list_operations.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_ACCOUNT_SID: OTHER_ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unique_id_mismatch"
+    assert entry.data == AUTH_TOKEN_DATA
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_options_flow(hass: HomeAssistant) -> None:
+    """Options change what is tracked; an empty channel list is refused."""
+    entry = mock_entry()
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+
+    new_options = {
+        CONF_CHANNELS: [],
+        CONF_WINDOW_HOURS: 48.0,
+        CONF_FAILURE_THRESHOLD: 2.5,
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], new_options
+    )
+    assert result["errors"] == {CONF_CHANNELS: "no_channels"}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**new_options, CONF_CHANNELS: ["messages"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_CHANNELS: ["messages"],
+        CONF_WINDOW_HOURS: 48,
+        CONF_FAILURE_THRESHOLD: 2.5,
+    }

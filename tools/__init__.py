@@ -1,0 +1,1 @@
+"""Development tools for twilio_comms (never shipped)."""
