@@ -4,12 +4,7 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
-from custom_components.twilio_comms.api import (
-    Channel,
-    CredentialKind,
-    Operation,
-    Page,
-)
+from custom_components.twilio_comms.api import Channel, CredentialKind, Operation, Page
 from custom_components.twilio_comms.const import (
     CONF_ACCOUNT_SID,
     CONF_API_KEY_SECRET,

@@ -3,7 +3,11 @@
 from collections.abc import Callable, Generator
 from unittest.mock import AsyncMock, MagicMock, patch
 
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.twilio_comms.api import (
     Channel,
@@ -24,10 +28,6 @@ from custom_components.twilio_comms.const import (
     CONF_WINDOW_HOURS,
     DOMAIN,
 )
-from homeassistant.config_entries import SOURCE_USER
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from .common import (
     ACCOUNT_SID,

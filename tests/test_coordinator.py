@@ -1,0 +1,244 @@
+"""Tests of polling: request cost, transitions, events, failures and recovery."""
+
+from datetime import timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_state_change_event
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from comms_emulator import Emulator, EmulatorConfig
+from custom_components.twilio_comms.const import (
+    ACTIVE_UPDATE_INTERVAL,
+    CONF_CHANNELS,
+    IDLE_UPDATE_INTERVAL,
+)
+
+from .common import DEFAULT_OPTIONS, SECRETS
+
+EVENT_ENTITY = "event.messages_operations"
+OPERATIONS_ROUTE = "GET /v1/{channel}/Operations"
+OPERATION_ROUTE = "GET /v1/{channel}/Operations/{operation_id}"
+
+
+@pytest.fixture
+def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
+    """Track Messages only, so request counts are one channel's."""
+    return MockConfigEntry(
+        domain=mock_config_entry.domain,
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        data=dict(mock_config_entry.data),
+        options={**DEFAULT_OPTIONS, CONF_CHANNELS: ["messages"]},
+    )
+
+
+async def poll(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, interval: timedelta
+) -> None:
+    """Let one polling interval pass."""
+    freezer.tick(interval)
+    async_fire_time_changed(hass)
+    # Interval refreshes run as background tasks.
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def record_events(hass: HomeAssistant) -> list[tuple[str, str]]:
+    """Return a list that fills with (event type, operation id) as events fire."""
+    fired: list[tuple[str, str]] = []
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        new_state = event.data["new_state"]
+        if new_state is not None and new_state.state != STATE_UNAVAILABLE:
+            fired.append(
+                (
+                    new_state.attributes["event_type"],
+                    new_state.attributes["operation_id"],
+                )
+            )
+
+    async_track_state_change_event(hass, EVENT_ENTITY, _changed)
+    return fired
+
+
+async def test_request_cost_per_poll(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """One listing at first, about 3 requests while active, and 1 when idle."""
+    assert emulator.requests[OPERATIONS_ROUTE] == 1
+    assert emulator.requests["total"] == 1
+
+    emulator.reset_requests()
+    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    listings = emulator.requests[OPERATIONS_ROUTE]
+    assert listings == 3  # created since the newest, processing, scheduled
+    assert emulator.requests["total"] <= 3 + emulator.requests[OPERATION_ROUTE]
+
+    # After every send has finished, one transition poll, then idle polling.
+    await poll(hass, freezer, timedelta(hours=8))
+    emulator.reset_requests()
+    await poll(hass, freezer, IDLE_UPDATE_INTERVAL)
+    assert emulator.requests["total"] == 1
+    await poll(hass, freezer, IDLE_UPDATE_INTERVAL)
+    assert emulator.requests["total"] == 2
+
+
+async def test_sent_operation_fires_each_transition_once(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A new operation is reported scheduled, processing and completed, once each."""
+    # Let the seeded operations finish, so only ours moves.
+    await poll(hass, freezer, timedelta(hours=8))
+    fired = record_events(hass)
+    plan = emulator.world.send(
+        "Messages",
+        emulator.clock(),
+        addresses=("+15551230000",) * 200,
+        send_at=emulator.clock() + timedelta(minutes=5),
+        tags={},
+    )
+    await poll(hass, freezer, IDLE_UPDATE_INTERVAL)
+    for _ in range(40):
+        await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    ours = [event for event, operation_id in fired if operation_id == plan.id]
+    final = "operation_canceled" if plan.cancel_at else "operation_completed"
+    assert ours[0] == "operation_scheduled"
+    assert ours[-1] == final
+    assert len(ours) == len(set(ours))
+    state = hass.states.get(EVENT_ENTITY)
+    assert state.attributes["operation_id"] == plan.id
+    assert state.attributes["stats"]["total"] == 200
+
+
+async def test_no_events_for_history_at_startup_or_reload(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Operations that existed before setup, or before a reload, are not replayed."""
+    fired = record_events(hass)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert fired == []
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert fired == []
+    # Real transitions after that are reported, each once.
+    await poll(hass, freezer, timedelta(minutes=30))
+    assert fired
+    assert len(fired) == len(set(fired))
+
+
+async def test_unavailable_and_recovery_logged_once(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failing API makes the entities unavailable, logged once, and back once."""
+    caplog.set_level(logging.INFO)
+    emulator.config.faults.server_error = 1.0
+    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    assert hass.states.get("sensor.messages_sent").state == STATE_UNAVAILABLE
+    failures = [
+        r for r in caplog.records if "Could not update Messages" in r.getMessage()
+    ]
+    assert len(failures) == 1
+    emulator.config.faults.server_error = 0.0
+    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    assert hass.states.get("sensor.messages_sent").state != STATE_UNAVAILABLE
+    assert sum("recovered" in r.getMessage() for r in caplog.records) == 1
+    for secret in SECRETS:
+        assert secret not in caplog.text
+
+
+async def test_rate_limit_waits_as_told(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 429 makes the next poll wait for Retry-After."""
+    emulator.config.faults.rate_limit = 1.0
+    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    assert not coordinator.last_update_success
+    assert "rate-limited" in str(coordinator.last_exception)
+    emulator.config.faults.rate_limit = 0.0
+    emulator.reset_requests()
+    await poll(hass, freezer, timedelta(seconds=31))
+    assert coordinator.last_update_success
+
+
+async def test_rejected_credentials_while_running_start_reauth(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 401 on a poll starts re-authentication."""
+    emulator.credentials.clear()
+    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+@pytest.fixture
+def emulator_config(emulator_config: EmulatorConfig) -> EmulatorConfig:
+    """Seed enough history that the soak sees plenty of transitions."""
+    return emulator_config
+
+
+async def test_soak_with_faults_matches_ground_truth(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Under 25 % injected faults nothing crashes, nothing is lost, totals end exact.
+
+    The full soak (scripts/soak) runs longer; this is its short form.
+    """
+    faults = emulator.config.faults
+    faults.slow_seconds = 0.0
+    faults.set_all(0.25 / len(faults.KINDS))
+    emulator.config.faults.slow = 0.0
+    for _ in range(150):
+        await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    assert sum(emulator.faults.counts.values()) > 0
+    faults.set_all(0.0)
+    await poll(hass, freezer, timedelta(minutes=2))
+    await poll(hass, freezer, timedelta(minutes=2))
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    assert coordinator.last_update_success
+    truth = emulator.truth("Messages", since=emulator.clock() - timedelta(hours=24))
+    ids = {operation.id for operation in coordinator.data.operations}
+    assert ids == {operation["id"] for operation in truth["operations"]}
+    assert dict(coordinator.data.totals) == truth["totals"]
+    # Every failure was an expected, translated UpdateFailed: nothing escaped.
+    assert "Unexpected error" not in caplog.text
+    assert not [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.ERROR
+        # The coordinator's own "unavailable" line, with a translated cause.
+        and record.msg != "Error fetching %s data: %s"
+    ]

@@ -1,0 +1,96 @@
+"""Tests for setting up, unloading and failing the Twilio Comms integration."""
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from comms_emulator import Emulator
+from custom_components.twilio_comms.const import CONF_CHANNELS, DOMAIN
+
+from .common import DEFAULT_OPTIONS
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The entry loads with one service device per channel, and unloads."""
+    assert init_integration.state is ConfigEntryState.LOADED
+    devices = dr.async_entries_for_config_entry(
+        device_registry, init_integration.entry_id
+    )
+    assert sorted(device.name for device in devices) == [
+        "Emails",
+        "Messages",
+        "Push notifications",
+    ]
+    assert all(device.entry_type is dr.DeviceEntryType.SERVICE for device in devices)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_rejected_credentials_start_reauth(
+    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """When Twilio refuses the stored secret, setup stops and asks to re-authenticate."""
+    emulator.credentials.clear()
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_api_down_retries_setup(
+    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """When every channel fails, setup is retried later."""
+    emulator.config.faults.server_error = 1.0
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_channel_not_entitled_raises_and_clears_a_repair(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A channel the account cannot use is explained in a repair; the rest works."""
+    emulator.entitled.discard("Emails")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    issue_id = f"{mock_config_entry.entry_id}_emails_not_entitled"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "channel": "Emails",
+        "title": mock_config_entry.title,
+    }
+    assert hass.states.get("sensor.emails_sent").state == "unavailable"
+    assert hass.states.get("sensor.messages_sent").state != "unavailable"
+
+    # Deselecting the channel removes the repair, and the channel's device.
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={**DEFAULT_OPTIONS, CONF_CHANNELS: ["messages", "push_notifications"]},
+    )
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert hass.states.get("sensor.emails_sent") is None
+    device_registry = dr.async_get(hass)
+    names = {
+        device.name
+        for device in dr.async_entries_for_config_entry(
+            device_registry, mock_config_entry.entry_id
+        )
+    }
+    assert "Emails" not in names
