@@ -1,5 +1,7 @@
 """Tests of polling: request cost, transitions, events, failures and recovery."""
 
+import asyncio
+from dataclasses import replace
 from datetime import timedelta
 import logging
 
@@ -7,13 +9,15 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
-from comms_emulator import Emulator, EmulatorConfig
+from comms_emulator import Emulator
+from custom_components.twilio_comms.api import DEFAULT_REQUEST_TIMEOUT
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
     CONF_CHANNELS,
@@ -23,6 +27,12 @@ from custom_components.twilio_comms.const import (
 from .common import DEFAULT_OPTIONS, SECRETS
 
 EVENT_ENTITY = "event.messages_operations"
+
+# Polls of the in-suite soak (scripts/soak runs the long one).
+SOAK_POLLS = 1000
+
+# Past the client's request timeout, to expire a request stuck on a slow answer.
+REQUEST_TIMEOUT_MARGIN = timedelta(seconds=DEFAULT_REQUEST_TIMEOUT + 1)
 OPERATIONS_ROUTE = "GET /v1/{channel}/Operations"
 OPERATION_ROUTE = "GET /v1/{channel}/Operations/{operation_id}"
 
@@ -40,13 +50,31 @@ def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
 
 
 async def poll(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, interval: timedelta
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    interval: timedelta,
+    *,
+    emulator: Emulator | None = None,
 ) -> None:
-    """Let one polling interval pass."""
+    """Let one polling interval pass.
+
+    The event loop's clock is frozen too, so a request the emulator answers
+    slowly only times out when time moves: given the emulator, each slow
+    answer it starts makes time jump past the client's request timeout.
+    """
     freezer.tick(interval)
     async_fire_time_changed(hass)
     # Interval refreshes run as background tasks.
-    await hass.async_block_till_done(wait_background_tasks=True)
+    settled = asyncio.ensure_future(
+        hass.async_block_till_done(wait_background_tasks=True)
+    )
+    slow_seen = emulator.faults.counts["slow"] if emulator else 0
+    while emulator and not settled.done():
+        await asyncio.sleep(0)
+        if emulator.faults.counts["slow"] > slow_seen:
+            slow_seen = emulator.faults.counts["slow"]
+            async_fire_time_changed(hass, dt_util.utcnow() + REQUEST_TIMEOUT_MARGIN)
+    await settled
 
 
 def record_events(hass: HomeAssistant) -> list[tuple[str, str]]:
@@ -200,12 +228,6 @@ async def test_rejected_credentials_while_running_start_reauth(
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
 
 
-@pytest.fixture
-def emulator_config(emulator_config: EmulatorConfig) -> EmulatorConfig:
-    """Seed enough history that the soak sees plenty of transitions."""
-    return emulator_config
-
-
 async def test_soak_with_faults_matches_ground_truth(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -218,12 +240,12 @@ async def test_soak_with_faults_matches_ground_truth(
     The full soak (scripts/soak) runs longer; this is its short form.
     """
     faults = emulator.config.faults
-    faults.slow_seconds = 0.0
+    # Slow answers come after the client's 10 s timeout.
+    faults.slow_seconds = 15.0
     faults.set_all(0.25 / len(faults.KINDS))
-    emulator.config.faults.slow = 0.0
-    for _ in range(150):
-        await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
-    assert sum(emulator.faults.counts.values()) > 0
+    for _ in range(SOAK_POLLS):
+        await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL, emulator=emulator)
+    assert set(emulator.faults.counts) == set(faults.KINDS)
     faults.set_all(0.0)
     await poll(hass, freezer, timedelta(minutes=2))
     await poll(hass, freezer, timedelta(minutes=2))
@@ -242,3 +264,48 @@ async def test_soak_with_faults_matches_ground_truth(
         # The coordinator's own "unavailable" line, with a translated cause.
         and record.msg != "Error fetching %s data: %s"
     ]
+
+
+async def test_many_finished_operations_cost_one_listing(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """When many in-flight operations finish at once, one listing reads them all."""
+    emulator.world = type(emulator.world)(
+        replace(emulator.config, active_fraction=0.8), emulator.clock()
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    # A newer operation moves "created since" past the in-flight ones.
+    freezer.tick(timedelta(minutes=5))
+    emulator.world.send(
+        "Messages", emulator.clock(), addresses=("+15551230000",), send_at=None, tags={}
+    )
+    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    emulator.reset_requests()
+    await poll(hass, freezer, timedelta(hours=8))
+    assert emulator.requests[OPERATION_ROUTE] == 0
+    assert emulator.requests[OPERATIONS_ROUTE] == 4
+    coordinator = mock_config_entry.runtime_data.coordinators["messages"]
+    window_start = emulator.clock() - timedelta(hours=24)
+    assert coordinator.data.totals == emulator.truth("Messages", window_start)["totals"]
+
+
+async def test_operation_gone_from_the_api_is_dropped(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An in-flight operation the API no longer knows is dropped, not an error."""
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    active = [op for op in coordinator.data.operations if not op.status.is_terminal]
+    log = emulator.world.channels["Messages"]
+    index = log.plans.index(log.by_id.pop(active[0].id))
+    del log.plans[index], log.created[index]
+    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    assert coordinator.last_update_success
+    assert active[0].id not in {op.id for op in coordinator.data.operations}
