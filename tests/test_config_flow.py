@@ -3,7 +3,7 @@
 from collections.abc import Callable, Generator
 from unittest.mock import AsyncMock, MagicMock, patch
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -73,6 +73,18 @@ def channel_errors(errors: dict[Channel, Exception]) -> Callable[..., object]:
     return list_operations
 
 
+async def start_user_flow(hass: HomeAssistant, kind: str) -> ConfigFlowResult:
+    """Start adding an entry and pick a kind of credentials in the menu."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["auth_token", "api_key"]
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": kind}
+    )
+
+
 def mock_entry(data: dict[str, object] = AUTH_TOKEN_DATA) -> MockConfigEntry:
     """Return a config entry of the test account."""
     return MockConfigEntry(
@@ -123,12 +135,7 @@ async def test_user_flow_auth_token(
 @pytest.mark.usefixtures("mock_setup_entry")
 async def test_user_flow_api_key(hass: HomeAssistant, mock_client: MagicMock) -> None:
     """A user with an API key gets an entry that authenticates with the key."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "api_key"}
-    )
+    result = await start_user_flow(hass, "api_key")
     assert result["step_id"] == "api_key"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -157,12 +164,7 @@ async def test_user_flow_preselects_usable_channels(
             ),
         }
     )
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "auth_token"}
-    )
+    result = await start_user_flow(hass, "auth_token")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN}
     )
@@ -217,12 +219,7 @@ async def test_user_flow_errors_recover(
 ) -> None:
     """Each failure re-shows the form, and the same flow then succeeds."""
     mock_client.list_operations.side_effect = side_effect
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "auth_token"}
-    )
+    result = await start_user_flow(hass, "auth_token")
     user_input = {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input
@@ -242,12 +239,7 @@ async def test_malformed_sids_are_caught_before_any_request(
     hass: HomeAssistant, mock_client: MagicMock
 ) -> None:
     """A SID that cannot be right is flagged on its field, without calling Twilio."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "api_key"}
-    )
+    result = await start_user_flow(hass, "api_key")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
@@ -277,12 +269,7 @@ async def test_malformed_sids_are_caught_before_any_request(
 async def test_duplicate_account_aborts(hass: HomeAssistant) -> None:
     """The same Twilio account cannot be added twice."""
     mock_entry().add_to_hass(hass)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "auth_token"}
-    )
+    result = await start_user_flow(hass, "auth_token")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN}
     )

@@ -16,11 +16,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .api import OperationStatus
+from .api import CHANNEL_COUNTERS, OperationStatus
 from .coordinator import TwilioCommsConfigEntry
 from .entity import TwilioCommsEntity
 from .operation import operation_attributes
-from .tracker import CHANNEL_COUNTERS, ChannelData
+from .tracker import ChannelData
 
 PARALLEL_UPDATES = 0
 

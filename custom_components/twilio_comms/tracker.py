@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from .api import (
+    CHANNEL_COUNTERS,
     MAX_PAGE_SIZE,
     Channel,
     Operation,
@@ -29,48 +30,6 @@ from .api import (
     TwilioCommsClient,
     TwilioCommsNotFoundError,
 )
-
-# The counters each channel's API documents (comms-api.md §10). Entities exist
-# only for these, and an observation lacking one of them is not final.
-CHANNEL_COUNTERS: Final[Mapping[Channel, tuple[str, ...]]] = {
-    Channel.MESSAGES: (
-        "total",
-        "recipients",
-        "attempts",
-        "unaddressable",
-        "scheduled",
-        "queued",
-        "sent",
-        "delivered",
-        "read",
-        "undelivered",
-        "failed",
-        "canceled",
-    ),
-    Channel.PUSH_NOTIFICATIONS: (
-        "total",
-        "recipients",
-        "unaddressable",
-        "scheduled",
-        "queued",
-        "sent",
-        "failed",
-        "canceled",
-    ),
-    Channel.EMAILS: (
-        "total",
-        "recipients",
-        "attempts",
-        "scheduled",
-        "queued",
-        "sent",
-        "delivered",
-        "opened",
-        "undelivered",
-        "failed",
-        "canceled",
-    ),
-}
 
 # The statuses a tracked operation can still leave. UNKNOWN is among them: a
 # status we cannot read is re-checked rather than trusted as final.

@@ -3,6 +3,7 @@
 from .accepted import SendResult
 from .client import TwilioCommsClient
 from .const import (
+    CHANNEL_COUNTERS,
     DEFAULT_BASE_URL,
     DEFAULT_MAX_PAGES,
     DEFAULT_REQUEST_TIMEOUT,
@@ -56,6 +57,7 @@ from .send import (
 )
 
 __all__ = [
+    "CHANNEL_COUNTERS",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_PAGES",
     "DEFAULT_REQUEST_TIMEOUT",

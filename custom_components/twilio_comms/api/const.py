@@ -1,5 +1,6 @@
 """Constants and enums of the Twilio Comms API client."""
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
 
@@ -45,6 +46,49 @@ class Channel(StrEnum):
     MESSAGES = "Messages"
     PUSH_NOTIFICATIONS = "PushNotifications"
     EMAILS = "Emails"
+
+
+# The counters each channel's API documents (comms-api.md §10, the reference
+# pages where guides disagree). A client can expect these, and nothing more.
+CHANNEL_COUNTERS: Final[Mapping[Channel, tuple[str, ...]]] = {
+    Channel.MESSAGES: (
+        "total",
+        "recipients",
+        "attempts",
+        "unaddressable",
+        "scheduled",
+        "queued",
+        "sent",
+        "delivered",
+        "read",
+        "undelivered",
+        "failed",
+        "canceled",
+    ),
+    Channel.PUSH_NOTIFICATIONS: (
+        "total",
+        "recipients",
+        "unaddressable",
+        "scheduled",
+        "queued",
+        "sent",
+        "failed",
+        "canceled",
+    ),
+    Channel.EMAILS: (
+        "total",
+        "recipients",
+        "attempts",
+        "scheduled",
+        "queued",
+        "sent",
+        "delivered",
+        "opened",
+        "undelivered",
+        "failed",
+        "canceled",
+    ),
+}
 
 
 class OperationStatus(StrEnum):
