@@ -112,8 +112,15 @@ async def test_request_cost_per_poll(
     assert listings == 3  # created since the newest, processing, scheduled
     assert emulator.requests["total"] <= 3 + emulator.requests[OPERATION_ROUTE]
 
-    # After every send has finished, one transition poll, then idle polling.
+    # The poll that sees every send finished reads each once more, by id...
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    in_flight = coordinator.data.active_count
+    emulator.reset_requests()
     await poll(hass, freezer, timedelta(hours=8))
+    assert emulator.requests[OPERATIONS_ROUTE] == 3
+    assert emulator.requests[OPERATION_ROUTE] <= in_flight
+    assert coordinator.data.active_count == 0
+    # ...and from then on polling is idle: one request per poll.
     emulator.reset_requests()
     await poll(hass, freezer, IDLE_UPDATE_INTERVAL)
     assert emulator.requests["total"] == 1
@@ -255,6 +262,8 @@ async def test_soak_with_faults_matches_ground_truth(
     ids = {operation.id for operation in coordinator.data.operations}
     assert ids == {operation["id"] for operation in truth["operations"]}
     assert dict(coordinator.data.totals) == truth["totals"]
+    for secret in SECRETS:
+        assert secret not in caplog.text
     # Every failure was an expected, translated UpdateFailed: nothing escaped.
     assert "Unexpected error" not in caplog.text
     assert not [

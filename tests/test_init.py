@@ -1,12 +1,20 @@
 """Tests for setting up, unloading and failing the Twilio Comms integration."""
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from comms_emulator import Emulator
-from custom_components.twilio_comms.const import CONF_CHANNELS, DOMAIN
+from custom_components.twilio_comms.const import (
+    CONF_CHANNELS,
+    DOMAIN,
+    IDLE_UPDATE_INTERVAL,
+)
 
 from .common import DEFAULT_OPTIONS
 
@@ -60,6 +68,7 @@ async def test_channel_not_entitled_raises_and_clears_a_repair(
     emulator: Emulator,
     mock_config_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A channel the account cannot use is explained in a repair; the rest works."""
     emulator.entitled.discard("Emails")
@@ -77,7 +86,21 @@ async def test_channel_not_entitled_raises_and_clears_a_repair(
     assert hass.states.get("sensor.emails_sent").state == "unavailable"
     assert hass.states.get("sensor.messages_sent").state != "unavailable"
 
-    # Deselecting the channel removes the repair, and the channel's device.
+    # Once Twilio enables the channel, the next poll clears the repair.
+    emulator.entitled.add("Emails")
+    freezer.tick(IDLE_UPDATE_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert hass.states.get("sensor.emails_sent").state != "unavailable"
+
+    # A channel that stops working raises it again...
+    emulator.entitled.discard("Emails")
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+    # ...and deselecting the channel removes the repair, and its device.
     hass.config_entries.async_update_entry(
         mock_config_entry,
         options={**DEFAULT_OPTIONS, CONF_CHANNELS: ["messages", "push_notifications"]},
