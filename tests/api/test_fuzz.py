@@ -1,0 +1,156 @@
+"""Property tests: whatever the API sends, the client raises only its own errors."""
+
+from collections.abc import Callable
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+from yarl import URL
+
+from custom_components.twilio_comms.api import (
+    DEFAULT_BASE_URL,
+    Email,
+    Message,
+    Operation,
+    OperationStats,
+    PushNotification,
+    TwilioCommsError,
+    is_operation_id,
+)
+from custom_components.twilio_comms.api.accepted import send_result
+from custom_components.twilio_comms.api.error_response import (
+    error_details,
+    parse_retry_after,
+)
+from custom_components.twilio_comms.api.families import OPERATION_LIST_KEYS
+from custom_components.twilio_comms.api.models import parse_operation_errors
+from custom_components.twilio_comms.api.pagination import parse_page
+
+# Each example must finish well inside this (milliseconds): a parser that
+# loops or backtracks on hostile input fails the property.
+DEADLINE_MS = 200
+
+# Any JSON value, nested a few levels, with the keys the API actually uses
+# mixed in so the parsers get past their first checks.
+API_KEYS = st.sampled_from(
+    [
+        "id",
+        "status",
+        "stats",
+        "createdAt",
+        "updatedAt",
+        "operations",
+        "messages",
+        "notifications",
+        "pushNotifications",
+        "emails",
+        "data",
+        "pagination",
+        "next",
+        "self",
+        "nextPageToken",
+        "errors",
+        "code",
+        "message",
+        "operationId",
+        "operationLocation",
+        "related",
+        "to",
+        "tags",
+        "sent",
+        "failed",
+    ]
+)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=40)
+    | st.sampled_from(
+        [
+            "COMPLETED",
+            "processing",
+            "comms_operation_01h9krwprkeee8fzqspvwy6nq8",
+            "2024-04-05T06:20:00Z",
+        ]
+    ),
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.dictionaries(API_KEYS | st.text(max_size=10), children, max_size=6)
+    ),
+    max_leaves=30,
+)
+
+FUZZ = settings(
+    database=None,
+    max_examples=300,
+    deadline=DEADLINE_MS,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+PARSERS: list[Callable[[Any], object]] = [
+    Operation.from_json,
+    OperationStats.from_json,
+    Message.from_json,
+    PushNotification.from_json,
+    Email.from_json,
+    parse_operation_errors,
+    lambda data: parse_page(data, OPERATION_LIST_KEYS, Operation.from_json),
+]
+
+
+def only_own_errors(call: Callable[..., object], *args: object) -> None:
+    """Run a call; any exception it raises must be one of the client's."""
+    with contextlib.suppress(TwilioCommsError):
+        call(*args)
+
+
+@FUZZ
+@given(JSON)
+def test_model_parsers_raise_only_client_errors(data: Any) -> None:
+    """Arbitrary JSON never escapes a parser as anything but a client error."""
+    for parser in PARSERS:
+        only_own_errors(parser, data)
+
+
+@FUZZ
+@given(JSON, st.dictionaries(st.text(max_size=20), st.text(max_size=80), max_size=5))
+def test_accepted_parser_raises_only_client_errors(
+    body: Any, headers: dict[str, str]
+) -> None:
+    """Any 202 body and headers give a send result or a client error."""
+    only_own_errors(send_result, body, headers, URL(DEFAULT_BASE_URL))
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_error_bodies_never_raise(body: bytes) -> None:
+    """Any error body, JSON, HTML or bytes, yields a code and a message or nothing."""
+    code, message = error_details(body)
+    assert code is None or isinstance(code, int)
+    assert message is None or isinstance(message, str)
+
+
+@FUZZ
+@given(st.one_of(st.none(), st.text(max_size=60)))
+def test_retry_after_is_bounded(value: str | None) -> None:
+    """Any Retry-After header gives no wait or a wait inside the cap."""
+    seconds = parse_retry_after(value, now=datetime(2026, 11, 23, tzinfo=UTC))
+    assert seconds is None or 0 <= seconds <= 3600
+
+
+@settings(database=None, max_examples=1000, deadline=DEADLINE_MS)
+@given(st.text(max_size=60))
+def test_accepted_ids_never_change_the_url(suffix: str) -> None:
+    """An id that validates lands in the URL as exactly one path segment, no query."""
+    candidate = "comms_operation_" + suffix
+    if not is_operation_id(candidate):
+        return
+    base = URL(DEFAULT_BASE_URL)
+    url = base / "Messages" / "Operations" / candidate
+    assert url.path == f"{base.path}/Messages/Operations/{candidate}"
+    assert url.parts[-1] == candidate
+    assert not url.query_string
+    assert not url.fragment
