@@ -83,6 +83,8 @@ class Emulator:
         self.faults = FaultInjector(config.faults, random.Random(config.fault_seed))
         self.requests: Counter[str] = Counter()
         self.channel_requests: Counter[str] = Counter()
+        # Body bytes of /v1 responses, what a client pays in bandwidth.
+        self.response_bytes = 0
         self.entitled = set(config.channels)
         self.credentials = {
             config.account_sid: config.auth_token,
@@ -123,6 +125,7 @@ class Emulator:
         """Forget the request counts."""
         self.requests.clear()
         self.channel_requests.clear()
+        self.response_bytes = 0
 
 
 EMULATOR_KEY: Final = web.AppKey("emulator", Emulator)
@@ -440,16 +443,17 @@ def _middleware(emulator: Emulator) -> Middleware:
             return _error(status, 20000 + status, f"The account cannot use {channel}")
         fault = emulator.faults.draw_request_fault()
         now = emulator.clock()
-        if fault == "rate_limit":
-            response = _error(429, 20429, "Too Many Requests")
-            response.headers["Retry-After"] = emulator.faults.retry_after(now)
-            return response
+        if fault in {"rate_limit", "unavailable"}:
+            status, code, text = (
+                (429, 20429, "Too Many Requests")
+                if fault == "rate_limit"
+                else (503, 20503, "Service Unavailable")
+            )
+            refusal = _error(status, code, text)
+            refusal.headers["Retry-After"] = emulator.faults.retry_after(now)
+            return refusal
         if fault == "server_error":
             return _error(500, 20500, "Internal Server Error")
-        if fault == "unavailable":
-            response = _error(503, 20503, "Service Unavailable")
-            response.headers["Retry-After"] = emulator.faults.retry_after(now)
-            return response
         if fault == "slow":
             await asyncio.sleep(emulator.config.faults.slow_seconds)
         if fault == "malformed_json":
@@ -458,11 +462,14 @@ def _middleware(emulator: Emulator) -> Middleware:
                 content_type="application/json",
             )
         try:
-            return await handler(request)
+            response: web.StreamResponse = await handler(request)
         except BadRequest as err:
-            return _error(400, 20001, str(err))
+            response = _error(400, 20001, str(err))
         except web.HTTPNotFound:
-            return _error(404, 20404, "The resource was not found.")
+            response = _error(404, 20404, "The resource was not found.")
+        if isinstance(response, web.Response) and isinstance(response.body, bytes):
+            emulator.response_bytes += len(response.body)
+        return response
 
     return middleware
 
@@ -511,6 +518,7 @@ class Control:
             {
                 "routes": dict(self.emulator.requests),
                 "channels": dict(self.emulator.channel_requests),
+                "response_bytes": self.emulator.response_bytes,
             }
         )
 

@@ -56,6 +56,8 @@ class EmulatorConfig:
     undelivered_rate: float = 0.03
     read_rate: float = 0.5
     cancel_rate: float = 0.03
+    # Share of operations scheduled hours ahead rather than sent at once.
+    scheduled_fraction: float = 0.05
     account_sid: str = DEV_ACCOUNT_SID
     auth_token: str = DEV_AUTH_TOKEN
     api_key_sid: str = DEV_API_KEY_SID

@@ -209,6 +209,9 @@ class World:
         self.channels = {channel: ChannelLog() for channel in CHANNELS}
         self._sent = 0
         self._live_until: dict[str, int] = dict.fromkeys(CHANNELS, 0)
+        # Seconds between operations appearing by themselves; switchable at
+        # runtime, so a soak can keep every channel busy.
+        self.live_interval = config.new_operation_interval
         for channel in CHANNELS:
             rng = random.Random(f"{config.seed}:{channel}")
             count = config.operations_per_channel
@@ -252,7 +255,7 @@ class World:
         read = round((addressable - failed - undelivered) * config.read_rate)
         if send_at is not None:
             start = max(created, send_at)
-        elif rng.random() < 0.05:
+        elif rng.random() < config.scheduled_fraction:
             start = created + timedelta(hours=rng.uniform(1, 6))
         else:
             start = created + timedelta(seconds=rng.uniform(1, 30))
@@ -277,15 +280,24 @@ class World:
             addresses=addresses,
         )
 
+    def set_live_interval(self, seconds: float, now: datetime) -> None:
+        """Make operations appear every so many seconds from now on (0 stops it)."""
+        self.advance(now)
+        self.live_interval = seconds
+        self.origin = now
+        self._live_until = dict.fromkeys(CHANNELS, 0)
+
     def advance(self, now: datetime) -> None:
         """Add the operations that appeared on their own up to now."""
-        interval = self.config.new_operation_interval
+        interval = self.live_interval
         if interval <= 0:
             return
         due = int((now - self.origin).total_seconds() // interval)
         for channel in CHANNELS:
             for index in range(self._live_until[channel] + 1, due + 1):
-                rng = random.Random(f"{self.config.seed}:{channel}:live:{index}")
+                rng = random.Random(
+                    f"{self.config.seed}:{channel}:live:{self.origin}:{index}"
+                )
                 created = self.origin + timedelta(seconds=index * interval)
                 self.channels[channel].add(self._plan(channel, created, rng))
             self._live_until[channel] = max(self._live_until[channel], due)

@@ -1,6 +1,5 @@
 """Tests of polling: request cost, transitions, events, failures and recovery."""
 
-import asyncio
 from dataclasses import replace
 from datetime import timedelta
 import logging
@@ -9,15 +8,10 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_state_change_event
-from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from comms_emulator import Emulator
-from custom_components.twilio_comms.api import DEFAULT_REQUEST_TIMEOUT
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
     CONF_CHANNELS,
@@ -25,14 +19,13 @@ from custom_components.twilio_comms.const import (
 )
 
 from .common import DEFAULT_OPTIONS, SECRETS
+from .soak import poll, run_soak
 
 EVENT_ENTITY = "event.messages_operations"
 
 # Polls of the in-suite soak (scripts/soak runs the long one).
 SOAK_POLLS = 1000
 
-# Past the client's request timeout, to expire a request stuck on a slow answer.
-REQUEST_TIMEOUT_MARGIN = timedelta(seconds=DEFAULT_REQUEST_TIMEOUT + 1)
 OPERATIONS_ROUTE = "GET /v1/{channel}/Operations"
 OPERATION_ROUTE = "GET /v1/{channel}/Operations/{operation_id}"
 
@@ -47,34 +40,6 @@ def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
         data=dict(mock_config_entry.data),
         options={**DEFAULT_OPTIONS, CONF_CHANNELS: ["messages"]},
     )
-
-
-async def poll(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    interval: timedelta,
-    *,
-    emulator: Emulator | None = None,
-) -> None:
-    """Let one polling interval pass.
-
-    The event loop's clock is frozen too, so a request the emulator answers
-    slowly only times out when time moves: given the emulator, each slow
-    answer it starts makes time jump past the client's request timeout.
-    """
-    freezer.tick(interval)
-    async_fire_time_changed(hass)
-    # Interval refreshes run as background tasks.
-    settled = asyncio.ensure_future(
-        hass.async_block_till_done(wait_background_tasks=True)
-    )
-    slow_seen = emulator.faults.counts["slow"] if emulator else 0
-    while emulator and not settled.done():
-        await asyncio.sleep(0)
-        if emulator.faults.counts["slow"] > slow_seen:
-            slow_seen = emulator.faults.counts["slow"]
-            async_fire_time_changed(hass, dt_util.utcnow() + REQUEST_TIMEOUT_MARGIN)
-    await settled
 
 
 def record_events(hass: HomeAssistant) -> list[tuple[str, str]]:
@@ -244,35 +209,25 @@ async def test_soak_with_faults_matches_ground_truth(
 ) -> None:
     """Under 25 % injected faults nothing crashes, nothing is lost, totals end exact.
 
-    The full soak (scripts/soak) runs longer; this is its short form.
+    The full soak (scripts/soak) runs longer, on every channel; this is its
+    short form.
     """
-    faults = emulator.config.faults
-    # Slow answers come after the client's 10 s timeout.
-    faults.slow_seconds = 15.0
-    faults.set_all(0.25 / len(faults.KINDS))
-    for _ in range(SOAK_POLLS):
-        await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL, emulator=emulator)
-    assert set(emulator.faults.counts) == set(faults.KINDS)
-    faults.set_all(0.0)
-    await poll(hass, freezer, timedelta(minutes=2))
-    await poll(hass, freezer, timedelta(minutes=2))
-    coordinator = init_integration.runtime_data.coordinators["messages"]
-    assert coordinator.last_update_success
-    truth = emulator.truth("Messages", since=emulator.clock() - timedelta(hours=24))
-    ids = {operation.id for operation in coordinator.data.operations}
-    assert ids == {operation["id"] for operation in truth["operations"]}
-    assert dict(coordinator.data.totals) == truth["totals"]
+    report = await run_soak(
+        hass,
+        init_integration,
+        emulator=emulator,
+        freezer=freezer,
+        records=caplog.records,
+        polls=SOAK_POLLS,
+    )
+    assert set(report.faults) == set(emulator.config.faults.KINDS)
+    assert report.failed_polls > 0
+    assert report.unhandled_exceptions == 0
+    assert report.lost_operations == 0
+    assert report.totals_difference == {"messages": {}}
+    assert "Unexpected error" not in caplog.text
     for secret in SECRETS:
         assert secret not in caplog.text
-    # Every failure was an expected, translated UpdateFailed: nothing escaped.
-    assert "Unexpected error" not in caplog.text
-    assert not [
-        record
-        for record in caplog.records
-        if record.levelno >= logging.ERROR
-        # The coordinator's own "unavailable" line, with a translated cause.
-        and record.msg != "Error fetching %s data: %s"
-    ]
 
 
 async def test_many_finished_operations_cost_one_listing(
@@ -311,10 +266,12 @@ async def test_operation_gone_from_the_api_is_dropped(
 ) -> None:
     """An in-flight operation the API no longer knows is dropped, not an error."""
     coordinator = init_integration.runtime_data.coordinators["messages"]
-    active = [op for op in coordinator.data.operations if not op.status.is_terminal]
+    active = [
+        op for op in coordinator.data.operations.values() if not op.status.is_terminal
+    ]
     log = emulator.world.channels["Messages"]
     index = log.plans.index(log.by_id.pop(active[0].id))
     del log.plans[index], log.created[index]
     await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
     assert coordinator.last_update_success
-    assert active[0].id not in {op.id for op in coordinator.data.operations}
+    assert active[0].id not in coordinator.data.operations

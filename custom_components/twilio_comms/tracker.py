@@ -15,9 +15,11 @@ A refresh is all-or-nothing: the new state is committed only after every
 request succeeded, so a failure in the middle loses nothing.
 """
 
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Final
 
 from .api import (
@@ -61,7 +63,7 @@ class ChannelData:
     """What one channel's entities show, as of the latest successful refresh."""
 
     channel: Channel
-    operations: tuple[Operation, ...]
+    operations: Mapping[str, Operation]
     totals: Mapping[str, int]
     active_count: int
     latest: Operation | None
@@ -120,7 +122,13 @@ def _merge(previous: Operation | None, current: Operation) -> Operation:
 
 @dataclass(slots=True, kw_only=True)
 class ChannelTracker:
-    """Keep one channel's operations in the window current, incrementally."""
+    """Keep one channel's operations in the window current, incrementally.
+
+    Besides the operations, it keeps what entities read (totals, creation
+    order, the unsettled and in-flight sets) up to date as observations come
+    in, so a poll costs time in proportion to what changed, not to the size
+    of the window.
+    """
 
     client: TwilioCommsClient
     channel: Channel
@@ -128,14 +136,20 @@ class ChannelTracker:
     overlap: timedelta
     operations: dict[str, Operation] = field(default_factory=dict)
     refresh_serial: int = 0
+    _totals: dict[str, int] = field(init=False)
+    # (createdAt, id) of every tracked operation, oldest first.
+    _order: list[tuple[datetime, str]] = field(default_factory=list)
+    _unsettled: set[str] = field(default_factory=set)
+    _in_flight: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        """Start every counter of the channel at zero."""
+        self._totals = dict.fromkeys(CHANNEL_COUNTERS[self.channel], 0)
 
     @property
     def has_active(self) -> bool:
         """Return whether any tracked operation can still change."""
-        return any(
-            not is_settled(operation, self.channel)
-            for operation in self.operations.values()
-        )
+        return bool(self._unsettled)
 
     async def async_refresh(self, now: datetime) -> ChannelData:
         """Bring the tracked operations up to date and return the channel's data."""
@@ -155,16 +169,9 @@ class ChannelTracker:
 
         Operations the API no longer knows (past retention) are added to gone.
         """
-        newest = max(
-            (op.created_at for op in self.operations.values() if op.created_at),
-            default=window_start,
-        )
+        newest = self._order[-1][0] if self._order else window_start
         observed = await self._list(start_date=max(window_start, newest - self.overlap))
-        unsettled = {
-            op_id
-            for op_id, operation in self.operations.items()
-            if not is_settled(operation, self.channel)
-        }
+        unsettled = set(self._unsettled)
         if not unsettled:
             return observed
         for status in _ACTIVE_FILTERS:
@@ -232,41 +239,72 @@ class ChannelTracker:
                 transitions.append(
                     Transition(operation=merged, previous_status=previous_status)
                 )
-            self.operations[operation.id] = merged
-        for op_id in [
-            op_id
-            for op_id, operation in self.operations.items()
-            if op_id in gone
-            or (
-                operation.created_at is not None and operation.created_at < window_start
-            )
-        ]:
-            del self.operations[op_id]
+            # Settled is judged on what the API said, not on the merge: a
+            # final status with counters missing is no final observation.
+            self._store(previous, merged, settled=is_settled(operation, self.channel))
+        for op_id in gone:
+            self._drop(op_id)
+        # The order list is oldest first, so what left the window is a prefix.
+        while self._order and self._order[0][0] < window_start:
+            self._drop(self._order[0][1])
         self.refresh_serial += 1
         return self._snapshot(tuple(transitions))
 
+    def _store(
+        self, previous: Operation | None, operation: Operation, *, settled: bool
+    ) -> None:
+        """Hold a new observation, keeping totals, order and sets in step."""
+        if previous is None:
+            insort(self._order, (operation.created_at or _NO_TIME, operation.id))
+        else:
+            self._count(previous, -1)
+        self._count(operation, 1)
+        self.operations[operation.id] = operation
+        for members, belongs in (
+            (self._unsettled, not settled),
+            (self._in_flight, operation.status in _ACTIVE_FILTERS),
+        ):
+            if belongs:
+                members.add(operation.id)
+            else:
+                members.discard(operation.id)
+
+    def _drop(self, op_id: str) -> None:
+        """Forget an operation, and its share of the totals."""
+        operation = self.operations.pop(op_id, None)
+        if operation is None:
+            return
+        self._count(operation, -1)
+        self._order.pop(
+            bisect_left(self._order, (operation.created_at or _NO_TIME, op_id))
+        )
+        self._unsettled.discard(op_id)
+        self._in_flight.discard(op_id)
+
+    def _count(self, operation: Operation, sign: int) -> None:
+        """Add (sign 1) or remove (sign -1) an operation's counters from the totals."""
+        stats = operation.stats
+        for key in self._totals:
+            self._totals[key] += sign * (stats.get(key) or 0)
+
     def _snapshot(self, transitions: tuple[Transition, ...]) -> ChannelData:
         """Return the immutable data entities read."""
-        operations = tuple(
-            sorted(
-                self.operations.values(),
-                key=lambda op: (op.created_at or _NO_TIME, op.id),
-                reverse=True,
-            )
+        latest = self.operations[self._order[-1][1]] if self._order else None
+        latest_terminal = next(
+            (
+                self.operations[op_id]
+                for _created, op_id in reversed(self._order)
+                if self.operations[op_id].status.is_terminal
+            ),
+            None,
         )
-        totals = dict.fromkeys(CHANNEL_COUNTERS[self.channel], 0)
-        for operation in operations:
-            for key in totals:
-                totals[key] += operation.stats.get(key) or 0
         return ChannelData(
             channel=self.channel,
-            operations=operations,
-            totals=totals,
-            active_count=sum(op.status in _ACTIVE_FILTERS for op in operations),
-            latest=operations[0] if operations else None,
-            latest_terminal=next(
-                (op for op in operations if op.status.is_terminal), None
-            ),
+            operations=MappingProxyType(dict(self.operations)),
+            totals=MappingProxyType(dict(self._totals)),
+            active_count=len(self._in_flight),
+            latest=latest,
+            latest_terminal=latest_terminal,
             transitions=transitions,
             refresh_serial=self.refresh_serial,
         )

@@ -1,0 +1,237 @@
+"""Turn benchmark and soak results into docs/performance.md and a plot.
+
+Usage: python -m tools.bench.report docs/performance.json docs/soak.json
+"""
+
+import json
+import os
+from pathlib import Path
+import platform
+import sys
+from typing import Any
+
+import matplotlib as mpl
+
+mpl.use("Agg")
+from homeassistant.const import __version__ as HA_VERSION  # noqa: E402
+from matplotlib import pyplot as plt  # noqa: E402
+
+DOCS = Path("docs")
+PLOT = DOCS / "images" / "performance.png"
+SCENARIOS = (
+    "first",
+    "first_one_channel",
+    "idle",
+    "active",
+    "naive",
+    "naive_default_page",
+)
+# The channels each refresh covers: every figure "per poll" spans all three.
+CHANNELS = 3
+# Polls in the "over 100 polls" comparison.
+POLLS = 100
+
+
+def machine() -> str:
+    """Return a one-line description of the machine the figures come from."""
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"Home Assistant {HA_VERSION}, {platform.system()} {platform.release()}"
+    )
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """Return the per-size, per-scenario markdown table."""
+    rows = [
+        "| N per channel | scenario | requests / poll | response KiB / poll | wall ms median (p95) | CPU ms median (p95) |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        for scenario in SCENARIOS:
+            figures = result[scenario]
+            rows.append(
+                f"| {result['size']:,} | {scenario} | {figures['requests']:.0f} "
+                f"| {figures['response_bytes'] / 1024:,.1f} "
+                f"| {figures['wall_ms_median']:.1f} ({figures['wall_ms_p95']:.1f}) "
+                f"| {figures['cpu_ms_median']:.1f} ({figures['cpu_ms_p95']:.1f}) |"
+            )
+    return "\n".join(rows)
+
+
+def ratios(results: list[dict[str, Any]]) -> str:
+    """Return the ours / naive table, and the 100-poll request comparison."""
+    rows = [
+        "| N per channel | naive page | requests idle / naive | requests active / naive | CPU idle / naive | CPU active / naive | bytes idle / naive | requests over 100 idle polls, ours vs naive | coordinator state (MiB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        idle, active = result["idle"], result["active"]
+        for name, page in (("naive", 1000), ("naive_default_page", 50)):
+            naive = result[name]
+            rows.append(
+                f"| {result['size']:,} | {page} "
+                f"| {idle['requests'] / naive['requests']:.3f} "
+                f"| {active['requests'] / naive['requests']:.3f} "
+                f"| {idle['cpu_ms_median'] / naive['cpu_ms_median']:.3f} "
+                f"| {active['cpu_ms_median'] / naive['cpu_ms_median']:.3f} "
+                f"| {idle['response_bytes'] / naive['response_bytes']:.4f} "
+                f"| {idle['requests'] * POLLS:,.0f} vs {naive['requests'] * POLLS:,.0f} "
+                f"({naive['requests'] / idle['requests']:.0f}×) "
+                f"| {result['state_bytes'] / 2**20:.1f} |"
+            )
+    return "\n".join(rows)
+
+
+def _targets(results: list[dict[str, Any]]) -> str:
+    """Return the issue's targets with the measured figure for each."""
+    big = next(r for r in results if r["size"] == max(r["size"] for r in results))
+    per_channel = big["idle"]["cpu_ms_median"] / CHANNELS
+    active_per_channel = big["active"]["cpu_ms_median"] / CHANNELS
+    lines = [
+        "| target | measured | met |",
+        "|---|---|---|",
+        f"| idle: 1 request per channel per poll | {big['idle']['requests'] / CHANNELS:.0f} | yes |",
+        f"| active: ≤ 3 per channel | {big['active']['requests'] / CHANNELS:.0f} | yes |",
+        f"| steady-state refresh CPU ≤ 5 ms at N = {big['size']:,} | idle {per_channel:.1f} ms per channel; active {active_per_channel:.1f} ms per channel | idle yes; active no (see below) |",
+        f"| first refresh ≤ 500 ms at N = {big['size']:,} | one channel {big['first_one_channel']['wall_ms_median']:.0f} ms wall, {big['first_one_channel']['cpu_ms_median']:.0f} ms CPU; all three at once {big['first']['wall_ms_median']:.0f} ms wall | one channel yes; three at once no |",
+        f"| over 100 polls, ≥ 50× fewer requests than naive at N = {big['size']:,} | {big['naive']['requests'] / big['idle']['requests']:.0f}× against a naive poller with 1000-item pages, {big['naive_default_page']['requests'] / big['idle']['requests']:.0f}× with the default 50 | against default pages yes; against 1000-item pages no (see below) |",
+    ]
+    return (
+        "\n".join(lines)
+        + """
+
+Where a target is missed, and why:
+
+- **Active refresh CPU.** It grows with the operations *in flight*, not with
+  N: the in-flight listings return every scheduled or processing operation
+  (here 1 % of N, 100 per channel), and the "created since" listing returns
+  them again because they are also the newest. That is JSON decoding and model
+  building of about 200 operations per channel per poll. Idle polls, where
+  the size of the window matters, stay under the target.
+- **First refresh of three channels at once.** Each channel alone is under
+  500 ms; three run concurrently, and the emulator's JSON rendering of 9 MB
+  shares the interpreter with them in this measurement.
+- **50× fewer requests.** A naive poller that already uses 1000-item pages
+  needs N / 1000 requests per channel per poll, 10 at N = 10,000, against our
+  1: the ratio cannot exceed 10× there. Against the documented default page
+  size it is 200×, and in bytes, which is what each request costs Twilio and
+  the host, ours is about 1 % of either naive variant.
+"""
+    )
+
+
+def plot(results: list[dict[str, Any]]) -> None:
+    """Draw requests and CPU per poll against N, ours and naive."""
+    sizes = [r["size"] for r in results]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for scenario, style in (
+        ("idle", "o-"),
+        ("active", "s-"),
+        ("first", "^--"),
+        ("naive", "x:"),
+        ("naive_default_page", "+:"),
+    ):
+        left.plot(
+            sizes, [r[scenario]["requests"] for r in results], style, label=scenario
+        )
+        right.plot(
+            sizes,
+            [r[scenario]["cpu_ms_median"] for r in results],
+            style,
+            label=scenario,
+        )
+    for axis, label in (
+        (left, "requests per poll (3 channels)"),
+        (right, "CPU ms per poll, median"),
+    ):
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("operations per channel in the window (N)")
+        axis.set_ylabel(label)
+        axis.grid(visible=True, which="both", alpha=0.3)
+        axis.legend()
+    figure.suptitle("twilio_comms polling cost against a naive re-list of the window")
+    figure.tight_layout()
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(PLOT, dpi=110)
+
+
+def main() -> None:
+    """Write docs/performance.md and the plot from the JSON results."""
+    results = json.loads(Path(sys.argv[1]).read_text())
+    soak = json.loads(Path(sys.argv[2]).read_text()) if len(sys.argv) > 2 else None
+    plot(results)
+    soak_section = ""
+    if soak:
+        faults = ", ".join(
+            f"{kind} {count}" for kind, count in sorted(soak["faults"].items())
+        )
+        soak_section = f"""
+## Soak (`scripts/soak`)
+
+{soak["polls"]:,} refreshes of each of the three channels ({soak["refreshes"]:,}
+in all, over {soak["ticks"]:,} simulated 20-second ticks), {soak["requests"]:,}
+requests. The 25 % fault rate is split evenly over the seven kinds: 429, 500,
+503, timeouts and malformed JSON each hit 3.6 % of requests; unknown statuses
+and missing stats keys each hit 3.6 % of the operations in a response, so
+their counts are per operation.
+
+| figure | value |
+|---|---|
+| faults injected, by kind | {faults} |
+| ticks with at least one channel unavailable | {soak["failed_polls"]:,} |
+| longest unavailable stretch | {soak["longest_unavailable_polls"]} ticks ({soak["longest_unavailable_polls"] * 20 / 60:.0f} minutes) |
+| ticks to recover once faults stop | {soak["polls_to_recover_after_faults"]} |
+| unhandled exceptions | {soak["unhandled_exceptions"]} |
+| lost operations | {soak["lost_operations"]} |
+| window totals minus ground truth, at the end | {"0 for every counter of every channel" if all(not d for d in soak["totals_difference"].values()) else soak["totals_difference"]} |
+"""
+    targets = _targets(results)
+    text = f"""# Performance
+
+Measured with `scripts/bench` and `scripts/soak` on: {machine()}.
+Both commands rerun everything below; numbers are medians (p95 in brackets)
+of {results[0]["idle"]["refreshes"]} refreshes per scenario.
+
+## How it is measured
+
+- The real `ChannelCoordinator`s (all three channels) run in Home Assistant's
+  test harness against the Comms API emulator, which serves from its own
+  thread and event loop. CPU is the coordinators' thread time only; wall time
+  includes the emulator, which shares the interpreter lock.
+- Every channel holds N operations in the 24 h window, 1 % of them in flight.
+- Scenarios, per poll of all three channels: **first** refresh (lists the
+  window; **first_one_channel** is one channel alone), **active** steady
+  state (operations in flight, 20 s apart), **idle** steady state (everything
+  finished, 2 min apart), and the naive strategy, re-listing the whole window
+  on every poll, with the largest page (**naive**, 1000) and with the
+  documented default (**naive_default_page**, 50).
+- Coordinator state is the memory the coordinators hold after a first
+  refresh (tracemalloc).
+
+![requests and CPU per poll](images/performance.png)
+
+## Per poll
+
+{table(results)}
+
+## Ours / naive
+
+{ratios(results)}
+
+## Targets
+
+{targets}
+{soak_section}"""
+    (DOCS / "performance.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
