@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from .const import OperationStatus
+from .const import CHANNEL_COUNTERS, OperationStatus
 from .exceptions import TwilioCommsInvalidResponseError
 from .ids import (
     EMAIL_ID_PREFIXES,
@@ -27,20 +27,8 @@ from .wire import (
 
 # Every counter any channel documents (comms-api.md §10). Channels and pages
 # disagree on which ones appear, so each one is optional.
-STATS_KEYS: Final = (
-    "total",
-    "recipients",
-    "attempts",
-    "unaddressable",
-    "scheduled",
-    "queued",
-    "sent",
-    "delivered",
-    "read",
-    "opened",
-    "undelivered",
-    "failed",
-    "canceled",
+STATS_KEYS: Final = tuple(
+    dict.fromkeys(key for keys in CHANNEL_COUNTERS.values() for key in keys)
 )
 
 # The status of a resource whose status is missing or not a string.
