@@ -1,19 +1,22 @@
-"""An emulator of Twilio's Comms API, for tests and the development demo.
+"""An emulator of Twilio's Comms API, for tests and the development demo."""
 
-Dev tooling only: never shipped with the integration, and independent of the
-integration's client on purpose, so the client is tested against a server
-written from the documentation rather than against itself.
-"""
+# Dev tooling only: never shipped with the integration, and independent of the
+# integration's client on purpose, so the client is tested against a server
+# written from the documentation rather than against itself.
 
-from .app import EMULATOR_KEY, Emulator, create_app
-from .config import EmulatorConfig, FaultConfig
-from .world import CHANNELS
+from .app import create_app
+from .channels import CHANNELS
+from .config import Credential, EmulatorConfig, FaultConfig
+from .emulator import EMULATOR_KEY, Emulator, FaultReport, GroundTruth
 
 __all__ = [
     "CHANNELS",
     "EMULATOR_KEY",
+    "Credential",
     "Emulator",
     "EmulatorConfig",
     "FaultConfig",
+    "FaultReport",
+    "GroundTruth",
     "create_app",
 ]

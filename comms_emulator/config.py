@@ -1,8 +1,11 @@
 """Configuration of the Comms API emulator."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import ClassVar, Final
+from typing import ClassVar, Final, Literal
+
+from .channels import CHANNELS
 
 # Credentials of the development account. They are public on purpose: the
 # emulator only ever serves invented data.
@@ -11,10 +14,37 @@ DEV_AUTH_TOKEN: Final = "devauthtoken0000000000000000000001"
 DEV_API_KEY_SID: Final = "SK00000000000000000000000000000001"
 DEV_API_KEY_SECRET: Final = "devapikeysecret00000000000000001"
 
+# Records exist for 7 days after creation (comms-api.md §1), so seeded
+# history may reach no further back.
+RETENTION: Final = timedelta(days=7)
+
+# Where a 202 carries the operation id (comms-api.md §4 lists all of these).
+type OperationIdMode = Literal["body", "headers", "both", "none"]
+
+# Every operation id mode, for validation and the command line.
+OPERATION_ID_MODES: Final[tuple[OperationIdMode, ...]] = (
+    "body",
+    "headers",
+    "both",
+    "none",
+)
+
+# What a channel the account may not use answers: 403, or 404 (§14 says both occur).
+NOT_ENTITLED_STATUSES: Final = (403, 404)
+
+
+def _check_rate(name: str, value: float) -> None:
+    """Raise ValueError unless a rate is a probability."""
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be between 0 and 1, not {value}")
+
 
 @dataclass(slots=True, kw_only=True)
 class FaultConfig:
     """How often each kind of fault is injected (each a probability, 0 to 1)."""
+
+    # Mutable on purpose, unlike the rest of the configuration: faults are
+    # switched on and off while the emulator runs.
 
     rate_limit: float = 0.0
     server_error: float = 0.0
@@ -26,6 +56,7 @@ class FaultConfig:
     # How long a slow response takes; past the client's 10 s timeout by default.
     slow_seconds: float = 15.0
 
+    # Every kind of fault, in the order the command line lists them.
     KINDS: ClassVar[tuple[str, ...]] = (
         "rate_limit",
         "server_error",
@@ -36,10 +67,48 @@ class FaultConfig:
         "missing_stats",
     )
 
+    def __post_init__(self) -> None:
+        """Refuse rates outside 0–1 and negative delays."""
+        self.update({name: getattr(self, name) for name in self.settings()})
+
+    @classmethod
+    def settings(cls) -> tuple[str, ...]:
+        """Return the name of every setting: the rates, then slow_seconds."""
+        return (*cls.KINDS, "slow_seconds")
+
+    def update(self, changes: Mapping[str, float]) -> None:
+        """Apply some settings at once, all or none (ValueError or TypeError if one is invalid)."""
+        checked: dict[str, float] = {}
+        for name, value in changes.items():
+            if name not in self.settings():
+                raise ValueError(f"unknown fault setting {name!r}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"{name} must be a number")
+            if name == "slow_seconds":
+                if value < 0:
+                    raise ValueError("slow_seconds must not be negative")
+            else:
+                _check_rate(name, value)
+            checked[name] = float(value)
+        for name, value in checked.items():
+            setattr(self, name, value)
+
     def set_all(self, rate: float) -> None:
         """Give every fault kind the same rate."""
-        for kind in self.KINDS:
-            setattr(self, kind, rate)
+        self.update(dict.fromkeys(self.KINDS, rate))
+
+    def as_dict(self) -> dict[str, float]:
+        """Return every setting by name."""
+        return {name: getattr(self, name) for name in self.settings()}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credential:
+    """One Basic-auth username and password pair, and the account it opens."""
+
+    username: str
+    password: str = field(repr=False)
+    account_sid: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,9 +121,13 @@ class EmulatorConfig:
     span: timedelta = timedelta(hours=24)
     # Share of seeded operations still scheduled or processing at start.
     active_fraction: float = 0.1
+    # Mean shares of a send's recipients that fail inside Twilio, and that
+    # are sent but not delivered.
     failure_rate: float = 0.04
     undelivered_rate: float = 0.03
+    # Share of delivered messages that are read (emails: opened).
     read_rate: float = 0.5
+    # Share of operations canceled part way.
     cancel_rate: float = 0.03
     # Share of operations scheduled hours ahead rather than sent at once.
     scheduled_fraction: float = 0.05
@@ -62,12 +135,55 @@ class EmulatorConfig:
     auth_token: str = DEV_AUTH_TOKEN
     api_key_sid: str = DEV_API_KEY_SID
     api_key_secret: str = DEV_API_KEY_SECRET
-    channels: frozenset[str] = frozenset({"Messages", "PushNotifications", "Emails"})
-    # What a channel the account may not use answers: 403, or 404.
+    # More username/password pairs the API accepts, besides the two above.
+    extra_credentials: tuple[Credential, ...] = ()
+    channels: frozenset[str] = frozenset(CHANNELS)
     not_entitled_status: int = 403
     # Seconds between new operations appearing on their own; 0 disables.
     new_operation_interval: float = 0.0
-    # Where a 202 carries the operation id: body, headers, both or none.
-    operation_id_mode: str = "body"
+    operation_id_mode: OperationIdMode = "body"
     fault_seed: int = 7
     faults: FaultConfig = field(default_factory=FaultConfig)
+
+    # The settings above that are probabilities, checked to lie in 0–1.
+    RATES: ClassVar[tuple[str, ...]] = (
+        "active_fraction",
+        "failure_rate",
+        "undelivered_rate",
+        "read_rate",
+        "cancel_rate",
+        "scheduled_fraction",
+    )
+
+    def __post_init__(self) -> None:
+        """Refuse settings the emulator cannot honour."""
+        for name in self.RATES:
+            _check_rate(name, getattr(self, name))
+        if self.operations_per_channel < 0:
+            raise ValueError("operations_per_channel must not be negative")
+        if not timedelta(0) < self.span <= RETENTION:
+            raise ValueError("span must be positive and at most 7 days")
+        if unknown := self.channels - set(CHANNELS):
+            raise ValueError(f"unknown channels: {', '.join(sorted(unknown))}")
+        if self.not_entitled_status not in NOT_ENTITLED_STATUSES:
+            raise ValueError("not_entitled_status must be 403 or 404")
+        if self.operation_id_mode not in OPERATION_ID_MODES:
+            raise ValueError(f"operation_id_mode must be one of {OPERATION_ID_MODES}")
+        if self.new_operation_interval < 0:
+            raise ValueError("new_operation_interval must not be negative")
+
+    def credentials(self) -> tuple[Credential, ...]:
+        """Return every pair the API accepts: auth token, API key, then extras."""
+        return (
+            Credential(
+                username=self.account_sid,
+                password=self.auth_token,
+                account_sid=self.account_sid,
+            ),
+            Credential(
+                username=self.api_key_sid,
+                password=self.api_key_secret,
+                account_sid=self.account_sid,
+            ),
+            *self.extra_credentials,
+        )

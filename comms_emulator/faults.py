@@ -1,5 +1,8 @@
 """Fault injection: the ways a beta API can let a client down."""
 
+# Faults come from one seeded generator, and they only ever change what a
+# response looks like: the world's operations are never touched.
+
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -10,9 +13,10 @@ from typing import Any, Final
 from .config import FaultConfig
 
 # Statuses no client has seen before, in the spellings a beta API might use.
-UNKNOWN_STATUSES: Final = ("ARCHIVED", "PAUSED", "partially_completed")
+UNKNOWN_STATUSES: Final = ("ARCHIVED", "archived", "PAUSED", "partially_completed")
 
-# Request-level faults, drawn in this order before a request is served.
+# Faults that answer instead of the handler (or before it, for slow), drawn in
+# this order; malformed_json only hits reads, which change nothing.
 REQUEST_FAULTS: Final = (
     "rate_limit",
     "server_error",
@@ -20,6 +24,15 @@ REQUEST_FAULTS: Final = (
     "slow",
     "malformed_json",
 )
+
+# A Retry-After asks for a wait of this many seconds, at least and at most.
+RETRY_AFTER_SECONDS: Final = (1, 30)
+
+# Share of missing_stats faults' keys dropped, at most (at least one goes).
+MAX_DROPPED_STATS_SHARE: Final = 1 / 3
+
+# What a misbehaving gateway puts in a 200 instead of JSON.
+GATEWAY_PAGE: Final = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
 @dataclass(slots=True)
@@ -30,30 +43,49 @@ class FaultInjector:
     rng: random.Random
     counts: Counter[str] = field(default_factory=Counter)
 
-    def draw_request_fault(self) -> str | None:
+    def _hits(self, kind: str) -> bool:
+        """Draw whether a fault of a kind strikes now."""
+        rate: float = getattr(self.config, kind)
+        return self.rng.random() < rate
+
+    def draw_request_fault(self, *, read: bool) -> str | None:
         """Return the request-level fault to inject, if any, and count it."""
+        # A garbled body is counted when applied (garble): only a successful
+        # answer can be garbled.
         for kind in REQUEST_FAULTS:
-            if self.rng.random() < getattr(self.config, kind):
-                self.counts[kind] += 1
+            if kind == "malformed_json" and not read:
+                continue
+            if self._hits(kind):
+                if kind != "malformed_json":
+                    self.counts[kind] += 1
                 return kind
         return None
 
     def retry_after(self, now: datetime) -> str:
-        """Return a Retry-After value, as seconds or as an HTTP-date."""
-        seconds = self.rng.randint(1, 30)
+        """Return a Retry-After value: seconds or an HTTP-date, as the generator picks."""
+        seconds = self.rng.randint(*RETRY_AFTER_SECONDS)
         if self.rng.random() < 0.5:
             return str(seconds)
         return format_datetime(now + timedelta(seconds=seconds), usegmt=True)
 
+    def garble(self, body: bytes) -> bytes:
+        """Return a body cut short, or a gateway's HTML page, and count it."""
+        self.counts["malformed_json"] += 1
+        if len(body) < 2 or self.rng.random() < 0.5:
+            return GATEWAY_PAGE
+        # A JSON document cut anywhere before its end no longer parses.
+        return body[: self.rng.randrange(1, len(body))]
+
     def distort(self, operation: dict[str, Any]) -> dict[str, Any]:
-        """Return an operation's JSON with rendering faults applied, if drawn."""
-        if self.rng.random() < self.config.unknown_status:
+        """Return a rendered operation with rendering faults applied, if drawn."""
+        if self._hits("unknown_status"):
             self.counts["unknown_status"] += 1
             operation = {**operation, "status": self.rng.choice(UNKNOWN_STATUSES)}
-        if self.rng.random() < self.config.missing_stats:
+        if self._hits("missing_stats"):
             self.counts["missing_stats"] += 1
             stats = dict(operation["stats"])
-            for key in self.rng.sample(sorted(stats), k=max(1, len(stats) // 3)):
+            dropped = max(1, int(len(stats) * MAX_DROPPED_STATS_SHARE))
+            for key in self.rng.sample(sorted(stats), k=self.rng.randint(1, dropped)):
                 del stats[key]
             operation = {**operation, "stats": stats}
         return operation

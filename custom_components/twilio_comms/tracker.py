@@ -45,6 +45,9 @@ _ACTIVE_FILTERS: Final = (OperationStatus.PROCESSING, OperationStatus.SCHEDULED)
 # Sort key for an operation whose createdAt could not be read: oldest of all.
 _NO_TIME: Final = datetime.min.replace(tzinfo=UTC)
 
+# Overlap between the recent and the in-flight listings' creation ranges.
+RANGE_SEAM: Final = timedelta(seconds=1)
+
 # Beyond this many operations to re-read one by one, a single listing over
 # their creation range is cheaper than a request each.
 MAX_SINGLE_FETCHES: Final = 10
@@ -170,12 +173,23 @@ class ChannelTracker:
         Operations the API no longer knows (past retention) are added to gone.
         """
         newest = self._order[-1][0] if self._order else window_start
-        observed = await self._list(start_date=max(window_start, newest - self.overlap))
+        recent_start = max(window_start, newest - self.overlap)
+        observed = await self._list(start_date=recent_start)
         unsettled = set(self._unsettled)
         if not unsettled:
             return observed
-        for status in _ACTIVE_FILTERS:
-            observed.extend(await self._list(start_date=window_start, status=status))
+        # The in-flight listings stop where the recent one starts, so no
+        # operation is read twice; the ranges share a second because whether
+        # the API's bounds are inclusive is undocumented.
+        if recent_start > window_start:
+            for status in _ACTIVE_FILTERS:
+                observed.extend(
+                    await self._list(
+                        start_date=window_start,
+                        end_date=recent_start + RANGE_SEAM,
+                        status=status,
+                    )
+                )
         # An operation that left the in-flight lists reached a final status;
         # one seen with an unreadable status or partial stats needs a re-read.
         seen = {
@@ -201,15 +215,20 @@ class ChannelTracker:
         return observed
 
     async def _list(
-        self, *, start_date: datetime, status: OperationStatus | None = None
+        self,
+        *,
+        start_date: datetime,
+        end_date: datetime | None = None,
+        status: OperationStatus | None = None,
     ) -> list[Operation]:
-        """Return every operation created since start_date, all pages."""
+        """Return every operation created in [start_date, end_date), all pages."""
         return [
             operation
             async for operation in self.client.iter_operations(
                 self.channel,
                 page_size=MAX_PAGE_SIZE,
                 start_date=start_date,
+                end_date=end_date,
                 status=status,
             )
         ]

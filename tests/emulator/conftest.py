@@ -1,22 +1,40 @@
 """Fixtures for the emulator tests: the emulator on loopback, with a hand-driven clock."""
 
-import base64
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+# Plain pytest and pytest-aiohttp: the emulator needs no Home Assistant.
 
-from aiohttp.test_utils import TestClient, TestServer
+import base64
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 import pytest
+import pytest_aiohttp.plugin
 
 from comms_emulator import EMULATOR_KEY, Emulator, EmulatorConfig, create_app
 from comms_emulator.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
 
-START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+# pytest-aiohttp's client factory, restored for these tests: Home Assistant's
+# test plugin, installed alongside, replaces it with one that binds to
+# another event loop on older releases.
+aiohttp_client = pytest_aiohttp.plugin.aiohttp_client
+aiohttp_client_cls = pytest_aiohttp.plugin.aiohttp_client_cls
 
-AUTH = {
-    "Authorization": "Basic "
-    + base64.b64encode(f"{DEV_ACCOUNT_SID}:{DEV_AUTH_TOKEN}".encode()).decode()
-}
+# The moment every test's world starts; seeded history is relative to it.
+START: Final = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    """Return a Basic Authorization header."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+# The development account's auth token pair.
+AUTH: Final = basic(DEV_ACCOUNT_SID, DEV_AUTH_TOKEN)
+
+type ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 class ManualClock:
@@ -42,7 +60,7 @@ def auto_enable_custom_integrations() -> None:
 
 @pytest.fixture(autouse=True)
 def loopback_sockets(socket_enabled: None) -> None:
-    """Allow sockets: Home Assistant's test plugin still limits them to loopback."""
+    """Allow sockets: Home Assistant's test plugin, installed alongside, blocks them."""
 
 
 @pytest.fixture
@@ -52,24 +70,55 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def make_client(
-    clock: ManualClock,
-) -> AsyncIterator[Callable[..., Awaitable[TestClient]]]:
-    """Return a factory of test clients on configured emulators, closed afterwards."""
-    clients: list[TestClient] = []
+def make_client(aiohttp_client: Any, clock: ManualClock) -> ClientFactory:
+    """Return a factory of test clients of emulators configured by keyword."""
 
-    async def make(**config: Any) -> TestClient:
-        app = create_app(EmulatorConfig(**config), clock=clock)
-        client = TestClient(TestServer(app, host="127.0.0.1"))
-        await client.start_server()
-        clients.append(client)
+    async def make(**config: Any) -> TestClient[Any, Any]:
+        """Serve an emulator on loopback and return a client of it."""
+        client: TestClient[Any, Any] = await aiohttp_client(
+            create_app(EmulatorConfig(**config), clock=clock)
+        )
         return client
 
-    yield make
-    for client in clients:
-        await client.close()
+    return make
 
 
-def emulator_of(client: TestClient) -> Emulator:
+def emulator_of(client: TestClient[Any, Any]) -> Emulator:
     """Return the emulator behind a test client."""
-    return client.app[EMULATOR_KEY]
+    app: web.Application = client.app
+    return app[EMULATOR_KEY]
+
+
+async def get_json(
+    client: TestClient[Any, Any], path: str, expected: int = 200, /, **params: str
+) -> Any:
+    """GET an API path with the development credentials; check the status, return JSON."""
+    response = await client.get(path, params=params, headers=AUTH)
+    assert response.status == expected, await response.text()
+    return await response.json()
+
+
+async def list_pages(
+    client: TestClient[Any, Any],
+    path: str = "/v1/Messages/Operations",
+    key: str = "operations",
+    **params: str,
+) -> list[list[dict[str, Any]]]:
+    """Return every page of a listing, following next tokens."""
+    pages = []
+    token = None
+    while True:
+        query = params | ({"pageToken": token} if token else {})
+        body = await get_json(client, path, **query)
+        pages.append(body[key])
+        token = body["pagination"]["next"]
+        if token is None:
+            return pages
+
+
+async def list_all(
+    client: TestClient[Any, Any], channel: str = "Messages", **params: str
+) -> list[dict[str, Any]]:
+    """Return every operation of a channel's listing, all pages."""
+    pages = await list_pages(client, f"/v1/{channel}/Operations", **params)
+    return [item for page in pages for item in page]

@@ -151,6 +151,24 @@ async def measure[*Args](
 
 
 @contextmanager
+def profiled(path: str) -> Iterator[None]:
+    """Profile the block with pyinstrument when BENCH_PROFILE is set.
+
+    Profiling slows the code down, so figures from a profiled run are not
+    reported; the profile says where the time goes.
+    """
+    if not os.environ.get("BENCH_PROFILE"):
+        yield
+        return
+    from pyinstrument import Profiler  # noqa: PLC0415
+
+    profiler = Profiler(async_mode="enabled")
+    with profiler:
+        yield
+    Path(path).write_text(profiler.output_text(unicode=False, color=False))
+
+
+@contextmanager
 def shifted_time(clock: MovableClock) -> Iterator[None]:
     """Make Home Assistant's utcnow follow the benchmark clock."""
     with patch("homeassistant.util.dt.utcnow", clock):
@@ -246,9 +264,10 @@ async def bench_size(hass: HomeAssistant, size: int) -> dict[str, Any]:
             tracemalloc.stop()
 
             active = []
-            for _ in range(REPEATS):
-                clock.offset += timedelta(seconds=20)
-                active.append(await measure(server, refresh_all, items))
+            with profiled(f"docs/profile-active-{size}.txt"):
+                for _ in range(REPEATS):
+                    clock.offset += timedelta(seconds=20)
+                    active.append(await measure(server, refresh_all, items))
             assert any(
                 op.status is OperationStatus.PROCESSING
                 for c in items
@@ -289,6 +308,11 @@ async def bench_size(hass: HomeAssistant, size: int) -> dict[str, Any]:
 @pytest.mark.usefixtures("socket_enabled")
 async def test_bench(hass: HomeAssistant) -> None:
     """Measure every size and write the results for tools/bench/report.py."""
+    # Home Assistant's test harness runs the loop in asyncio debug mode, which
+    # records a stack trace (with a stat() per frame) for every task and
+    # callback: pyinstrument showed two thirds of a poll's CPU there. A real
+    # Home Assistant runs without it.
+    hass.loop.set_debug(False)
     results = [await bench_size(hass, size) for size in SIZES]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))

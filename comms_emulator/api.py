@@ -1,0 +1,216 @@
+"""Handlers of the emulated /v1 API (comms-api.md §7–§11)."""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Final
+
+from aiohttp import web
+
+from .channels import RESOURCE_LIST_KEY, RESOURCE_PREFIX
+from .emulator import Emulator
+from .errors import ApiError
+from .ids import parse_resource_id
+from .lifecycle import OperationPlan, OperationState, operation_state
+from .pagination import Cursor, PageRequest
+from .params import date_range, operation_status, resource_status
+from .rendering import error_json, failed_indices, operation_json, resource_json
+from .sends import parse_send
+from .world import Position
+
+# A page token whose cursor does not fit the listing it was sent to.
+BAD_CURSOR: Final = "pageToken is not valid"
+
+
+def _position(after: Cursor) -> tuple[Position, int]:
+    """Return the operation position and recipient index in a listing's cursor."""
+    try:
+        created, operation_id, *rest = after
+        moment = datetime.fromisoformat(str(created))
+    except ValueError as err:
+        raise ApiError.bad_request(BAD_CURSOR, "pageToken") from err
+    index = rest[0] if rest else -1
+    if moment.tzinfo is None or not isinstance(index, int):
+        raise ApiError.bad_request(BAD_CURSOR, "pageToken")
+    return (moment, str(operation_id)), index
+
+
+def _cursor(plan: OperationPlan, *index: int) -> Cursor:
+    """Return the cursor of an operation, or of one of its resources."""
+    return [plan.created_at.isoformat(), plan.id, *index]
+
+
+class CommsApi:
+    """Request handlers of the emulated /v1 API."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        """Serve the given emulator's state."""
+        self.emulator = emulator
+
+    def _find(self, request: web.Request, now: datetime) -> OperationPlan:
+        """Return the operation a path names, or raise 404 (unknown or expired)."""
+        plan = self.emulator.world.find(
+            request.match_info["channel"], request.match_info["operation_id"], now
+        )
+        if plan is None:
+            raise ApiError.not_found()
+        return plan
+
+    async def list_operations(self, request: web.Request) -> web.Response:
+        """GET /v1/{channel}/Operations: newest first, filtered, paginated."""
+        emulator = self.emulator
+        now = emulator.now()
+        start, end = date_range(request.query)
+        status = operation_status(request.query)
+        page = PageRequest.from_query(request.path, request.query)
+        before = _position(page.after)[0] if page.after is not None else None
+
+        def matching() -> Iterator[tuple[Cursor, OperationState]]:
+            """Yield the operations the filters keep, after the page's cursor."""
+            for plan in emulator.world.newest_first(
+                request.match_info["channel"], now, start=start, end=end, before=before
+            ):
+                state = operation_state(plan, now)
+                if status is None or state.status == status:
+                    yield _cursor(plan), state
+
+        states, pagination = page.paginate(matching())
+        operations = [
+            emulator.faults.distort(operation_json(state)) for state in states
+        ]
+        return web.json_response({"operations": operations, "pagination": pagination})
+
+    async def get_operation(self, request: web.Request) -> web.Response:
+        """GET /v1/{channel}/Operations/{operation_id}."""
+        now = self.emulator.now()
+        state = operation_state(self._find(request, now), now)
+        return web.json_response(self.emulator.faults.distort(operation_json(state)))
+
+    async def operation_errors(self, request: web.Request) -> web.Response:
+        """GET /v1/{channel}/Operations/{operation_id}/Errors: the failed resources, paged."""
+        # The real shape is undocumented (§5): a listing of {code, message,
+        # resourceId} under "errors", paged like every other listing.
+        now = self.emulator.now()
+        state = operation_state(self._find(request, now), now)
+        page = PageRequest.from_query(request.path, request.query)
+        after = page.after[0] if page.after else -1
+        if not isinstance(after, int):
+            raise ApiError.bad_request(BAD_CURSOR, "pageToken")
+        errors, pagination = page.paginate(
+            ([index], error_json(state, index))
+            for index in failed_indices(state)
+            if index > after
+        )
+        return web.json_response({"errors": errors, "pagination": pagination})
+
+    def _operations_with_resources(
+        self,
+        request: web.Request,
+        now: datetime,
+        after: Cursor | None,
+    ) -> Iterator[tuple[OperationPlan, int]]:
+        """Yield (operation, first recipient index) whose resources a listing shows next."""
+        world = self.emulator.world
+        channel = request.match_info["channel"]
+        start, end = date_range(request.query)
+        position = None
+        if after is not None:
+            position, index = _position(after)
+            # The operation the previous page ended in, unless it expired.
+            resumed = world.find(channel, position[1], now)
+            if resumed is not None and resumed.created_at == position[0]:
+                yield resumed, index + 1
+        if operation_id := request.query.get("operationId"):
+            # One operation: done once a previous page reached it.
+            plan = world.find(channel, operation_id, now, start=start, end=end)
+            if plan is not None and position is None:
+                yield plan, 0
+            return
+        for plan in world.newest_first(
+            channel, now, start=start, end=end, before=position
+        ):
+            yield plan, 0
+
+    async def list_resources(self, request: web.Request) -> web.Response:
+        """GET /v1/{channel}?operationId=…: one resource per recipient, newest operation first."""
+        now = self.emulator.now()
+        status = resource_status(request.query)
+        page = PageRequest.from_query(request.path, request.query)
+
+        def matching() -> Iterator[tuple[Cursor, dict[str, Any]]]:
+            """Yield the resources the filters keep, after the page's cursor."""
+            for plan, first in self._operations_with_resources(
+                request, now, page.after
+            ):
+                state = operation_state(plan, now)
+                for index in range(first, plan.recipients):
+                    resource = resource_json(state, index)
+                    if status is None or resource["status"] == status:
+                        yield _cursor(plan, index), resource
+
+        resources, pagination = page.paginate(matching())
+        return web.json_response(
+            {
+                RESOURCE_LIST_KEY[request.match_info["channel"]]: resources,
+                "pagination": pagination,
+            }
+        )
+
+    async def get_resource(self, request: web.Request) -> web.Response:
+        """GET /v1/{channel}/{resource_id}: one resource, with content (and attempts)."""
+        channel = request.match_info["channel"]
+        now = self.emulator.now()
+        parsed = parse_resource_id(
+            RESOURCE_PREFIX[channel], request.match_info["resource_id"]
+        )
+        if parsed is None:
+            raise ApiError.not_found()
+        operation_id, index = parsed
+        plan = self.emulator.world.find(channel, operation_id, now)
+        if plan is None or index >= plan.recipients:
+            raise ApiError.not_found()
+        return web.json_response(
+            resource_json(operation_state(plan, now), index, detail=True)
+        )
+
+    async def send(self, request: web.Request) -> web.Response:
+        """POST /v1/{channel}: 202, the operation id where the configured mode puts it."""
+        emulator = self.emulator
+        channel = request.match_info["channel"]
+        try:
+            body = await request.json()
+        except ValueError as err:
+            raise ApiError.bad_request("The body is not JSON") from err
+        send = parse_send(channel, body)
+        plan = emulator.world.send(
+            channel,
+            emulator.now(),
+            addresses=send.addresses,
+            send_at=send.send_at,
+            tags=send.tags,
+            submitted=send.body,
+        )
+        location = str(
+            request.url.with_path(f"/v1/{channel}/Operations/{plan.id}").with_query(
+                None
+            )
+        )
+        mode = emulator.config.operation_id_mode
+        headers: dict[str, str] = {}
+        if mode in {"headers", "both"}:
+            headers |= {
+                "operation-id": plan.id,
+                "operation-location": location,
+                "resource-location": str(
+                    request.url.with_path(f"/v1/{channel}").with_query(
+                        operationId=plan.id
+                    )
+                ),
+            }
+        if mode in {"body", "both"}:
+            headers["Location"] = location
+            return web.json_response(
+                {"operationId": plan.id, "operationLocation": location},
+                status=202,
+                headers=headers,
+            )
+        return web.Response(status=202, headers=headers)

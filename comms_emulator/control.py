@@ -1,0 +1,117 @@
+"""The /_emulator control plane: never authenticated, never faulted, never counted."""
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+import functools
+from typing import Any
+
+from aiohttp import web
+
+from .channels import CHANNELS
+from .emulator import Emulator
+from .rendering import iso
+
+type ControlHandler = Callable[[Control, web.Request], Awaitable[web.Response]]
+
+
+def _refusing_bad_input(handler: ControlHandler) -> ControlHandler:
+    """Answer 400 {"error": …} when a handler finds its input wrong (plain: it is not the API)."""
+
+    @functools.wraps(handler)
+    async def wrapper(control: Control, request: web.Request) -> web.Response:
+        """Run the handler, refusing bad input."""
+        try:
+            return await handler(control, request)
+        except (TypeError, ValueError) as err:
+            return web.json_response({"error": str(err)}, status=400)
+
+    return wrapper
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    """Return a request's JSON object body (ValueError or TypeError if it is not one)."""
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise TypeError("the body must be a JSON object")
+    return body
+
+
+def _entitlement_changes(body: dict[str, Any]) -> dict[str, bool]:
+    """Return {channel: entitled} from a body, checked."""
+    for channel, entitled in body.items():
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
+        if not isinstance(entitled, bool):
+            raise TypeError(f"{channel} must map to true or false")
+    return body
+
+
+def _seconds(value: object) -> float:
+    """Return a number of seconds from JSON (TypeError if it is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("interval must be a number of seconds")
+    return float(value)
+
+
+def _since(value: str) -> datetime:
+    """Return an ISO date-time with an offset (ValueError otherwise)."""
+    since = datetime.fromisoformat(value)
+    if since.tzinfo is None:
+        raise ValueError("since needs a time zone offset")
+    return since
+
+
+class Control:
+    """Handlers of /_emulator/…, each the twin of a Python-level Emulator method."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        """Control the given emulator."""
+        self.emulator = emulator
+
+    async def health(self, request: web.Request) -> web.Response:
+        """GET /_emulator/health: up, and the emulator's current time."""
+        return web.json_response({"status": "ok", "now": iso(self.emulator.clock())})
+
+    @_refusing_bad_input
+    async def faults(self, request: web.Request) -> web.Response:
+        """GET or POST /_emulator/faults: read or change fault rates and slow_seconds."""
+        if request.method == "POST":
+            self.emulator.configure_faults(await _json_object(request))
+        return web.json_response(self.emulator.fault_report())
+
+    async def requests(self, request: web.Request) -> web.Response:
+        """GET /_emulator/requests: counts in total, by route template and by channel."""
+        return web.json_response(self.emulator.request_report())
+
+    async def reset_requests(self, request: web.Request) -> web.Response:
+        """POST /_emulator/requests/reset: start counting afresh."""
+        self.emulator.reset_requests()
+        return web.json_response(self.emulator.request_report())
+
+    @_refusing_bad_input
+    async def truth(self, request: web.Request) -> web.Response:
+        """GET /_emulator/truth?channel=…&since=…: the ground truth of a channel."""
+        since = request.query.get("since")
+        return web.json_response(
+            self.emulator.truth(
+                request.query.get("channel", CHANNELS[0]),
+                _since(since) if since else None,
+            )
+        )
+
+    @_refusing_bad_input
+    async def entitlements(self, request: web.Request) -> web.Response:
+        """GET or POST /_emulator/entitlements ({"Emails": false}): switch channels."""
+        if request.method == "POST":
+            changes = _entitlement_changes(await _json_object(request))
+            for channel, entitled in changes.items():
+                self.emulator.set_entitled(channel, entitled)
+        return web.json_response({"entitled": sorted(self.emulator.entitled)})
+
+    @_refusing_bad_input
+    async def live(self, request: web.Request) -> web.Response:
+        """GET or POST /_emulator/live ({"interval": 30}): how often operations appear."""
+        if request.method == "POST":
+            body = await _json_object(request)
+            self.emulator.set_live_interval(_seconds(body.get("interval")))
+        return web.json_response({"interval": self.emulator.world.live_interval})

@@ -1,0 +1,132 @@
+"""The emulator's state and its Python-level controls, for tests that need no HTTP."""
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import datetime
+import random
+from typing import Any, Final, TypedDict
+
+from aiohttp import web
+
+from .channels import CHANNELS, STATS_KEYS
+from .config import Credential, EmulatorConfig
+from .counters import RequestCounter, RequestReport
+from .faults import FaultInjector
+from .lifecycle import operation_state
+from .rendering import iso, operation_json
+from .world import World
+
+type Clock = Callable[[], datetime]
+
+
+class GroundTruth(TypedDict):
+    """What the emulator knows about one channel at one moment, faults aside."""
+
+    channel: str
+    now: str
+    since: str | None
+    # Visible operations created at or after since (all if None), newest first.
+    operations: list[dict[str, Any]]
+    # Per stats key, the sum over those operations.
+    totals: dict[str, int]
+
+
+class FaultReport(TypedDict):
+    """The fault settings and how many faults of each kind were injected."""
+
+    faults: dict[str, float]
+    counts: dict[str, int]
+
+
+def _check_channel(channel: str) -> None:
+    """Raise ValueError for a channel the API does not have."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
+
+
+class Emulator:
+    """The state behind the app: world, faults, counters, entitlements, clock."""
+
+    def __init__(self, config: EmulatorConfig, clock: Clock) -> None:
+        """Seed the world relative to the clock's current time."""
+        self.config = config
+        self.clock = clock
+        self.world = World(config, clock())
+        self.faults = FaultInjector(config.faults, random.Random(config.fault_seed))
+        self.requests = RequestCounter()
+        # Both mutable at runtime: channels switched off, credentials revoked.
+        self.entitled = set(config.channels)
+        self.credentials: dict[str, Credential] = {
+            credential.username: credential for credential in config.credentials()
+        }
+
+    @property
+    def channel_requests(self) -> Counter[str]:
+        """Return the request counts by channel."""
+        return self.requests.channels
+
+    @property
+    def response_bytes(self) -> int:
+        """Return the body bytes of /v1 responses served since the last reset."""
+        return self.requests.response_bytes
+
+    def now(self) -> datetime:
+        """Return the current time, with the world caught up to it."""
+        now = self.clock()
+        self.world.advance(now)
+        return now
+
+    def truth(self, channel: str, since: datetime | None = None) -> GroundTruth:
+        """Return every visible operation created at or after since, and their totals."""
+        _check_channel(channel)
+        now = self.now()
+        operations = [
+            operation_json(operation_state(plan, now))
+            for plan in self.world.newest_first(channel, now, start=since)
+        ]
+        totals = dict.fromkeys(STATS_KEYS[channel], 0)
+        for operation in operations:
+            for key, value in operation["stats"].items():
+                totals[key] += value
+        return {
+            "channel": channel,
+            "now": iso(now),
+            "since": iso(since) if since else None,
+            "operations": operations,
+            "totals": totals,
+        }
+
+    def request_report(self) -> RequestReport:
+        """Return the request counts: total, by route template, by channel."""
+        return self.requests.report()
+
+    def reset_requests(self) -> None:
+        """Forget the request counts."""
+        self.requests.reset()
+
+    def configure_faults(self, changes: Mapping[str, float]) -> FaultReport:
+        """Change some fault settings, all or none (ValueError, TypeError), and report."""
+        self.config.faults.update(changes)
+        return self.fault_report()
+
+    def fault_report(self) -> FaultReport:
+        """Return the fault settings and the counts of injected faults."""
+        return {
+            "faults": self.config.faults.as_dict(),
+            "counts": dict(self.faults.counts),
+        }
+
+    def set_entitled(self, channel: str, entitled: bool) -> None:
+        """Let the account use a channel, or not."""
+        _check_channel(channel)
+        if entitled:
+            self.entitled.add(channel)
+        else:
+            self.entitled.discard(channel)
+
+    def set_live_interval(self, seconds: float) -> None:
+        """Make operations appear on their own every so many seconds from now (0 stops it)."""
+        self.world.set_live_interval(seconds, self.clock())
+
+
+EMULATOR_KEY: Final = web.AppKey("emulator", Emulator)

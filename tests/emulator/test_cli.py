@@ -1,0 +1,109 @@
+"""The command line: python -m comms_emulator."""
+
+from datetime import timedelta
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp import web
+import pytest
+
+from comms_emulator import EMULATOR_KEY, Emulator, EmulatorConfig
+from comms_emulator.__main__ import RATE_HELP, main
+from comms_emulator.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
+
+
+def _run(argv: list[str]) -> tuple[Emulator, dict[str, Any]]:
+    """Run the command line without serving; return the emulator and run_app's arguments."""
+    with patch("comms_emulator.__main__.web.run_app") as run_app:
+        main(argv)
+    app, kwargs = run_app.call_args.args[0], run_app.call_args.kwargs
+    assert isinstance(app, web.Application)
+    return app[EMULATOR_KEY], dict(kwargs)
+
+
+def test_every_rate_has_a_flag() -> None:
+    """Each rate of the configuration is explained for --help."""
+    assert set(RATE_HELP) == set(EmulatorConfig.RATES)
+
+
+def test_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    """By default: loopback on 8765, live, every channel, credentials printed."""
+    emulator, kwargs = _run([])
+    assert kwargs == {"host": "127.0.0.1", "port": 8765, "print": None}
+    assert emulator.config.new_operation_interval == 60
+    assert emulator.entitled == {"Messages", "PushNotifications", "Emails"}
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8765/v1" in out
+    assert DEV_ACCOUNT_SID in out
+    assert DEV_AUTH_TOKEN in out
+
+
+def test_flags_reach_the_configuration() -> None:
+    """Each flag sets its part of the configuration."""
+    emulator, kwargs = _run(
+        [
+            "--port=9000",
+            "--seed=4",
+            "--operations-per-channel=7",
+            "--span-hours=48",
+            "--active-fraction=0.5",
+            "--failure-rate=0.1",
+            "--no-live",
+            "--account-sid=AC1",
+            "--auth-token=t",
+            "--api-key-sid=SK1",
+            "--api-key-secret=s",
+            "--channels=Messages,Emails",
+            "--not-entitled-status=404",
+            "--operation-id-mode=headers",
+            "--fault-rate-limit=0.2",
+            "--fault-slow=0.1",
+            "--slow-seconds=3",
+        ]
+    )
+    config = emulator.config
+    assert kwargs["port"] == 9000
+    assert (config.seed, config.operations_per_channel) == (4, 7)
+    assert config.span == timedelta(hours=48)
+    assert (config.active_fraction, config.failure_rate) == (0.5, 0.1)
+    assert config.new_operation_interval == 0
+    assert set(emulator.credentials) == {"AC1", "SK1"}
+    assert emulator.entitled == {"Messages", "Emails"}
+    assert config.not_entitled_status == 404
+    assert config.operation_id_mode == "headers"
+    assert config.faults.rate_limit == 0.2
+    assert config.faults.slow == 0.1
+    assert config.faults.slow_seconds == 3
+    assert len(emulator.world.operations("Messages", emulator.clock())) == 7
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--host=0.0.0.0"],
+        ["--host=example.com"],
+        ["--span-hours=200"],
+        ["--fault-server-error=2"],
+        ["--channels=Faxes"],
+        ["--operation-id-mode=cookie"],
+        ["--operations-per-channel=-1"],
+        ["--slow-seconds=-1"],
+    ],
+)
+def test_refuses(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Non-loopback hosts (without --allow-remote) and impossible settings exit with usage."""
+    with (
+        patch("comms_emulator.__main__.web.run_app") as run_app,
+        pytest.raises(SystemExit) as exited,
+    ):
+        main(argv)
+    assert exited.value.code == 2
+    assert not run_app.called
+    assert "usage:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::1", "localhost"])
+def test_remote_host_when_allowed(host: str) -> None:
+    """--allow-remote lifts the loopback restriction; loopback names need nothing."""
+    _, kwargs = _run([f"--host={host}", "--allow-remote"])
+    assert kwargs["host"] == host

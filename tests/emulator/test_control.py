@@ -1,0 +1,121 @@
+"""The control plane: ground truth, request counters, health."""
+
+from datetime import timedelta
+
+import pytest
+
+from comms_emulator.channels import CHANNELS
+from comms_emulator.rendering import iso
+
+from .conftest import (
+    AUTH,
+    START,
+    ClientFactory,
+    ManualClock,
+    emulator_of,
+    get_json,
+    list_all,
+)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_truth_totals_equal_what_the_api_lists(
+    make_client: ClientFactory, clock: ManualClock, channel: str
+) -> None:
+    """The ground truth lists what the API lists, and its totals are their sums."""
+    client = await make_client(operations_per_channel=120, active_fraction=0.3)
+    clock.tick(timedelta(minutes=2))
+    since = iso(START - timedelta(hours=12))
+    listed = await list_all(client, channel, pageSize="25", startDate=since)
+    response = await client.get(
+        "/_emulator/truth", params={"channel": channel, "since": since}
+    )
+    truth = await response.json()
+    assert truth["channel"] == channel
+    assert truth["since"] == since
+    assert truth["now"] == iso(clock.now)
+    assert truth["operations"] == listed
+    assert truth["totals"] == {
+        key: sum(op["stats"][key] for op in listed) for key in truth["totals"]
+    }
+    assert set(truth["totals"]) == set(listed[0]["stats"])
+    everything = emulator_of(client).truth(channel)
+    assert len(everything["operations"]) == 120
+    assert everything["since"] is None
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"channel": "Faxes"}, {"since": "yesterday"}, {"since": "2026-11-23T10:00:00"}],
+)
+async def test_truth_refuses_bad_queries(
+    make_client: ClientFactory, params: dict[str, str]
+) -> None:
+    """Unknown channels and unreadable times are a 400."""
+    client = await make_client()
+    response = await client.get("/_emulator/truth", params=params)
+    assert response.status == 400
+    assert "error" in await response.json()
+
+
+async def test_requests_are_counted_by_route_and_channel(
+    make_client: ClientFactory,
+) -> None:
+    """Every /v1 request counts under its route template and channel; control ones do not."""
+    client = await make_client(operations_per_channel=120)
+    await list_all(client, "PushNotifications", pageSize="50")
+    operation_id = emulator_of(client).truth("Emails")["operations"][0]["id"]
+    await get_json(client, f"/v1/Emails/Operations/{operation_id}")
+    await get_json(client, f"/v1/Emails/Operations/{operation_id}/Errors")
+    await get_json(client, "/v1/Messages", operationId=operation_id)
+    await client.get("/v1/Messages/Operations")  # unauthenticated: counted too
+    await client.post("/v1/Emails", json={}, headers=AUTH)
+    await client.get("/_emulator/health")
+    response = await client.get("/_emulator/requests")
+    report = await response.json()
+    assert report["routes"] == {
+        "GET /v1/{channel}/Operations": 4,
+        "GET /v1/{channel}/Operations/{operation_id}": 1,
+        "GET /v1/{channel}/Operations/{operation_id}/Errors": 1,
+        "GET /v1/{channel}": 1,
+        "POST /v1/{channel}": 1,
+    }
+    assert report["total"] == 8
+    assert report["channels"] == {"PushNotifications": 3, "Emails": 3, "Messages": 2}
+    assert report["response_bytes"] > 0
+    emulator = emulator_of(client)
+    assert emulator.requests["GET /v1/{channel}/Operations"] == 4
+    assert emulator.requests["total"] == 8
+    assert emulator.requests["DELETE /v1/{channel}"] == 0
+    response = await client.post("/_emulator/requests/reset")
+    assert await response.json() == {
+        "total": 0,
+        "routes": {},
+        "channels": {},
+        "response_bytes": 0,
+    }
+    await get_json(client, "/v1/Messages/Operations")
+    emulator.reset_requests()
+    assert emulator.request_report()["total"] == 0
+
+
+async def test_unknown_api_paths_answer_in_comms_format(
+    make_client: ClientFactory,
+) -> None:
+    """Paths and methods the API lacks are 404 and 405 in the Comms error format."""
+    client = await make_client()
+    response = await client.get("/v1/Faxes/Operations", headers=AUTH)
+    assert response.status == 404
+    assert (await response.json())["errors"][0]["code"] == 20404
+    response = await client.delete("/v1/Messages", headers=AUTH)
+    assert response.status == 405
+    assert (await response.json())["errors"][0]["code"] == 20004
+    assert emulator_of(client).requests["GET /v1/Faxes/Operations"] == 1
+
+
+async def test_health(make_client: ClientFactory) -> None:
+    """Health answers without credentials, with the emulator's time."""
+    client = await make_client()
+    response = await client.get("/_emulator/health")
+    assert await response.json() == {"status": "ok", "now": iso(START)}
+    assert emulator_of(client).request_report()["total"] == 0
