@@ -57,18 +57,16 @@ def _remove_untracked_channels(
     hass: HomeAssistant, entry: TwilioCommsConfigEntry, tracked: list[ChannelKey]
 ) -> None:
     """Drop the devices and repair issues of channels no longer tracked."""
-    device_registry = dr.async_get(hass)
-    for key in ChannelKey:
-        if key in tracked:
-            continue
+    untracked = [key for key in ChannelKey if key not in tracked]
+    for key in untracked:
         ir.async_delete_issue(hass, DOMAIN, not_entitled_issue_id(entry, key))
-        device = device_registry.async_get_device(
-            identifiers={channel_device_identifier(entry, key)}
-        )
-        if device is not None:
-            device_registry.async_update_device(
-                device.id, remove_config_entry_id=entry.entry_id
-            )
+    stale = {channel_device_identifier(entry, key) for key in untracked}
+    device_registry = dr.async_get(hass)
+    # Looking devices up by entry, then removing them, is the one way that is
+    # current (no deprecation warning) on every supported release.
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        if device.identifiers & stale:
+            device_registry.async_remove_device(device.id)
 
 
 async def async_unload_entry(
