@@ -5,7 +5,12 @@ import asyncio
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
+from homeassistant.helpers.typing import ConfigType
 
 from .connection import build_client
 from .const import CONF_CHANNELS, DOMAIN, ChannelKey
@@ -16,8 +21,22 @@ from .coordinator import (
     not_entitled_issue_id,
 )
 from .entity import channel_device_identifier
+from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.NOTIFY,
+    Platform.SENSOR,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, which work with any loaded entry."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) -> bool:
@@ -50,7 +69,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) 
         client=client, coordinators=coordinators
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Options and recipient subentries change what is set up: reload.
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
+
+
+async def _async_update_listener(
+    hass: HomeAssistant, entry: TwilioCommsConfigEntry
+) -> None:
+    """Reload the entry after its options or subentries changed."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 def _remove_untracked_channels(

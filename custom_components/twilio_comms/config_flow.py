@@ -7,10 +7,15 @@ from typing import Any, Final, override
 
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlowWithReload,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
 )
+from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -24,8 +29,10 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .addresses import parse_address
 from .api import (
     CredentialKind,
+    RecipientChannel,
     TwilioCommsAuthenticationError,
     TwilioCommsError,
     TwilioCommsForbiddenError,
@@ -34,12 +41,15 @@ from .api import (
 from .connection import build_client
 from .const import (
     CONF_ACCOUNT_SID,
+    CONF_ADDRESS,
     CONF_API_KEY_SECRET,
     CONF_API_KEY_SID,
     CONF_AUTH_TOKEN,
     CONF_CHANNELS,
     CONF_CREDENTIAL_KIND,
     CONF_FAILURE_THRESHOLD,
+    CONF_RECIPIENT_CHANNEL,
+    CONF_SENDER,
     CONF_WINDOW_HOURS,
     DEFAULT_FAILURE_THRESHOLD,
     DEFAULT_WINDOW_HOURS,
@@ -47,6 +57,7 @@ from .const import (
     LOGGER,
     MAX_WINDOW_HOURS,
     MIN_WINDOW_HOURS,
+    SUBENTRY_RECIPIENT,
     ChannelKey,
 )
 from .coordinator import TwilioCommsConfigEntry
@@ -150,6 +161,33 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
         """Return the options flow."""
         return TwilioCommsOptionsFlow()
 
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the subentries an account can have: message recipients."""
+        return {SUBENTRY_RECIPIENT: RecipientSubentryFlow}
+
+    def _async_store_credentials(
+        self, entry: TwilioCommsConfigEntry, data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Store checked credentials and make the entry use them now.
+
+        A loaded entry's update listener reloads it on a change; an entry
+        that failed to set up, or credentials entered again unchanged after a
+        reauth, need the reload asked for.
+        """
+        changed = self.hass.config_entries.async_update_entry(entry, data=data)
+        if not changed or entry.state is not ConfigEntryState.LOADED:
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(
+            reason="reconfigure_successful"
+            if self.source == SOURCE_RECONFIGURE
+            else "reauth_successful"
+        )
+
     async def _async_validate(
         self, kind: CredentialKind, user_input: Mapping[str, Any]
     ) -> tuple[dict[str, Any], list[ChannelKey], dict[str, str]]:
@@ -216,8 +254,8 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
                 if self.source == SOURCE_RECONFIGURE:
                     self._abort_if_unique_id_mismatch()
                     # Switching kinds must not leave the other kind's secret behind.
-                    return self.async_update_reload_and_abort(
-                        self._get_reconfigure_entry(), data=data
+                    return self._async_store_credentials(
+                        self._get_reconfigure_entry(), data
                     )
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
@@ -259,7 +297,7 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
             if not errors:
                 await self.async_set_unique_id(data[CONF_ACCOUNT_SID])
                 self._abort_if_unique_id_mismatch()
-                return self.async_update_reload_and_abort(entry, data=data)
+                return self._async_store_credentials(entry, data)
         suggested = {
             key: entry.data[key]
             for key in (CONF_ACCOUNT_SID, CONF_API_KEY_SID)
@@ -275,7 +313,7 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class TwilioCommsOptionsFlow(OptionsFlowWithReload):
+class TwilioCommsOptionsFlow(OptionsFlow):
     """Choose what to track and when a delivery problem is reported."""
 
     async def async_step_init(
@@ -322,6 +360,100 @@ class TwilioCommsOptionsFlow(OptionsFlowWithReload):
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
                 schema, user_input or self.config_entry.options
+            ),
+            errors=errors,
+        )
+
+
+RECIPIENT_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(CONF_NAME): TextSelector(),
+        vol.Required(CONF_ADDRESS): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEL)
+        ),
+        vol.Required(
+            CONF_RECIPIENT_CHANNEL, default=RecipientChannel.PHONE
+        ): SelectSelector(
+            SelectSelectorConfig(
+                options=list(RecipientChannel), translation_key=CONF_RECIPIENT_CHANNEL
+            )
+        ),
+        vol.Optional(CONF_SENDER): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEL)
+        ),
+    }
+)
+
+
+class RecipientSubentryFlow(ConfigSubentryFlow):
+    """Add or edit a message recipient, which becomes a notify entity."""
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Add a recipient."""
+        return await self._async_recipient_step("user", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Edit a recipient."""
+        return await self._async_recipient_step("reconfigure", user_input)
+
+    async def _async_recipient_step(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        """Show, validate and store a recipient (new or edited)."""
+        errors: dict[str, str] = {}
+        entry = self._get_entry()
+        editing = self.source == SOURCE_RECONFIGURE
+        if user_input is not None:
+            channel = RecipientChannel(user_input[CONF_RECIPIENT_CHANNEL])
+            recipient = parse_address(user_input[CONF_ADDRESS], channel)
+            sender_text = user_input.get(CONF_SENDER, "").strip()
+            sender = parse_address(sender_text, channel) if sender_text else None
+            if recipient is None:
+                errors[CONF_ADDRESS] = "invalid_address"
+            elif sender_text and sender is None:
+                errors[CONF_SENDER] = "invalid_sender"
+            else:
+                address, channel = recipient
+                data = {
+                    CONF_ADDRESS: address,
+                    CONF_RECIPIENT_CHANNEL: channel,
+                    CONF_SENDER: sender[0] if sender else None,
+                }
+                # One entity per address and channel: two would send twice.
+                unique_id = f"{channel}:{address}"
+                own_id = self._reconfigure_subentry_id if editing else None
+                if any(
+                    subentry.unique_id == unique_id and subentry_id != own_id
+                    for subentry_id, subentry in entry.subentries.items()
+                ):
+                    return self.async_abort(reason="already_configured")
+                title = user_input[CONF_NAME].strip() or address
+                if editing:
+                    return self.async_update_and_abort(
+                        entry,
+                        self._get_reconfigure_subentry(),
+                        title=title,
+                        data=data,
+                        unique_id=unique_id,
+                    )
+                return self.async_create_entry(
+                    title=title, data=data, unique_id=unique_id
+                )
+        suggested: Mapping[str, Any] = user_input or {}
+        if editing and user_input is None:
+            subentry = self._get_reconfigure_subentry()
+            suggested = {
+                CONF_NAME: subentry.title,
+                **{key: value for key, value in subentry.data.items() if value},
+            }
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                RECIPIENT_SCHEMA, suggested
             ),
             errors=errors,
         )

@@ -19,6 +19,12 @@ CONF_CHANNELS: Final = "channels"
 CONF_WINDOW_HOURS: Final = "window_hours"
 CONF_FAILURE_THRESHOLD: Final = "failure_threshold"
 
+# Config subentries of type "recipient": one notify entity each.
+SUBENTRY_RECIPIENT: Final = "recipient"
+CONF_ADDRESS: Final = "address"
+CONF_RECIPIENT_CHANNEL: Final = "recipient_channel"
+CONF_SENDER: Final = "sender"
+
 
 class ChannelKey(StrEnum):
     """Home Assistant-side key of a Comms channel (options, unique ids, translations)."""
@@ -70,6 +76,12 @@ ACTIVE_UPDATE_INTERVAL: Final = timedelta(seconds=20)
 # that visible soon while costing one request per channel per poll
 # (720 requests per channel per day).
 IDLE_UPDATE_INTERVAL: Final = timedelta(minutes=2)
+
+# While an operation this integration sent is being processed, polling every
+# 5 s shows its progress as it happens; it lasts only until the operation is
+# final, or SENT_FOLLOW_LIMIT at most (a scheduled send can wait for hours).
+SENT_UPDATE_INTERVAL: Final = timedelta(seconds=5)
+SENT_FOLLOW_LIMIT: Final = timedelta(minutes=15)
 
 # Overlap when asking for operations created since the newest one seen:
 # protects against clock skew between Twilio's servers and a late write of an

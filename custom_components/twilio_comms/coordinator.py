@@ -1,7 +1,7 @@
 """Coordinators of the Twilio Comms integration: one per tracked channel."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
@@ -27,6 +27,8 @@ from .const import (
     DOMAIN,
     IDLE_UPDATE_INTERVAL,
     LOGGER,
+    SENT_FOLLOW_LIMIT,
+    SENT_UPDATE_INTERVAL,
     ChannelKey,
 )
 from .tracker import ChannelData, ChannelTracker
@@ -79,8 +81,9 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
     async def _async_update_data(self) -> ChannelData:
         """Refresh the channel, mapping every client error to Home Assistant's."""
         placeholders = {"channel": CHANNEL_NAMES[self.channel_key]}
+        now = dt_util.utcnow()
         try:
-            data = await self.tracker.async_refresh(dt_util.utcnow())
+            data = await self.tracker.async_refresh(now)
         except TwilioCommsAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -109,11 +112,30 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
                 translation_placeholders={**placeholders, "error": str(err)},
             ) from err
         self._set_not_entitled(False)
-        # Poll fast only while something can still change.
-        self.update_interval = (
-            ACTIVE_UPDATE_INTERVAL if self.tracker.has_active else IDLE_UPDATE_INTERVAL
-        )
+        self._adapt_interval(now)
         return data
+
+    async def async_follow(
+        self, operation_id: str, send_at: datetime | None = None
+    ) -> None:
+        """Watch an operation we sent closely from its send time until it is final.
+
+        It is read at once, so it shows up without waiting for the next poll.
+        """
+        now = dt_util.utcnow()
+        start = max(now, send_at) if send_at else now
+        self.tracker.follow(operation_id, start, start + SENT_FOLLOW_LIMIT)
+        self._adapt_interval(now)
+        await self.async_request_refresh()
+
+    def _adapt_interval(self, now: datetime) -> None:
+        """Poll fast only while something can still change, fastest for our sends."""
+        if self.tracker.is_following(now):
+            self.update_interval = SENT_UPDATE_INTERVAL
+        elif self.tracker.has_active:
+            self.update_interval = ACTIVE_UPDATE_INTERVAL
+        else:
+            self.update_interval = IDLE_UPDATE_INTERVAL
 
     def _set_not_entitled(self, not_entitled: bool) -> None:
         """Raise or clear the repair issue for a channel the account cannot use."""

@@ -9,7 +9,9 @@ refreshes it as cheaply as the Comms API allows:
   and processing operations (two more requests), plus one fetch for each
   operation that left those lists, to read its final state;
 - an operation is settled once it is terminal and its stats are complete, and
-  is never fetched again.
+  is never fetched again;
+- an operation this integration sent is followed: while the API does not list
+  it yet, it is fetched by id.
 
 A refresh is all-or-nothing: the new state is committed only after every
 request succeeded, so a failure in the middle loses nothing.
@@ -144,6 +146,9 @@ class ChannelTracker:
     _order: list[tuple[datetime, str]] = field(default_factory=list)
     _unsettled: set[str] = field(default_factory=set)
     _in_flight: set[str] = field(default_factory=set)
+    # Operations we sent that are not settled yet: id -> (from, until) when
+    # they deserve a close watch.
+    _followed: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Start every counter of the channel at zero."""
@@ -153,6 +158,17 @@ class ChannelTracker:
     def has_active(self) -> bool:
         """Return whether any tracked operation can still change."""
         return bool(self._unsettled)
+
+    def follow(self, operation_id: str, start: datetime, until: datetime) -> None:
+        """Follow an operation we sent from its send time until it settles (or until)."""
+        self._followed[operation_id] = (start, until)
+
+    def is_following(self, now: datetime) -> bool:
+        """Return whether a send of ours is due, unsettled, and worth a close watch."""
+        self._followed = {
+            op_id: span for op_id, span in self._followed.items() if span[1] > now
+        }
+        return any(start <= now for start, _until in self._followed.values())
 
     async def async_refresh(self, now: datetime) -> ChannelData:
         """Bring the tracked operations up to date and return the channel's data."""
@@ -175,6 +191,13 @@ class ChannelTracker:
         newest = self._order[-1][0] if self._order else window_start
         recent_start = max(window_start, newest - self.overlap)
         observed = await self._list(start_date=recent_start)
+        # A send the API does not list yet may still be readable by id.
+        listed = {operation.id for operation in observed}
+        for op_id in self._followed.keys() - self.operations.keys() - listed:
+            try:
+                observed.append(await self.client.get_operation(self.channel, op_id))
+            except TwilioCommsNotFoundError:
+                continue
         unsettled = set(self._unsettled)
         if not unsettled:
             return observed
@@ -279,6 +302,8 @@ class ChannelTracker:
             self._count(previous, -1)
         self._count(operation, 1)
         self.operations[operation.id] = operation
+        if settled:
+            self._followed.pop(operation.id, None)
         for members, belongs in (
             (self._unsettled, not settled),
             (self._in_flight, operation.status in _ACTIVE_FILTERS),

@@ -54,6 +54,8 @@ from .send import (
     PushRecipient,
     RecipientChannel,
     SenderChannel,
+    is_web_url,
+    validate_tags,
 )
 
 __all__ = [
@@ -104,5 +106,7 @@ __all__ = [
     "TwilioCommsTimeoutError",
     "TwilioCommsValidationError",
     "is_operation_id",
+    "is_web_url",
     "validate_operation_id",
+    "validate_tags",
 ]

@@ -74,7 +74,7 @@ def _require_text(value: object, what: str) -> None:
     )
 
 
-def _validate_tags(tags: Mapping[str, str]) -> None:
+def validate_tags(tags: Mapping[str, str]) -> None:
     """Check tags against the send schema's limits and alphabet."""
     _require(isinstance(tags, Mapping), "Tags must be a mapping")
     _require(len(tags) <= MAX_TAGS, f"At most {MAX_TAGS} tags are allowed")
@@ -216,7 +216,7 @@ class MessageSendRequest:
         )
         _require(len(self.media_urls) <= MAX_MEDIA, f"At most {MAX_MEDIA} media URLs")
         for url in self.media_urls:
-            _require(_is_web_url(url), "Each media URL must be an http(s) URL")
+            _require(is_web_url(url), "Each media URL must be an http(s) URL")
         _require(
             self.sender is None or isinstance(self.sender, MessageSender),
             "The sender must be a MessageSender",
@@ -225,7 +225,7 @@ class MessageSendRequest:
             all(isinstance(when, datetime) for when in self.send_at),
             "Each send_at must be a datetime",
         )
-        _validate_tags(self.tags)
+        validate_tags(self.tags)
         _freeze(
             self,
             to=tuple(self.to),
@@ -310,7 +310,7 @@ class PushNotificationSendRequest:
         if self.title is not None:
             _require_text(self.title, "The notification title")
         _coerce_enum(self, "priority", PushPriority, "The priority")
-        _validate_tags(self.tags)
+        validate_tags(self.tags)
         _freeze(self, to=tuple(self.to), tags=frozen(self.tags))
 
     def to_json(self) -> dict[str, Any]:
@@ -328,7 +328,7 @@ class PushNotificationSendRequest:
         return payload
 
 
-def _is_web_url(value: object) -> bool:
+def is_web_url(value: object) -> bool:
     """Return whether a value is an absolute http(s) URL."""
     if not isinstance(value, str):
         return False

@@ -1,0 +1,85 @@
+"""Notify entities of the Twilio Comms integration: one per recipient subentry."""
+
+from typing import override
+
+from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .addresses import sender_channel_for
+from .api import MessageRecipient, MessageSender, MessageSendRequest, RecipientChannel
+from .const import (
+    CONF_ADDRESS,
+    CONF_RECIPIENT_CHANNEL,
+    CONF_SENDER,
+    DOMAIN,
+    SUBENTRY_RECIPIENT,
+    ChannelKey,
+)
+from .coordinator import TwilioCommsConfigEntry
+from .user_requests import async_send, build_request
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TwilioCommsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up a notify entity for each recipient of the account."""
+    for subentry in entry.get_subentries_of_type(SUBENTRY_RECIPIENT):
+        async_add_entities(
+            [TwilioCommsRecipientNotify(entry, subentry)],
+            config_subentry_id=subentry.subentry_id,
+        )
+
+
+class TwilioCommsRecipientNotify(NotifyEntity):
+    """Sends a message to one recipient through the Comms API."""
+
+    _attr_has_entity_name = True
+    _attr_name = None
+    _attr_supported_features = NotifyEntityFeature.TITLE
+
+    def __init__(self, entry: TwilioCommsConfigEntry, subentry: ConfigSubentry) -> None:
+        """Initialise the entity of a recipient subentry."""
+        self._entry = entry
+        channel = RecipientChannel(subentry.data[CONF_RECIPIENT_CHANNEL])
+        self._recipient = MessageRecipient(
+            address=subentry.data[CONF_ADDRESS], channel=channel
+        )
+        sender = subentry.data.get(CONF_SENDER)
+        self._sender = (
+            MessageSender(address=sender, channel=sender_channel_for(channel))
+            if sender
+            else None
+        )
+        self._attr_unique_id = f"{entry.unique_id}_{subentry.subentry_id}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, self._attr_unique_id)},
+            name=subentry.title,
+            entry_type=DeviceEntryType.SERVICE,
+            manufacturer="Twilio",
+            model="Comms API recipient",
+        )
+
+    @override
+    async def async_send_message(self, message: str, title: str | None = None) -> None:
+        """Send the message, with the title as its first line if there is one."""
+        text = f"{title}\n{message}" if title else message
+        request = build_request(
+            lambda: MessageSendRequest(
+                to=[self._recipient], text=text, sender=self._sender
+            )
+        )
+        # notify.send_message records the send in the entity's state once
+        # this returns; an error raised here records nothing.
+        await async_send(
+            self.hass,
+            self._entry,
+            ChannelKey.MESSAGES,
+            lambda client: client.send_message(request),
+        )

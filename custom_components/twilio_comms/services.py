@@ -1,0 +1,312 @@
+"""Actions of the Twilio Comms integration: look up an operation, send."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, service
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+from .addresses import WHATSAPP_PREFIX, parse_address, sender_channel_for
+from .api import (
+    CommsResource,
+    MessageRecipient,
+    MessageSender,
+    MessageSendRequest,
+    Page,
+    PushNotificationSendRequest,
+    PushPriority,
+    PushProvider,
+    PushRecipient,
+    RecipientChannel,
+    SenderChannel,
+    SendResult,
+    TwilioCommsClient,
+    TwilioCommsError,
+    TwilioCommsNotFoundError,
+    TwilioCommsValidationError,
+    is_operation_id,
+    is_web_url,
+    validate_tags,
+)
+from .api.ids import PUSH_USER_ID_PREFIXES, is_valid_id
+from .const import DOMAIN, ChannelKey
+from .coordinator import TwilioCommsConfigEntry
+from .operation import operation_attributes
+from .user_requests import async_send, build_request, translated_error
+
+SERVICE_GET_OPERATION: Final = "get_operation"
+SERVICE_SEND_MESSAGE: Final = "send_message"
+SERVICE_SEND_PUSH_NOTIFICATION: Final = "send_push_notification"
+
+ATTR_CHANNEL: Final = "channel"
+ATTR_OPERATION_ID: Final = "operation_id"
+ATTR_RECIPIENTS: Final = "recipients"
+ATTR_RECIPIENT_CHANNEL: Final = "recipient_channel"
+ATTR_TEXT: Final = "text"
+ATTR_SENDER: Final = "sender"
+ATTR_SENDER_CHANNEL: Final = "sender_channel"
+ATTR_SENDER_ID: Final = "sender_id"
+ATTR_MEDIA_URLS: Final = "media_urls"
+ATTR_SEND_AT: Final = "send_at"
+ATTR_TAGS: Final = "tags"
+ATTR_DEVICE_TOKENS: Final = "device_tokens"
+ATTR_PROVIDER: Final = "provider"
+ATTR_USER_IDS: Final = "user_ids"
+ATTR_TITLE: Final = "title"
+ATTR_BODY: Final = "body"
+ATTR_PRIORITY: Final = "priority"
+
+# The first page of an operation's resources is enough to see how the sends
+# went; the operation's stats count them all.
+RESOURCE_PAGE_SIZE: Final = 50
+
+_STRINGS: Final = vol.All(cv.ensure_list, [cv.string])
+_TAGS: Final = vol.Schema({cv.string: cv.string})
+
+GET_OPERATION_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_CHANNEL): vol.Coerce(ChannelKey),
+        vol.Required(ATTR_OPERATION_ID): cv.string,
+    }
+)
+
+SEND_MESSAGE_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_RECIPIENTS): vol.All(_STRINGS, vol.Length(min=1)),
+        vol.Optional(
+            ATTR_RECIPIENT_CHANNEL, default=RecipientChannel.PHONE
+        ): vol.Coerce(RecipientChannel),
+        vol.Required(ATTR_TEXT): cv.string,
+        vol.Exclusive(ATTR_SENDER, "sender"): cv.string,
+        vol.Exclusive(ATTR_SENDER_ID, "sender"): cv.string,
+        vol.Optional(ATTR_SENDER_CHANNEL): vol.Coerce(SenderChannel),
+        vol.Optional(ATTR_MEDIA_URLS): _STRINGS,
+        vol.Optional(ATTR_SEND_AT): cv.datetime,
+        vol.Optional(ATTR_TAGS): _TAGS,
+    }
+)
+
+SEND_PUSH_NOTIFICATION_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_DEVICE_TOKENS): _STRINGS,
+        vol.Optional(ATTR_PROVIDER): vol.Coerce(PushProvider),
+        vol.Optional(ATTR_USER_IDS): _STRINGS,
+        vol.Required(ATTR_TITLE): cv.string,
+        vol.Required(ATTR_BODY): cv.string,
+        vol.Optional(ATTR_PRIORITY): vol.Coerce(PushPriority),
+        vol.Optional(ATTR_TAGS): _TAGS,
+    }
+)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_OPERATION,
+        _async_get_operation,
+        schema=GET_OPERATION_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_MESSAGE,
+        _async_send_message,
+        schema=SEND_MESSAGE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_PUSH_NOTIFICATION,
+        _async_send_push_notification,
+        schema=SEND_PUSH_NOTIFICATION_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+def _loaded_entry(call: ServiceCall) -> TwilioCommsConfigEntry:
+    """Return the loaded Twilio Comms entry the call names, or raise."""
+    entry: TwilioCommsConfigEntry = service.async_get_config_entry(
+        call.hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
+    )
+    return entry
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    """Return a translated input error."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
+    """Answer an operation's status, stats, times and first resources."""
+    entry = _loaded_entry(call)
+    key: ChannelKey = call.data[ATTR_CHANNEL]
+    operation_id: str = call.data[ATTR_OPERATION_ID].strip()
+    if not is_operation_id(operation_id):
+        raise _invalid("invalid_operation_id")
+    client = entry.runtime_data.client
+    try:
+        operation = await client.get_operation(key.channel, operation_id)
+        page = await _first_resources(client, key, operation_id)
+    except TwilioCommsNotFoundError as err:
+        raise _invalid("operation_not_found", operation_id=operation_id) from err
+    except TwilioCommsError as err:
+        raise translated_error(call.hass, err, entry, key) from err
+    return {
+        ATTR_CHANNEL: str(key),
+        **operation_attributes(operation),
+        "resources": [
+            {"id": resource.id, "status": resource.status} for resource in page.items
+        ],
+        "more_resources": page.next_token is not None,
+    }
+
+
+async def _first_resources(
+    client: TwilioCommsClient, key: ChannelKey, operation_id: str
+) -> Page[CommsResource]:
+    """Return the first page of what an operation created on its channel."""
+    lists = {
+        ChannelKey.MESSAGES: client.list_messages,
+        ChannelKey.PUSH_NOTIFICATIONS: client.list_push_notifications,
+        ChannelKey.EMAILS: client.list_emails,
+    }
+    page: Page[CommsResource] = await lists[key](
+        operation_id=operation_id, page_size=RESOURCE_PAGE_SIZE
+    )
+    return page
+
+
+async def _async_send_message(call: ServiceCall) -> ServiceResponse:
+    """Send a message to phone or WhatsApp recipients."""
+    entry = _loaded_entry(call)
+    data = call.data
+    channel: RecipientChannel = data[ATTR_RECIPIENT_CHANNEL]
+    recipients = []
+    for value in data[ATTR_RECIPIENTS]:
+        if (parsed := parse_address(value, channel)) is None:
+            raise _invalid("invalid_recipient", address=value)
+        recipients.append(MessageRecipient(address=parsed[0], channel=parsed[1]))
+    media_urls: list[str] = data.get(ATTR_MEDIA_URLS, [])
+    for url in media_urls:
+        if not is_web_url(url):
+            raise _invalid("invalid_media_url", url=url)
+    send_at = _send_at(data)
+    request = build_request(
+        lambda: MessageSendRequest(
+            to=recipients,
+            text=data[ATTR_TEXT],
+            media_urls=media_urls,
+            sender=_sender(data, channel),
+            send_at=[send_at] if send_at else [],
+            tags=_tags(data),
+        )
+    )
+    result = await async_send(
+        call.hass,
+        entry,
+        ChannelKey.MESSAGES,
+        lambda c: c.send_message(request),
+        send_at=send_at,
+    )
+    return _send_response(result)
+
+
+def _sender(data: Mapping[str, Any], channel: RecipientChannel) -> MessageSender | None:
+    """Return the sender a call asks for: an address, a sender id, or none."""
+    if (sender_id := data.get(ATTR_SENDER_ID)) is not None:
+        return build_request(lambda: MessageSender(sender_id=sender_id))
+    if (address := data.get(ATTR_SENDER)) is None:
+        return None
+    # The sender's channel follows the recipients' unless it is given.
+    parsed = parse_address(address, channel)
+    if parsed is None:
+        raise _invalid("invalid_sender", address=address)
+    sender_channel = data.get(ATTR_SENDER_CHANNEL) or sender_channel_for(parsed[1])
+    if address.strip().lower().startswith(WHATSAPP_PREFIX):
+        sender_channel = SenderChannel.WHATSAPP
+    return MessageSender(address=parsed[0], channel=sender_channel)
+
+
+def _send_at(data: Mapping[str, Any]) -> datetime | None:
+    """Return the requested send time in UTC, checked to be in the future.
+
+    A time without a zone is in Home Assistant's time zone, as the UI shows it.
+    """
+    if (when := data.get(ATTR_SEND_AT)) is None:
+        return None
+    when = dt_util.as_utc(
+        when if when.tzinfo else when.replace(tzinfo=dt_util.get_default_time_zone())
+    )
+    if when <= dt_util.utcnow():
+        raise _invalid("send_at_in_past")
+    return when
+
+
+def _tags(data: Mapping[str, Any]) -> dict[str, str]:
+    """Return the call's tags, checked against the API's limits."""
+    tags: dict[str, str] = data.get(ATTR_TAGS, {})
+    try:
+        validate_tags(tags)
+    except TwilioCommsValidationError as err:
+        raise _invalid("invalid_tags") from err
+    return tags
+
+
+async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
+    """Send a push notification to devices and/or push users."""
+    entry = _loaded_entry(call)
+    data = call.data
+    tokens: list[str] = data.get(ATTR_DEVICE_TOKENS, [])
+    user_ids: list[str] = [value.strip() for value in data.get(ATTR_USER_IDS, [])]
+    if not tokens and not user_ids:
+        raise _invalid("no_push_recipients")
+    provider: PushProvider | None = data.get(ATTR_PROVIDER)
+    if tokens and provider is None:
+        raise _invalid("provider_required")
+    for user_id in user_ids:
+        if not is_valid_id(user_id, PUSH_USER_ID_PREFIXES):
+            raise _invalid("invalid_push_user_id", user_id=user_id)
+    request = build_request(
+        lambda: PushNotificationSendRequest(
+            to=[
+                *(PushRecipient(token=token, provider=provider) for token in tokens),
+                *(PushRecipient(user_id=user_id) for user_id in user_ids),
+            ],
+            title=data[ATTR_TITLE],
+            body=data[ATTR_BODY],
+            priority=data.get(ATTR_PRIORITY, PushPriority.HIGH),
+            tags=_tags(data),
+        )
+    )
+    result = await async_send(
+        call.hass,
+        entry,
+        ChannelKey.PUSH_NOTIFICATIONS,
+        lambda c: c.send_push_notification(request),
+    )
+    return _send_response(result)
+
+
+def _send_response(result: SendResult) -> ServiceResponse:
+    """Return what a send action answers: the operation that tracks it."""
+    return {ATTR_OPERATION_ID: result.operation_id, "tracked": result.tracked}

@@ -1,0 +1,118 @@
+"""API calls a user asked for (actions, notify): errors translated, sends followed."""
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .api import (
+    SendResult,
+    TwilioCommsAuthenticationError,
+    TwilioCommsBadRequestError,
+    TwilioCommsClient,
+    TwilioCommsError,
+    TwilioCommsForbiddenError,
+    TwilioCommsInvalidIdError,
+    TwilioCommsNotFoundError,
+    TwilioCommsRateLimitError,
+    TwilioCommsValidationError,
+)
+from .const import CHANNEL_NAMES, DOMAIN, LOGGER, ChannelKey
+from .coordinator import TwilioCommsConfigEntry
+
+
+def build_request[T](make: Callable[[], T]) -> T:
+    """Build a send request, turning what the client rejects into an input error."""
+    try:
+        return make()
+    except TwilioCommsValidationError as err:
+        raise _invalid_request(err) from err
+
+
+def _invalid_request(err: TwilioCommsValidationError) -> ServiceValidationError:
+    """Return the input error for a request the client refused to send."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="invalid_request",
+        translation_placeholders={"error": str(err)},
+    )
+
+
+def translated_error(
+    hass: HomeAssistant,
+    err: TwilioCommsError,
+    entry: TwilioCommsConfigEntry,
+    key: ChannelKey,
+) -> HomeAssistantError:
+    """Return the Home Assistant error that tells the user what went wrong.
+
+    What the user can fix in their input is a ServiceValidationError; what
+    Twilio or the connection did is a HomeAssistantError.
+    """
+    channel = CHANNEL_NAMES[key]
+    if isinstance(err, TwilioCommsInvalidIdError):
+        return ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="invalid_operation_id"
+        )
+    if isinstance(err, TwilioCommsValidationError):
+        return _invalid_request(err)
+    if isinstance(err, TwilioCommsAuthenticationError):
+        # The coordinators would find out at their next poll; asking now
+        # saves the user a wait.
+        entry.async_start_reauth(hass)
+        return HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        )
+    if isinstance(err, (TwilioCommsForbiddenError, TwilioCommsNotFoundError)):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="channel_not_entitled",
+            translation_placeholders={"channel": channel},
+        )
+    if isinstance(err, TwilioCommsRateLimitError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="request_rate_limited",
+            translation_placeholders={"retry_after": str(round(err.retry_after))},
+        )
+    if isinstance(err, TwilioCommsBadRequestError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="request_rejected",
+            translation_placeholders={"error": str(err)},
+        )
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="request_failed",
+        translation_placeholders={"channel": channel, "error": str(err)},
+    )
+
+
+async def async_send(
+    hass: HomeAssistant,
+    entry: TwilioCommsConfigEntry,
+    key: ChannelKey,
+    send: Callable[[TwilioCommsClient], Awaitable[SendResult]],
+    *,
+    send_at: datetime | None = None,
+) -> SendResult:
+    """Send through the entry's client, then follow the operation until it is final.
+
+    The operation shows up in the channel's sensors and events when that
+    channel is tracked; otherwise the send is only made.
+    """
+    try:
+        result = await send(entry.runtime_data.client)
+    except TwilioCommsError as err:
+        raise translated_error(hass, err, entry, key) from err
+    coordinator = entry.runtime_data.coordinators.get(key)
+    if result.operation_id is None:
+        LOGGER.warning(
+            "Twilio accepted a %s send without naming its operation; it cannot be"
+            " followed",
+            CHANNEL_NAMES[key],
+        )
+    elif coordinator is not None:
+        await coordinator.async_follow(result.operation_id, send_at)
+    return result

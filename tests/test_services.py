@@ -1,0 +1,613 @@
+"""Tests of the actions: get_operation, send_message, send_push_notification."""
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+import logging
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, STATE_UNAVAILABLE
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from syrupy.assertion import SnapshotAssertion
+import voluptuous as vol
+
+from comms_emulator import Emulator, EmulatorConfig
+from custom_components.twilio_comms.api import (
+    OperationStatus,
+    TwilioCommsBadRequestError,
+)
+from custom_components.twilio_comms.const import (
+    ACTIVE_UPDATE_INTERVAL,
+    CONF_CHANNELS,
+    DOMAIN,
+    IDLE_UPDATE_INTERVAL,
+    SENT_UPDATE_INTERVAL,
+)
+
+from .common import DEFAULT_OPTIONS, SECRETS
+from .soak import poll
+
+SEND_ROUTES = ("POST /v1/Messages", "POST /v1/PushNotifications")
+UNKNOWN_OPERATION = "comms_operation_01h9krwprkeee8fzqspvwy6nq8"
+
+
+def record_events(hass: HomeAssistant, entity_id: str) -> list[tuple[str, str]]:
+    """Return a list that fills with (event type, operation id) as events fire."""
+    fired: list[tuple[str, str]] = []
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        new_state = event.data["new_state"]
+        if new_state is not None and new_state.state != STATE_UNAVAILABLE:
+            fired.append(
+                (
+                    new_state.attributes["event_type"],
+                    new_state.attributes["operation_id"],
+                )
+            )
+
+    async_track_state_change_event(hass, entity_id, _changed)
+    return fired
+
+
+async def call(
+    hass: HomeAssistant, entry: MockConfigEntry, service: str, **data: Any
+) -> dict[str, Any]:
+    """Call one of the integration's actions for the entry and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        service,
+        {ATTR_CONFIG_ENTRY_ID: entry.entry_id, **data},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    return dict(response)
+
+
+def sends(emulator: Emulator) -> int:
+    """Return how many send requests reached the emulator."""
+    return sum(emulator.requests[route] for route in SEND_ROUTES)
+
+
+async def settle_seeded(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the seeded operations finish, so only what a test sends moves."""
+    await poll(hass, freezer, timedelta(hours=8))
+
+
+async def test_sent_message_is_followed_until_final(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A message sent by the action fires its events and counts in the sensors."""
+    await settle_seeded(hass, freezer)
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    assert coordinator.update_interval == IDLE_UPDATE_INTERVAL
+    operations_before = int(
+        hass.states.get("sensor.messages_operations_in_window").state
+    )
+    fired = record_events(hass, "event.messages_operations")
+
+    response = await call(
+        hass,
+        init_integration,
+        "send_message",
+        recipients=["+15558675310", "whatsapp:+15558675311"],
+        text="The garage door is open.",
+        tags={"source": "home_assistant"},
+    )
+
+    operation_id = response["operation_id"]
+    assert response == {"operation_id": operation_id, "tracked": True}
+    plan = emulator.world.find("Messages", operation_id, emulator.clock())
+    assert plan is not None
+    assert plan.submitted == {
+        "to": [
+            {"address": "+15558675310", "channel": "PHONE"},
+            {"address": "+15558675311", "channel": "WHATSAPP"},
+        ],
+        "content": {"text": "The garage door is open."},
+        "tags": {"source": "home_assistant"},
+    }
+    # The send is read at once, and then every few seconds while it runs.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert operation_id in coordinator.data.operations
+    assert coordinator.update_interval == SENT_UPDATE_INTERVAL
+    for _ in range(200):
+        if coordinator.update_interval != SENT_UPDATE_INTERVAL:
+            break
+        await poll(hass, freezer, SENT_UPDATE_INTERVAL)
+    ours = [event for event, op_id in fired if op_id == operation_id]
+    final = "operation_canceled" if plan.cancel_at else "operation_completed"
+    assert ours[-1] == final
+    assert "operation_processing" in ours
+    assert len(ours) == len(set(ours))
+    assert coordinator.update_interval == IDLE_UPDATE_INTERVAL
+    state = hass.states.get("event.messages_operations")
+    assert state.attributes["operation_id"] == operation_id
+    assert state.attributes["stats"]["total"] == 2
+    assert int(hass.states.get("sensor.messages_operations_in_window").state) == (
+        operations_before + 1
+    )
+
+
+async def test_send_message_with_every_option(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Sender, media, a schedule and tags reach the API as documented."""
+    await settle_seeded(hass, freezer)
+    response = await call(
+        hass,
+        init_integration,
+        "send_message",
+        recipients="+1 (555) 867-5310",
+        recipient_channel="PHONE",
+        text="Snapshot attached",
+        sender="+15550001111",
+        media_urls=["https://example.com/snapshot.jpg"],
+        send_at="2026-11-23T21:30:00+00:00",
+        tags={"camera": "front"},
+    )
+    plan = emulator.world.find("Messages", response["operation_id"], emulator.clock())
+    assert plan.submitted == {
+        "to": [{"address": "+15558675310", "channel": "PHONE"}],
+        "content": {
+            "text": "Snapshot attached",
+            "media": [{"url": "https://example.com/snapshot.jpg"}],
+        },
+        "from": {"address": "+15550001111", "channel": "SMS"},
+        "schedule": {"sendAt": ["2026-11-23T21:30:00Z"]},
+        "tags": {"camera": "front"},
+    }
+    # A scheduled send waits for hours: no fast polling for it.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    operation = coordinator.data.operations[response["operation_id"]]
+    assert operation.status is OperationStatus.SCHEDULED
+    assert coordinator.update_interval == ACTIVE_UPDATE_INTERVAL
+
+
+@pytest.mark.parametrize(
+    ("sender", "expected"),
+    [
+        ({"sender": "whatsapp:+15550001111"}, {"address": "+15550001111", "channel": "WHATSAPP"}),
+        ({"sender": "+15550001111", "sender_channel": "RCS"}, {"address": "+15550001111", "channel": "RCS"}),
+        ({"sender_id": "MG0123"}, {"senderId": "MG0123"}),
+    ],
+)  # fmt: skip
+async def test_send_message_senders(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    sender: dict[str, str],
+    expected: dict[str, str],
+) -> None:
+    """Each form of sender goes out as the API expects it."""
+    response = await call(
+        hass,
+        init_integration,
+        "send_message",
+        recipients=["+15558675310"],
+        text="Hi",
+        **sender,
+    )
+    plan = emulator.world.find("Messages", response["operation_id"], emulator.clock())
+    assert plan.submitted["from"] == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"recipients": ["5558675310"]}, ("invalid_recipient", {"address": "5558675310"})),
+        ({"recipients": ["+1555"]}, ("invalid_recipient", {"address": "+1555"})),
+        ({"sender": "Garage"}, ("invalid_sender", {"address": "Garage"})),
+        ({"media_urls": ["file:///etc/passwd"]}, ("invalid_media_url", {"url": "file:///etc/passwd"})),
+        ({"tags": {"bad key": "x"}}, ("invalid_tags", None)),
+        ({"tags": {f"k{i}": "v" for i in range(11)}}, ("invalid_tags", None)),
+        ({"send_at": "2026-11-23T11:00:00+00:00"}, ("send_at_in_past", None)),
+        ({"send_at": "2026-11-22 12:00:00"}, ("send_at_in_past", None)),
+        ({"text": "   "}, ("invalid_request", {"error": "The message text must not be empty"})),
+        ({"sender_id": " "}, ("invalid_request", {"error": "A sender id must not be empty"})),
+    ],
+)  # fmt: skip
+async def test_send_message_input_errors(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    data: dict[str, Any],
+    expected: tuple[str, dict[str, str] | None],
+) -> None:
+    """Bad input is refused with a translated error, before anything is sent."""
+    emulator.reset_requests()
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            init_integration,
+            "send_message",
+            **{"recipients": ["+15558675310"], "text": "Hi", **data},
+        )
+    assert err.value.translation_domain == DOMAIN
+    assert (
+        err.value.translation_key,
+        err.value.translation_placeholders,
+    ) == expected
+    assert sends(emulator) == 0
+
+
+async def test_send_message_schema_errors(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """A sender and a sender id at once, or an unknown channel, fail the schema."""
+    for data in (
+        {"sender": "+15550001111", "sender_id": "MG0123"},
+        {"recipient_channel": "PIGEON"},
+        {"recipients": []},
+    ):
+        with pytest.raises(vol.Invalid):
+            await call(
+                hass,
+                init_integration,
+                "send_message",
+                **{"recipients": ["+15558675310"], "text": "Hi", **data},
+            )
+    assert sends(emulator) == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "translation_key"),
+    [
+        ("rate_limit", "request_rate_limited"),
+        ("server_error", "request_failed"),
+        ("unavailable", "request_failed"),
+    ],
+)
+async def test_send_api_errors(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    fault: str,
+    translation_key: str,
+) -> None:
+    """What Twilio answers instead of 202 becomes a translated error."""
+    emulator.config.faults.update({fault: 1.0})
+    with pytest.raises(HomeAssistantError) as err:
+        await call(
+            hass,
+            init_integration,
+            "send_message",
+            recipients=["+15558675310"],
+            text="Hi",
+        )
+    assert not isinstance(err.value, ServiceValidationError)
+    assert err.value.translation_key == translation_key
+    placeholders = err.value.translation_placeholders or {}
+    if fault == "rate_limit":
+        assert int(placeholders["retry_after"]) > 0
+    else:
+        assert placeholders["channel"] == "Messages"
+    for secret in SECRETS:
+        assert secret not in str(placeholders)
+
+
+async def test_send_timeout(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A send Twilio does not answer in time fails with a translated error."""
+    emulator.config.faults.slow = 1.0
+    sending = asyncio.ensure_future(
+        call(
+            hass,
+            init_integration,
+            "send_message",
+            recipients=["+15558675310"],
+            text="Hi",
+        )
+    )
+    # The loop's clock is frozen: once the slow answer has started, move it
+    # past the client's timeout.
+    while not emulator.faults.counts["slow"]:
+        await asyncio.sleep(0)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    with pytest.raises(HomeAssistantError) as err:
+        await sending
+    assert err.value.translation_key == "request_failed"
+    assert "timed out" in err.value.translation_placeholders["error"]
+
+
+async def test_send_rejected_by_twilio(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A 400 from Twilio says what Twilio objected to."""
+    rejection = TwilioCommsBadRequestError(
+        "POST /v1/Messages -> HTTP 400: content.text is too long", status=400
+    )
+    with (
+        patch(
+            "custom_components.twilio_comms.api.TwilioCommsClient.send_message",
+            side_effect=rejection,
+        ),
+        pytest.raises(HomeAssistantError) as err,
+    ):
+        await call(
+            hass,
+            init_integration,
+            "send_message",
+            recipients=["+15558675310"],
+            text="Hi",
+        )
+    assert err.value.translation_key == "request_rejected"
+    assert "too long" in err.value.translation_placeholders["error"]
+
+
+async def test_send_with_rejected_credentials_starts_reauth(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """A 401 on a send fails it and asks for new credentials right away."""
+    emulator.credentials.clear()
+    with pytest.raises(HomeAssistantError) as err:
+        await call(
+            hass,
+            init_integration,
+            "send_message",
+            recipients=["+15558675310"],
+            text="Hi",
+        )
+    assert err.value.translation_key == "invalid_auth"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_send_on_channel_not_entitled(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """A channel the account cannot use says so."""
+    emulator.set_entitled("PushNotifications", False)
+    with pytest.raises(HomeAssistantError) as err:
+        await call(
+            hass,
+            init_integration,
+            "send_push_notification",
+            user_ids=["comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8"],
+            title="Door",
+            body="Open",
+        )
+    assert err.value.translation_key == "channel_not_entitled"
+    assert err.value.translation_placeholders == {"channel": "Push Notifications"}
+
+
+@pytest.mark.parametrize(
+    "emulator_config", [{"operation_id_mode": "none"}], indirect=True
+)
+async def test_send_accepted_without_operation(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A 202 that names no operation is a success that cannot be followed."""
+    caplog.set_level(logging.WARNING)
+    response = await call(
+        hass, init_integration, "send_message", recipients=["+15558675310"], text="Hi"
+    )
+    assert response == {"operation_id": None, "tracked": False}
+    assert "cannot be followed" in caplog.text
+
+
+@pytest.fixture
+def emulator_config(
+    emulator_config: EmulatorConfig, request: pytest.FixtureRequest
+) -> EmulatorConfig:
+    """Let a test change the emulated account's configuration."""
+    changes: dict[str, Any] = getattr(request, "param", {})
+    if not changes:
+        return emulator_config
+    return replace(emulator_config, **changes)
+
+
+async def test_sent_push_notification_is_followed(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A push notification goes to tokens and users, and its events fire."""
+    await settle_seeded(hass, freezer)
+    fired = record_events(hass, "event.push_notifications_operations")
+    response = await call(
+        hass,
+        init_integration,
+        "send_push_notification",
+        device_tokens=["fcm-token-1"],
+        provider="FCM",
+        user_ids=["comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8"],
+        title="Front door",
+        body="The front door opened.",
+        priority="LOW",
+    )
+    operation_id = response["operation_id"]
+    plan = emulator.world.find("PushNotifications", operation_id, emulator.clock())
+    assert plan.submitted == {
+        "to": [
+            {"token": "fcm-token-1", "provider": "FCM"},
+            {"userId": "comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8"},
+        ],
+        "content": {"body": "The front door opened.", "title": "Front door"},
+        "priority": "LOW",
+    }
+    for _ in range(200):
+        await poll(hass, freezer, SENT_UPDATE_INTERVAL)
+        if fired and fired[-1][0] in {"operation_completed", "operation_canceled"}:
+            break
+    ours = [event for event, op_id in fired if op_id == operation_id]
+    assert ours[-1] in {"operation_completed", "operation_canceled"}
+
+
+@pytest.mark.parametrize(
+    ("data", "translation_key"),
+    [
+        ({}, "no_push_recipients"),
+        ({"device_tokens": ["t1"]}, "provider_required"),
+        ({"user_ids": ["user-1"]}, "invalid_push_user_id"),
+        ({"device_tokens": [" "], "provider": "APN"}, "invalid_request"),
+        ({"user_ids": ["comms_pushnotificationuser_01h9"], "tags": {"a b": "c"}}, "invalid_tags"),
+    ],
+)  # fmt: skip
+async def test_send_push_notification_input_errors(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    data: dict[str, Any],
+    translation_key: str,
+) -> None:
+    """Bad push input is refused with a translated error, before anything is sent."""
+    emulator.reset_requests()
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            init_integration,
+            "send_push_notification",
+            title="Door",
+            body="Open",
+            **data,
+        )
+    assert err.value.translation_key == translation_key
+    assert sends(emulator) == 0
+
+
+async def test_send_on_untracked_channel_is_not_followed(
+    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A channel left out of the options can still be sent on."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={**DEFAULT_OPTIONS, CONF_CHANNELS: ["messages"]}
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    response = await call(
+        hass,
+        mock_config_entry,
+        "send_push_notification",
+        user_ids=["comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8"],
+        title="Door",
+        body="Open",
+    )
+    assert response["tracked"] is True
+    assert "push_notifications" not in mock_config_entry.runtime_data.coordinators
+
+
+async def test_get_operation(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """An operation is answered with its stats, times and first resources."""
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    latest = coordinator.data.latest
+    response = await call(
+        hass,
+        init_integration,
+        "get_operation",
+        channel="messages",
+        operation_id=latest.id,
+    )
+    assert response["operation_id"] == latest.id
+    assert response["channel"] == "messages"
+    assert len(response["resources"]) == min(latest.stats.total, 50)
+    assert response["more_resources"] == (latest.stats.total > 50)
+    assert response == snapshot
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "translation_key"),
+    [
+        ("comms_operation_../../Messages", "invalid_operation_id"),
+        ("SM0123456789abcdef0123456789abcdef", "invalid_operation_id"),
+        (UNKNOWN_OPERATION, "operation_not_found"),
+    ],
+)
+async def test_get_operation_errors(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    operation_id: str,
+    translation_key: str,
+) -> None:
+    """A malformed or unknown id gets a clear, translated error."""
+    emulator.reset_requests()
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            init_integration,
+            "get_operation",
+            channel="emails",
+            operation_id=operation_id,
+        )
+    assert err.value.translation_key == translation_key
+    if translation_key == "invalid_operation_id":
+        assert emulator.requests["total"] == 0
+
+
+async def test_get_operation_garbage_answer(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """An answer that is not JSON is a translated failure, not a crash."""
+    latest = init_integration.runtime_data.coordinators["messages"].data.latest
+    emulator.config.faults.malformed_json = 1.0
+    with pytest.raises(HomeAssistantError) as err:
+        await call(
+            hass,
+            init_integration,
+            "get_operation",
+            channel="messages",
+            operation_id=latest.id,
+        )
+    assert err.value.translation_key == "request_failed"
+
+
+async def test_actions_need_a_loaded_entry(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An unknown or unloaded entry is refused with Home Assistant's own errors."""
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "send_message",
+            {
+                ATTR_CONFIG_ENTRY_ID: "nope",
+                "recipients": ["+15558675310"],
+                "text": "Hi",
+            },
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "service_config_entry_not_found"
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            init_integration,
+            "send_message",
+            recipients=["+15558675310"],
+            text="Hi",
+        )
+    assert err.value.translation_key == "service_config_entry_not_loaded"
