@@ -30,7 +30,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a notify entity for each recipient of the account."""
-    for subentry in entry.get_subentries_of_type(SUBENTRY_RECIPIENT):
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type != SUBENTRY_RECIPIENT:
+            continue
         async_add_entities(
             [TwilioCommsRecipientNotify(entry, subentry)],
             config_subentry_id=subentry.subentry_id,

@@ -1,0 +1,266 @@
+"""Tests of recipient subentries and their notify entities."""
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.notify import (
+    ATTR_MESSAGE,
+    ATTR_TITLE,
+    DOMAIN as NOTIFY_DOMAIN,
+    SERVICE_SEND_MESSAGE,
+)
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigSubentryDataWithId,
+)
+from homeassistant.const import ATTR_ENTITY_ID, CONF_NAME, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
+
+from comms_emulator import Emulator
+from comms_emulator.lifecycle import OperationPlan
+from custom_components.twilio_comms.const import (
+    CONF_ADDRESS,
+    CONF_RECIPIENT_CHANNEL,
+    CONF_SENDER,
+    DOMAIN,
+    SENT_UPDATE_INTERVAL,
+    SUBENTRY_RECIPIENT,
+)
+
+from .common import SECRETS
+
+ALICE = "notify.alice"
+ALICE_SUBENTRY = ConfigSubentryDataWithId(
+    subentry_id="01KTWC0MMSTESTRECIPIENT001",
+    data={
+        CONF_ADDRESS: "+15558675310",
+        CONF_RECIPIENT_CHANNEL: "PHONE",
+        CONF_SENDER: "+15550001111",
+    },
+    subentry_type=SUBENTRY_RECIPIENT,
+    title="Alice",
+    unique_id="PHONE:+15558675310",
+)
+
+
+@pytest.fixture
+def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
+    """Return the emulated account with one recipient, Alice."""
+    return MockConfigEntry(
+        domain=mock_config_entry.domain,
+        entry_id=mock_config_entry.entry_id,
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        data=dict(mock_config_entry.data),
+        options=dict(mock_config_entry.options),
+        subentries_data=[ALICE_SUBENTRY],
+    )
+
+
+def sent_messages(emulator: Emulator) -> list[OperationPlan]:
+    """Return the Messages operations made by send requests, oldest first."""
+    return [
+        plan for plan in emulator.world.channels["Messages"].plans if plan.submitted
+    ]
+
+
+async def notify(hass: HomeAssistant, entity_id: str, **data: Any) -> None:
+    """Send a message through a notify entity, as an automation would."""
+    await hass.services.async_call(
+        NOTIFY_DOMAIN,
+        SERVICE_SEND_MESSAGE,
+        {ATTR_ENTITY_ID: entity_id, **data},
+        blocking=True,
+    )
+
+
+async def test_recipient_entity(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Each recipient is a notify entity on a device of its own."""
+    entity = entity_registry.async_get(ALICE)
+    assert entity is not None
+    assert entity.config_subentry_id == next(iter(init_integration.subentries))
+    assert entity == snapshot(name="entity")
+    assert hass.states.get(ALICE) == snapshot(name="state")
+    device = device_registry.async_get(entity.device_id)
+    assert device.name == "Alice"
+
+
+async def test_notify_sends_and_follows(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """notify.send_message texts the recipient from its sender and records the send."""
+    assert hass.states.get(ALICE).state == STATE_UNKNOWN
+    await notify(hass, ALICE, **{ATTR_MESSAGE: "Door open", ATTR_TITLE: "Garage"})
+    (ours,) = sent_messages(emulator)
+    assert ours.submitted == {
+        "to": [{"address": "+15558675310", "channel": "PHONE"}],
+        "content": {"text": "Garage\nDoor open"},
+        "from": {"address": "+15550001111", "channel": "SMS"},
+    }
+    state = hass.states.get(ALICE)
+    assert state.state == "2026-11-23T12:00:00+00:00"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    assert ours.id in coordinator.data.operations
+    assert coordinator.update_interval == SENT_UPDATE_INTERVAL
+
+
+async def test_notify_failure_is_translated_and_not_recorded(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """A send Twilio refuses raises a translated error and records nothing."""
+    emulator.config.faults.rate_limit = 1.0
+    with pytest.raises(HomeAssistantError) as err:
+        await notify(hass, ALICE, **{ATTR_MESSAGE: "Door open"})
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "request_rate_limited"
+    assert hass.states.get(ALICE).state == STATE_UNKNOWN
+    for secret in SECRETS:
+        assert secret not in str(err.value.translation_placeholders)
+
+
+async def test_notify_empty_message_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """An empty message is an input error; nothing is sent."""
+    emulator.reset_requests()
+    with pytest.raises(ServiceValidationError) as err:
+        await notify(hass, ALICE, **{ATTR_MESSAGE: "  "})
+    assert err.value.translation_key == "invalid_request"
+    assert emulator.requests["POST /v1/Messages"] == 0
+
+
+async def test_add_recipient(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A recipient added in the UI becomes a notify entity; a bad number is refused."""
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, SUBENTRY_RECIPIENT),
+        context={"source": SOURCE_USER},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    user_input = {
+        CONF_NAME: "Bob",
+        CONF_ADDRESS: "555 0100",
+        CONF_RECIPIENT_CHANNEL: "PHONE",
+    }
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["errors"] == {CONF_ADDRESS: "invalid_address"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**user_input, CONF_ADDRESS: "whatsapp:+44 20 7946 0100", CONF_SENDER: "x"},
+    )
+    assert result["errors"] == {CONF_SENDER: "invalid_sender"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**user_input, CONF_ADDRESS: "whatsapp:+44 20 7946 0100"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Bob"
+    assert result["data"] == {
+        CONF_ADDRESS: "+442079460100",
+        CONF_RECIPIENT_CHANNEL: "WHATSAPP",
+        CONF_SENDER: None,
+    }
+    assert result["unique_id"] == "WHATSAPP:+442079460100"
+    await hass.async_block_till_done()
+    assert hass.states.get("notify.bob") is not None
+    assert entity_registry.async_get("notify.bob").config_subentry_id is not None
+
+
+async def test_add_same_recipient_twice_aborts(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The same number on the same channel cannot be added twice."""
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, SUBENTRY_RECIPIENT),
+        context={"source": SOURCE_USER},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Alice again",
+            CONF_ADDRESS: "+1 555 867 5310",
+            CONF_RECIPIENT_CHANNEL: "PHONE",
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_edit_recipient(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """Editing a recipient shows its values and sends to the new number afterwards."""
+    subentry_id = next(iter(init_integration.subentries))
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, SUBENTRY_RECIPIENT),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+    )
+    assert result["step_id"] == "reconfigure"
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == {
+        CONF_NAME: "Alice",
+        CONF_ADDRESS: "+15558675310",
+        CONF_RECIPIENT_CHANNEL: "PHONE",
+        CONF_SENDER: "+15550001111",
+    }
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Alice",
+            CONF_ADDRESS: "+15558675399",
+            CONF_RECIPIENT_CHANNEL: "PHONE",
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    subentry = init_integration.subentries[subentry_id]
+    assert subentry.data[CONF_ADDRESS] == "+15558675399"
+    assert subentry.data[CONF_SENDER] is None
+
+    await notify(hass, ALICE, **{ATTR_MESSAGE: "New number"})
+    ours = sent_messages(emulator)[-1]
+    assert ours.submitted["to"] == [{"address": "+15558675399", "channel": "PHONE"}]
+    assert "from" not in ours.submitted
+
+
+async def test_remove_recipient(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Removing a recipient removes its entity and device."""
+    subentry_id = next(iter(init_integration.subentries))
+    device_id = entity_registry.async_get(ALICE).device_id
+    assert hass.config_entries.async_remove_subentry(init_integration, subentry_id)
+    await hass.async_block_till_done()
+    assert entity_registry.async_get(ALICE) is None
+    assert hass.states.get(ALICE) is None
+    assert device_registry.async_get(device_id) is None
