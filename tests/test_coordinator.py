@@ -16,6 +16,7 @@ from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
     CONF_CHANNELS,
     IDLE_UPDATE_INTERVAL,
+    SENT_UPDATE_INTERVAL,
 )
 
 from .common import DEFAULT_OPTIONS, SECRETS
@@ -275,3 +276,27 @@ async def test_operation_gone_from_the_api_is_dropped(
     await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
     assert coordinator.last_update_success
     assert active[0].id not in coordinator.data.operations
+
+
+async def test_followed_send_not_listed_yet_is_read_by_id(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A send the listings do not show yet is read by id; an unknown one is skipped."""
+    plan = emulator.world.send(
+        "Messages", emulator.clock(), addresses=("+15551230000",), send_at=None, tags={}
+    )
+    # Listed nowhere yet, as right after a 202, but readable by id.
+    log = emulator.world.channels["Messages"]
+    index = log.plans.index(plan)
+    del log.plans[index], log.created[index]
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    emulator.reset_requests()
+    await coordinator.async_follow(plan.id)
+    await coordinator.async_follow("comms_operation_01h9krwprkeee8fzqspvwy6nq8")
+    await poll(hass, freezer, SENT_UPDATE_INTERVAL)
+    assert coordinator.last_update_success
+    assert plan.id in coordinator.data.operations
+    assert emulator.requests[OPERATION_ROUTE] >= 2

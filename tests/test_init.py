@@ -10,13 +10,17 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from comms_emulator import Emulator
+from comms_emulator.config import Credential
 from custom_components.twilio_comms.const import (
+    CONF_ACCOUNT_SID,
+    CONF_AUTH_TOKEN,
     CONF_CHANNELS,
+    CONF_WINDOW_HOURS,
     DOMAIN,
     IDLE_UPDATE_INTERVAL,
 )
 
-from .common import DEFAULT_OPTIONS
+from .common import ACCOUNT_SID, DEFAULT_OPTIONS
 
 
 async def test_setup_and_unload(
@@ -117,3 +121,56 @@ async def test_channel_not_entitled_raises_and_clears_a_repair(
         )
     }
     assert "Emails" not in names
+
+
+async def test_options_change_reloads(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Saving options reloads the entry with them."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**DEFAULT_OPTIONS, CONF_CHANNELS: ["messages"], CONF_WINDOW_HOURS: 24.0},
+    )
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert list(init_integration.runtime_data.coordinators) == ["messages"]
+
+
+async def test_reauth_of_a_loaded_entry_reloads(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """A rotated token reloads a running entry, and so does the same one again."""
+    rotated = "11112222333344445555666677778888"
+    emulator.credentials[ACCOUNT_SID] = Credential(
+        username=ACCOUNT_SID, password=rotated, account_sid=ACCOUNT_SID
+    )
+    for auth_token in (rotated, rotated):
+        client = init_integration.runtime_data.client
+        result = await init_integration.start_reauth_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: auth_token},
+        )
+        assert result["reason"] == "reauth_successful"
+        await hass.async_block_till_done()
+        assert init_integration.state is ConfigEntryState.LOADED
+        assert init_integration.runtime_data.client is not client
+        assert init_integration.data[CONF_AUTH_TOKEN] == rotated
+
+
+async def test_removing_the_entry_removes_its_repairs(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Deleting the entry leaves no repair issue of it behind."""
+    emulator.set_entitled("Emails", False)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(issue_registry.issues) == 1
+    await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert not issue_registry.issues

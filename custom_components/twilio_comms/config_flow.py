@@ -179,8 +179,10 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
         that failed to set up, or credentials entered again unchanged after a
         reauth, need the reload asked for.
         """
+        # Read before the update: the listener starts reloading at once.
+        loaded = entry.state is ConfigEntryState.LOADED
         changed = self.hass.config_entries.async_update_entry(entry, data=data)
-        if not changed or entry.state is not ConfigEntryState.LOADED:
+        if not (changed and loaded):
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return self.async_abort(
             reason="reconfigure_successful"

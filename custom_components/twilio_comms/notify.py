@@ -10,14 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .addresses import sender_channel_for
 from .api import MessageRecipient, MessageSender, MessageSendRequest, RecipientChannel
-from .const import (
-    CONF_ADDRESS,
-    CONF_RECIPIENT_CHANNEL,
-    CONF_SENDER,
-    DOMAIN,
-    SUBENTRY_RECIPIENT,
-    ChannelKey,
-)
+from .const import CONF_ADDRESS, CONF_RECIPIENT_CHANNEL, CONF_SENDER, DOMAIN, ChannelKey
 from .coordinator import TwilioCommsConfigEntry
 from .user_requests import async_send, build_request
 
@@ -30,9 +23,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up a notify entity for each recipient of the account."""
+    # Recipients are the only kind of subentry.
     for subentry in entry.subentries.values():
-        if subentry.subentry_type != SUBENTRY_RECIPIENT:
-            continue
         async_add_entities(
             [TwilioCommsRecipientNotify(entry, subentry)],
             config_subentry_id=subentry.subentry_id,

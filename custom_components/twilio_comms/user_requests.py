@@ -13,7 +13,6 @@ from .api import (
     TwilioCommsClient,
     TwilioCommsError,
     TwilioCommsForbiddenError,
-    TwilioCommsInvalidIdError,
     TwilioCommsNotFoundError,
     TwilioCommsRateLimitError,
     TwilioCommsValidationError,
@@ -51,12 +50,6 @@ def translated_error(
     Twilio or the connection did is a HomeAssistantError.
     """
     channel = CHANNEL_NAMES[key]
-    if isinstance(err, TwilioCommsInvalidIdError):
-        return ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="invalid_operation_id"
-        )
-    if isinstance(err, TwilioCommsValidationError):
-        return _invalid_request(err)
     if isinstance(err, TwilioCommsAuthenticationError):
         # The coordinators would find out at their next poll; asking now
         # saves the user a wait.
