@@ -4,16 +4,22 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
+from homeassistant.config_entries import ConfigSubentryDataWithId
+
 from custom_components.twilio_comms.api import Channel, CredentialKind, Operation, Page
 from custom_components.twilio_comms.const import (
     CONF_ACCOUNT_SID,
+    CONF_ADDRESS,
     CONF_API_KEY_SECRET,
     CONF_API_KEY_SID,
     CONF_AUTH_TOKEN,
     CONF_CHANNELS,
     CONF_CREDENTIAL_KIND,
     CONF_FAILURE_THRESHOLD,
+    CONF_RECIPIENT_CHANNEL,
+    CONF_SENDER,
     CONF_WINDOW_HOURS,
+    SUBENTRY_RECIPIENT,
 )
 
 FIXTURES: Final = Path(__file__).parent / "fixtures"
@@ -46,6 +52,21 @@ DEFAULT_OPTIONS: Final = {
     CONF_WINDOW_HOURS: 24,
     CONF_FAILURE_THRESHOLD: 5.0,
 }
+
+
+# A recipient subentry; its phone numbers are personal data, never in
+# diagnostics.
+ALICE_SUBENTRY = ConfigSubentryDataWithId(
+    subentry_id="01KTWC0MMSTESTRECIPIENT001",
+    data={
+        CONF_ADDRESS: "+15558675310",
+        CONF_RECIPIENT_CHANNEL: "PHONE",
+        CONF_SENDER: "+15550001111",
+    },
+    subentry_type=SUBENTRY_RECIPIENT,
+    title="Alice",
+    unique_id="PHONE:+15558675310",
+)
 
 
 def load_fixture(name: str) -> Any:

@@ -25,6 +25,7 @@ from custom_components.twilio_comms.const import BASE_URL_ENV, DOMAIN
 
 from .common import (
     ACCOUNT_SID,
+    ALICE_SUBENTRY,
     API_KEY_SECRET,
     API_KEY_SID,
     AUTH_TOKEN,
@@ -91,6 +92,22 @@ def mock_config_entry() -> MockConfigEntry:
         unique_id=ACCOUNT_SID,
         data=dict(AUTH_TOKEN_DATA),
         options=dict(DEFAULT_OPTIONS),
+    )
+
+
+@pytest.fixture
+def mock_config_entry_with_recipient(
+    mock_config_entry: MockConfigEntry,
+) -> MockConfigEntry:
+    """Return the config entry of the emulated account, with one recipient."""
+    return MockConfigEntry(
+        domain=mock_config_entry.domain,
+        entry_id=mock_config_entry.entry_id,
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        data=dict(mock_config_entry.data),
+        options=dict(mock_config_entry.options),
+        subentries_data=[ALICE_SUBENTRY],
     )
 
 

@@ -1,6 +1,7 @@
 """Tests for the Twilio Comms diagnostics."""
 
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -9,7 +10,17 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from .common import ACCOUNT_SID, API_KEY_SID, SECRETS
+from custom_components.twilio_comms.const import CONF_ADDRESS, CONF_SENDER
+
+from .common import ACCOUNT_SID, ALICE_SUBENTRY, API_KEY_SID, SECRETS
+
+
+@pytest.fixture
+def mock_config_entry(
+    mock_config_entry_with_recipient: MockConfigEntry,
+) -> MockConfigEntry:
+    """Diagnose an account with a recipient, whose numbers must not show."""
+    return mock_config_entry_with_recipient
 
 
 async def test_diagnostics(
@@ -27,5 +38,7 @@ async def test_diagnostics(
         exclude=props("entry_id", "created_at", "modified_at")
     )
     text = str(diagnostics)
-    for secret in (*SECRETS, ACCOUNT_SID, API_KEY_SID):
+    data = ALICE_SUBENTRY["data"]
+    personal = (data[CONF_ADDRESS], data[CONF_SENDER], ALICE_SUBENTRY["title"])
+    for secret in (*SECRETS, ACCOUNT_SID, API_KEY_SID, *personal):
         assert secret not in text

@@ -9,11 +9,7 @@ from homeassistant.components.notify import (
     DOMAIN as NOTIFY_DOMAIN,
     SERVICE_SEND_MESSAGE,
 )
-from homeassistant.config_entries import (
-    SOURCE_RECONFIGURE,
-    SOURCE_USER,
-    ConfigSubentryDataWithId,
-)
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.const import ATTR_ENTITY_ID, CONF_NAME, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -37,31 +33,14 @@ from custom_components.twilio_comms.const import (
 from .common import SECRETS
 
 ALICE = "notify.alice"
-ALICE_SUBENTRY = ConfigSubentryDataWithId(
-    subentry_id="01KTWC0MMSTESTRECIPIENT001",
-    data={
-        CONF_ADDRESS: "+15558675310",
-        CONF_RECIPIENT_CHANNEL: "PHONE",
-        CONF_SENDER: "+15550001111",
-    },
-    subentry_type=SUBENTRY_RECIPIENT,
-    title="Alice",
-    unique_id="PHONE:+15558675310",
-)
 
 
 @pytest.fixture
-def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
+def mock_config_entry(
+    mock_config_entry_with_recipient: MockConfigEntry,
+) -> MockConfigEntry:
     """Return the emulated account with one recipient, Alice."""
-    return MockConfigEntry(
-        domain=mock_config_entry.domain,
-        entry_id=mock_config_entry.entry_id,
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        data=dict(mock_config_entry.data),
-        options=dict(mock_config_entry.options),
-        subentries_data=[ALICE_SUBENTRY],
-    )
+    return mock_config_entry_with_recipient
 
 
 def sent_messages(emulator: Emulator) -> list[OperationPlan]:

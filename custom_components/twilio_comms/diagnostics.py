@@ -7,17 +7,22 @@ from homeassistant.core import HomeAssistant
 
 from .const import (
     CONF_ACCOUNT_SID,
+    CONF_ADDRESS,
     CONF_API_KEY_SECRET,
     CONF_API_KEY_SID,
     CONF_AUTH_TOKEN,
+    CONF_SENDER,
 )
 from .coordinator import TwilioCommsConfigEntry
 
-# Secrets, and the SIDs that identify the account (diagnostics get shared in
-# public issue trackers). Operation data holds no phone number or push token:
-# the summary below carries ids, statuses and counters only.
+# Secrets, the SIDs that identify the account, and recipients' numbers and
+# names (diagnostics get shared in public issue trackers). Operation data
+# holds no phone number or push token: the summary below carries ids,
+# statuses and counters only.
 TO_REDACT = {
     CONF_ACCOUNT_SID,
+    CONF_ADDRESS,
+    CONF_SENDER,
     CONF_API_KEY_SECRET,
     CONF_API_KEY_SID,
     CONF_AUTH_TOKEN,
