@@ -5,6 +5,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_state_change_event
 
 from custom_components.twilio_comms.api import Channel, CredentialKind, Operation, Page
 from custom_components.twilio_comms.const import (
@@ -85,3 +88,22 @@ def operations_page(name: str = "push_operations_list_seed001.json") -> Page[Ope
 
 
 ALL_CHANNELS: Final = tuple(Channel)
+
+
+def record_events(hass: HomeAssistant, entity_id: str) -> list[tuple[str, str]]:
+    """Return a list that fills with (event type, operation id) as an entity fires."""
+    fired: list[tuple[str, str]] = []
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        new_state = event.data["new_state"]
+        if new_state is not None and new_state.state != STATE_UNAVAILABLE:
+            fired.append(
+                (
+                    new_state.attributes["event_type"],
+                    new_state.attributes["operation_id"],
+                )
+            )
+
+    async_track_state_change_event(hass, entity_id, _changed)
+    return fired

@@ -6,8 +6,7 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -19,7 +18,7 @@ from custom_components.twilio_comms.const import (
     SENT_UPDATE_INTERVAL,
 )
 
-from .common import DEFAULT_OPTIONS, SECRETS
+from .common import DEFAULT_OPTIONS, SECRETS, record_events
 from .soak import poll, run_soak
 
 EVENT_ENTITY = "event.messages_operations"
@@ -41,25 +40,6 @@ def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
         data=dict(mock_config_entry.data),
         options={**DEFAULT_OPTIONS, CONF_CHANNELS: ["messages"]},
     )
-
-
-def record_events(hass: HomeAssistant) -> list[tuple[str, str]]:
-    """Return a list that fills with (event type, operation id) as events fire."""
-    fired: list[tuple[str, str]] = []
-
-    @callback
-    def _changed(event: Event[EventStateChangedData]) -> None:
-        new_state = event.data["new_state"]
-        if new_state is not None and new_state.state != STATE_UNAVAILABLE:
-            fired.append(
-                (
-                    new_state.attributes["event_type"],
-                    new_state.attributes["operation_id"],
-                )
-            )
-
-    async_track_state_change_event(hass, EVENT_ENTITY, _changed)
-    return fired
 
 
 async def test_request_cost_per_poll(
@@ -103,7 +83,7 @@ async def test_sent_operation_fires_each_transition_once(
     """A new operation is reported scheduled, processing and completed, once each."""
     # Let the seeded operations finish, so only ours moves.
     await poll(hass, freezer, timedelta(hours=8))
-    fired = record_events(hass)
+    fired = record_events(hass, EVENT_ENTITY)
     plan = emulator.world.send(
         "Messages",
         emulator.clock(),
@@ -131,7 +111,7 @@ async def test_no_events_for_history_at_startup_or_reload(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Operations that existed before setup, or before a reload, are not replayed."""
-    fired = record_events(hass)
+    fired = record_events(hass, EVENT_ENTITY)
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()

@@ -8,10 +8,9 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import ATTR_CONFIG_ENTRY_ID, STATE_UNAVAILABLE
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -34,30 +33,12 @@ from custom_components.twilio_comms.const import (
     SENT_UPDATE_INTERVAL,
 )
 
-from .common import DEFAULT_OPTIONS, SECRETS
+from .common import DEFAULT_OPTIONS, SECRETS, record_events
 from .soak import poll
 
 SEND_ROUTES = ("POST /v1/Messages", "POST /v1/PushNotifications")
+PUSH_USER = "comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8"
 UNKNOWN_OPERATION = "comms_operation_01h9krwprkeee8fzqspvwy6nq8"
-
-
-def record_events(hass: HomeAssistant, entity_id: str) -> list[tuple[str, str]]:
-    """Return a list that fills with (event type, operation id) as events fire."""
-    fired: list[tuple[str, str]] = []
-
-    @callback
-    def _changed(event: Event[EventStateChangedData]) -> None:
-        new_state = event.data["new_state"]
-        if new_state is not None and new_state.state != STATE_UNAVAILABLE:
-            fired.append(
-                (
-                    new_state.attributes["event_type"],
-                    new_state.attributes["operation_id"],
-                )
-            )
-
-    async_track_state_change_event(hass, entity_id, _changed)
-    return fired
 
 
 async def call(
@@ -73,6 +54,22 @@ async def call(
     )
     assert response is not None
     return dict(response)
+
+
+async def send_hi(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+    """Send the simplest valid message through the action."""
+    return await call(
+        hass, entry, "send_message", recipients=["+15558675310"], text="Hi"
+    )
+
+
+async def push_door(
+    hass: HomeAssistant, entry: MockConfigEntry, **data: Any
+) -> dict[str, Any]:
+    """Send a short push notification through the action."""
+    return await call(
+        hass, entry, "send_push_notification", title="Door", body="Open", **data
+    )
 
 
 def sends(emulator: Emulator) -> int:
@@ -286,13 +283,7 @@ async def test_send_api_errors(
     """What Twilio answers instead of 202 becomes a translated error."""
     emulator.config.faults.update({fault: 1.0})
     with pytest.raises(HomeAssistantError) as err:
-        await call(
-            hass,
-            init_integration,
-            "send_message",
-            recipients=["+15558675310"],
-            text="Hi",
-        )
+        await send_hi(hass, init_integration)
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == translation_key
     placeholders = err.value.translation_placeholders or {}
@@ -346,13 +337,7 @@ async def test_send_rejected_by_twilio(
         ),
         pytest.raises(HomeAssistantError) as err,
     ):
-        await call(
-            hass,
-            init_integration,
-            "send_message",
-            recipients=["+15558675310"],
-            text="Hi",
-        )
+        await send_hi(hass, init_integration)
     assert err.value.translation_key == "request_rejected"
     assert "too long" in err.value.translation_placeholders["error"]
 
@@ -363,13 +348,7 @@ async def test_send_with_rejected_credentials_starts_reauth(
     """A 401 on a send fails it and asks for new credentials right away."""
     emulator.credentials.clear()
     with pytest.raises(HomeAssistantError) as err:
-        await call(
-            hass,
-            init_integration,
-            "send_message",
-            recipients=["+15558675310"],
-            text="Hi",
-        )
+        await send_hi(hass, init_integration)
     assert err.value.translation_key == "invalid_auth"
     await hass.async_block_till_done()
     flows = hass.config_entries.flow.async_progress()
@@ -382,14 +361,7 @@ async def test_send_on_channel_not_entitled(
     """A channel the account cannot use says so."""
     emulator.set_entitled("PushNotifications", False)
     with pytest.raises(HomeAssistantError) as err:
-        await call(
-            hass,
-            init_integration,
-            "send_push_notification",
-            user_ids=["comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8"],
-            title="Door",
-            body="Open",
-        )
+        await push_door(hass, init_integration, user_ids=[PUSH_USER])
     assert err.value.translation_key == "channel_not_entitled"
     assert err.value.translation_placeholders == {"channel": "Push Notifications"}
 
@@ -404,9 +376,7 @@ async def test_send_accepted_without_operation(
 ) -> None:
     """A 202 that names no operation is a success that cannot be followed."""
     caplog.set_level(logging.WARNING)
-    response = await call(
-        hass, init_integration, "send_message", recipients=["+15558675310"], text="Hi"
-    )
+    response = await send_hi(hass, init_integration)
     assert response == {"operation_id": None, "tracked": False}
     assert "cannot be followed" in caplog.text
 
@@ -437,7 +407,7 @@ async def test_sent_push_notification_is_followed(
         "send_push_notification",
         device_tokens=["fcm-token-1"],
         provider="FCM",
-        user_ids=["comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8"],
+        user_ids=[PUSH_USER],
         title="Front door",
         body="The front door opened.",
         priority="LOW",
@@ -447,7 +417,7 @@ async def test_sent_push_notification_is_followed(
     assert plan.submitted == {
         "to": [
             {"token": "fcm-token-1", "provider": "FCM"},
-            {"userId": "comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8"},
+            {"userId": PUSH_USER},
         ],
         "content": {"body": "The front door opened.", "title": "Front door"},
         "priority": "LOW",
@@ -480,14 +450,7 @@ async def test_send_push_notification_input_errors(
     """Bad push input is refused with a translated error, before anything is sent."""
     emulator.reset_requests()
     with pytest.raises(ServiceValidationError) as err:
-        await call(
-            hass,
-            init_integration,
-            "send_push_notification",
-            title="Door",
-            body="Open",
-            **data,
-        )
+        await push_door(hass, init_integration, **data)
     assert err.value.translation_key == translation_key
     assert sends(emulator) == 0
 
@@ -502,14 +465,7 @@ async def test_send_on_untracked_channel_is_not_followed(
     )
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    response = await call(
-        hass,
-        mock_config_entry,
-        "send_push_notification",
-        user_ids=["comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8"],
-        title="Door",
-        body="Open",
-    )
+    response = await push_door(hass, mock_config_entry, user_ids=[PUSH_USER])
     assert response["tracked"] is True
     assert "push_notifications" not in mock_config_entry.runtime_data.coordinators
 
@@ -603,11 +559,5 @@ async def test_actions_need_a_loaded_entry(
     assert err.value.translation_key == "service_config_entry_not_found"
     await hass.config_entries.async_unload(init_integration.entry_id)
     with pytest.raises(ServiceValidationError) as err:
-        await call(
-            hass,
-            init_integration,
-            "send_message",
-            recipients=["+15558675310"],
-            text="Hi",
-        )
+        await send_hi(hass, init_integration)
     assert err.value.translation_key == "service_config_entry_not_loaded"
