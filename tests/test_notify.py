@@ -87,6 +87,7 @@ async def test_notify_sends_and_follows(
     assert hass.states.get(ALICE).state == STATE_UNKNOWN
     await notify(hass, ALICE, **{ATTR_MESSAGE: "Door open", ATTR_TITLE: "Garage"})
     (ours,) = sent_messages(emulator)
+    assert emulator.requests["POST /v1/{channel}"] == 1
     assert ours.submitted == {
         "to": [{"address": "+15558675310", "channel": "PHONE"}],
         "content": {"text": "Garage\nDoor open"},
@@ -122,7 +123,7 @@ async def test_notify_empty_message_is_refused(
     with pytest.raises(ServiceValidationError) as err:
         await notify(hass, ALICE, **{ATTR_MESSAGE: "  "})
     assert err.value.translation_key == "invalid_request"
-    assert emulator.requests["POST /v1/Messages"] == 0
+    assert emulator.requests["POST /v1/{channel}"] == 0
 
 
 async def test_add_recipient(

@@ -1,0 +1,1 @@
+"""Browser end-to-end tests of the scripts/develop demo (run by scripts/e2e)."""

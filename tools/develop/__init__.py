@@ -1,0 +1,1 @@
+"""The development instance: provisioning for scripts/develop."""
