@@ -84,11 +84,11 @@ async def _json(response: aiohttp.ClientResponse) -> Any:
 
 
 async def wait_until_up(http: aiohttp.ClientSession, url: str) -> None:
-    """Wait until Home Assistant answers its onboarding status."""
+    """Wait until Home Assistant serves its frontend."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while True:
         try:
-            async with http.get(f"{url}/api/onboarding") as response:
+            async with http.get(f"{url}/manifest.json") as response:
                 if response.status == 200:
                     return
         except aiohttp.ClientError:
@@ -111,7 +111,12 @@ async def _token(http: aiohttp.ClientSession, url: str, code: str) -> str:
 async def log_in(http: aiohttp.ClientSession, url: str) -> Session:
     """Onboard the owner on the first run, or log in as them later."""
     async with http.get(f"{url}/api/onboarding") as response:
-        steps = {step["step"]: step["done"] for step in await _json(response)}
+        # Once onboarding is over, its API is gone (404).
+        steps = (
+            {step["step"]: step["done"] for step in await _json(response)}
+            if response.status == 200
+            else {}
+        )
     client_id = url + "/"
     if not steps.get("user", True):
         async with http.post(
