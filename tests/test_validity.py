@@ -11,7 +11,10 @@ import struct
 from typing import Any
 import zlib
 
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
 from .translation_usage import RESOLVERS, check_translations, collect_usage
@@ -624,3 +627,31 @@ def fail(reason):
         and problem.endswith(": reason")
         for problem in _problems(integration_copy)
     )
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_static_collector_sees_every_runtime_entity(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The entities the integration really creates use keys the collector found.
+
+    Cross-checks the ast-based collector against a running instance (every
+    channel, every entity enabled), and every entity's attribute translations.
+    """
+    usage = collect_usage(INTEGRATION_DIR)
+    entries = er.async_entries_for_config_entry(
+        entity_registry, init_integration.entry_id
+    )
+    assert entries
+    strings = json.loads(
+        (INTEGRATION_DIR / "translations" / "en.json").read_text("utf-8")
+    )
+    for entry in entries:
+        assert (entry.domain, entry.translation_key) in usage.entities, entry.entity_id
+        text = strings["entity"][entry.domain][entry.translation_key]
+        state = hass.states.get(entry.entity_id)
+        assert state is not None
+        # Attribute labels in en.json name attributes the entity really has.
+        assert set(text.get("state_attributes", {})) <= set(state.attributes)
