@@ -294,13 +294,7 @@ def test_quality_scale_rule_list() -> None:
 # Problems the checks find in the integration as it stands, reported to its
 # authors rather than fixed here. The test fails when one is fixed (drop it
 # from this list) and when a new one appears.
-KNOWN_TRANSLATION_PROBLEMS = [
-    # async_set_unique_id() raises on progress by default, so a second
-    # flow for the same account aborts with "already_in_progress". Home
-    # Assistant translates that reason centrally only from 2026.10; on the
-    # minimum leg (2026.3.4) it is looked up in our en.json and shown raw.
-    "missing in en.json: config.abort.already_in_progress",
-]
+KNOWN_TRANSLATION_PROBLEMS: list[str] = []
 
 
 def test_translations_match_the_code() -> None:
@@ -468,7 +462,7 @@ def test_translation_check_catches_icons(
 
 
 SERVICES_YAML = """\
-send_message:
+send_digest:
   fields:
     config_entry_id:
       required: true
@@ -494,17 +488,17 @@ def test_translation_check_covers_services_yaml(integration_copy: Path) -> None:
     (integration_copy / "services.yaml").write_text(SERVICES_YAML, "utf-8")
     problems = _problems(integration_copy)
     for key in (
-        "services.send_message.name",
-        "services.send_message.description",
-        "services.send_message.fields.config_entry_id.name",
-        "services.send_message.fields.config_entry_id.description",
-        "services.send_message.sections.advanced.name",
-        "services.send_message.fields.channel.name",
+        "services.send_digest.name",
+        "services.send_digest.description",
+        "services.send_digest.fields.config_entry_id.name",
+        "services.send_digest.fields.config_entry_id.description",
+        "services.send_digest.sections.advanced.name",
+        "services.send_digest.fields.channel.name",
         "selector.send_channel.options.messages",
         "selector.send_channel.options.emails",
     ):
         assert f"missing in en.json: {key}" in problems
-    assert "icons.json: action 'send_message' has no icon" in problems
+    assert "icons.json: action 'send_digest' has no icon" in problems
 
 
 def _append(path: Path, code: str) -> None:
@@ -547,13 +541,13 @@ def test_translation_check_reads_config_subentries(integration_copy: Path) -> No
 class SubentryHost(ConfigFlow):
     @classmethod
     def async_get_supported_subentry_types(cls, config_entry):
-        return {"recipient": RecipientSubentryFlow}
+        return {"team": TeamSubentryFlow}
 
 
-class RecipientSubentryFlow(ConfigSubentryFlow):
+class TeamSubentryFlow(ConfigSubentryFlow):
     async def async_step_user(self, user_input=None):
         if user_input is not None:
-            return self.async_abort(reason="recipient_exists")
+            return self.async_abort(reason="team_exists")
         return self.async_show_form(step_id="user")
 
     async def async_step_reconfigure(self, user_input=None):
@@ -562,12 +556,12 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
     )
     problems = _problems(integration_copy)
     for key in (
-        "config_subentries.recipient.entry_type",
-        "config_subentries.recipient.initiate_flow.user",
-        "config_subentries.recipient.initiate_flow.reconfigure",
-        "config_subentries.recipient.step.user",
-        "config_subentries.recipient.abort.recipient_exists",
-        "config_subentries.recipient.abort.reconfigure_successful",
+        "config_subentries.team.entry_type",
+        "config_subentries.team.initiate_flow.user",
+        "config_subentries.team.initiate_flow.reconfigure",
+        "config_subentries.team.step.user",
+        "config_subentries.team.abort.team_exists",
+        "config_subentries.team.abort.reconfigure_successful",
     ):
         assert f"missing in en.json: {key}" in problems
 
@@ -578,13 +572,13 @@ def test_translation_check_reads_new_platforms_and_actions(
     """A new platform's entities, exceptions and registered actions are collected."""
     (integration_copy / "notify.py").write_text(
         """
-RECIPIENT = NotifyEntityDescription(key="recipient", translation_key="recipient")
+RECIPIENT = NotifyEntityDescription(key="digest", translation_key="digest")
 
 
 class Recipient(NotifyEntity):
     _attr_translation_key = "sms_recipient"
 
-    async def async_send_message(self, message, title=None):
+    async def async_send_digest(self, message, title=None):
         raise HomeAssistantError(
             translation_domain=DOMAIN, translation_key="send_failed"
         )
@@ -596,18 +590,18 @@ class Recipient(NotifyEntity):
         """
 
 async def async_setup(hass, config):
-    hass.services.async_register(DOMAIN, "send_message", _send)
+    hass.services.async_register(DOMAIN, "send_digest", _send)
     return True
 """,
     )
     problems = _problems(integration_copy)
     for key in (
-        "entity.notify.recipient.name",
+        "entity.notify.digest.name",
         "entity.notify.sms_recipient.name",
         "exceptions.send_failed.message",
     ):
         assert f"missing in en.json: {key}" in problems
-    assert "action 'send_message' is registered but not in services.yaml" in problems
+    assert "action 'send_digest' is registered but not in services.yaml" in problems
 
 
 def test_translation_check_reports_what_it_cannot_resolve(

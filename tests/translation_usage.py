@@ -109,9 +109,12 @@ def _kw(call: ast.Call, name: str) -> ast.expr | None:
 class _Resolver:
     """Evaluates an expression of one module in that module's namespace."""
 
-    def __init__(self, module: str, usage: Usage) -> None:
+    def __init__(
+        self, module: str, usage: Usage, tree: ast.Module | None = None
+    ) -> None:
         self.module = module
         self.usage = usage
+        self.tree = tree
         try:
             self.namespace = dict(
                 vars(importlib.import_module(f"{PACKAGE}.{module}".rstrip(".")))
@@ -123,6 +126,12 @@ class _Resolver:
         """Return the strings an expression stands for, or None (and record it)."""
         if isinstance(node, ast.Constant) and node.value is None:
             return set()
+        if isinstance(node, ast.IfExp):
+            # Either branch can be the key.
+            body, orelse = self.values(node.body), self.values(node.orelse)
+            return None if body is None or orelse is None else body | orelse
+        if (passed := self._passed_in(node)) is not None:
+            return passed
         source = ast.unparse(node)
         expression = RESOLVERS.get((self.module, source), (source, ""))[0]
         try:
@@ -138,6 +147,38 @@ class _Resolver:
             return {str(item) for item in value}
         self.usage.unresolved.append(f"{self.module}.py:{node.lineno}: {source}")
         return None
+
+    def _passed_in(self, node: ast.expr) -> set[str] | None:
+        """Return what the module's callers pass for a parameter, if node is one.
+
+        A helper such as `def _invalid(key): ... translation_key=key` names
+        the keys its call sites give it; each call site must give a literal.
+        """
+        if self.tree is None or not isinstance(node, ast.Name):
+            return None
+        function = next(
+            (
+                item
+                for item in ast.walk(self.tree)
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and item.lineno <= node.lineno <= (item.end_lineno or 0)
+                and node.id in {arg.arg for arg in item.args.args}
+            ),
+            None,
+        )
+        if function is None:
+            return None
+        params = [arg.arg for arg in function.args.args]
+        index = params.index(node.id) - (params[:1] in (["self"], ["cls"]))
+        found: set[str] = set()
+        for call in ast.walk(self.tree):
+            if not (isinstance(call, ast.Call) and _name(call.func) == function.name):
+                continue
+            arg = call.args[index] if index < len(call.args) else _kw(call, node.id)
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                return None
+            found.add(arg.value)
+        return found or None
 
     def values_quiet(self, node: ast.expr) -> set[str]:
         """Return the string an expression stands for, if any, unrecorded."""
@@ -375,11 +416,12 @@ def _collect_entities_and_more(
             continue
         func = _name(node.func)
         if func in _SERVICE_REGISTRARS:
-            for arg in [*node.args, *(k.value for k in node.keywords)]:
-                usage.code_services |= resolver.values_quiet(arg) - {
-                    PACKAGE.rsplit(".", 1)[1],
-                    *_PLATFORMS,
-                }
+            # The action's name: the argument after the domain.
+            name = node.args[1] if len(node.args) > 1 else _kw(node, "service")
+            if name is None:
+                name = _kw(node, "service_name")
+            if name is not None:
+                usage.code_services |= resolver.values_quiet(name)
         if (key := _kw(node, "translation_key")) is not None:
             _translation_key_call(
                 node, func, key, platform=platform, resolver=resolver, usage=usage
@@ -489,7 +531,7 @@ def collect_usage(integration_dir: Path) -> Usage:
         parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
         module = ".".join(parts)
         tree = ast.parse(path.read_text("utf-8"), str(path))
-        resolver = _Resolver(module, usage)
+        resolver = _Resolver(module, usage, tree)
         strings |= {
             node.value
             for node in ast.walk(tree)
