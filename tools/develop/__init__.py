@@ -1,0 +1,1 @@
+"""Development tooling: scripts/develop provisions a demo Home Assistant."""
