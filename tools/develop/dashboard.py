@@ -20,20 +20,30 @@ CHANNEL_TITLES: Final = {
     "emails": ("Emails", "mdi:email-outline"),
 }
 
-# Status tiles shown per channel, in this order.
-TILES: Final = (
-    "latest_operation_status",
-    "delivery_problem",
-    "failure_rate",
-    "active_operations",
-)
+# Status tiles shown per channel, in this order, with short names: the
+# section's heading already says which channel.
+TILES: Final = {
+    "latest_operation_status": "Latest status",
+    "delivery_problem": "Delivery problem",
+    "failure_rate": "Failure rate",
+    "active_operations": "Active operations",
+}
 
 # Window totals shown per channel, when the channel has them (push has no
 # delivered), in this order.
 TOTALS: Final = ("sent", "delivered", "failed", "queued")
 
+# The totals the history graphs draw, each graph all channels.
+GRAPHED: Final = {"sent": "Sent", "failed": "Failed"}
+
+# The activity row spans the view's three columns, which makes its grid 36
+# cells wide: two graphs and the logbook side by side, a column each, of one
+# fixed height (the logbook scrolls its events inside).
+ACTIVITY_SPAN: Final = 3
+ACTIVITY_CARD_SIZE: Final = {"columns": 12, "rows": 6}
+
 # How far back the history graph and the logbook look.
-HISTORY_HOURS: Final = 6
+HISTORY_HOURS: Final = 0.5
 LOGBOOK_HOURS: Final = 24
 
 
@@ -73,20 +83,22 @@ def _channel_section(
     title: str, icon: str, by_key: Mapping[str, str]
 ) -> dict[str, Any]:
     """Return the section of one channel: status tiles and its window totals."""
-    cards: list[dict[str, Any]] = [
-        {"type": "heading", "heading": title, "icon": icon},
-    ]
+    cards: list[dict[str, Any]] = [{"type": "heading", "heading": title, "icon": icon}]
     cards.extend(
-        {"type": "tile", "entity": by_key[key], "grid_options": {"columns": 6}}
-        for key in TILES
+        {
+            "type": "tile",
+            "entity": by_key[key],
+            "name": name,
+            "grid_options": {"columns": 6},
+        }
+        for key, name in TILES.items()
         if key in by_key
     )
-    totals = [key for key in TOTALS if key in by_key]
-    if totals:
+    if totals := [key for key in TOTALS if key in by_key]:
         cards.append(
             {
                 "type": "glance",
-                "title": f"{title}: window totals",
+                "title": "Window totals",
                 "columns": len(totals),
                 "state_color": False,
                 "entities": [
@@ -94,66 +106,71 @@ def _channel_section(
                 ],
             }
         )
-    if latest := by_key.get("latest_operation_time"):
+    if rows := [
+        {"entity": by_key[key], "name": name, **extra}
+        for key, name, extra in (
+            ("latest_operation_time", "Newest operation", {"format": "relative"}),
+            ("operations_in_window", "Operations in window", {}),
+        )
+        if key in by_key
+    ]:
+        cards.append({"type": "entities", "entities": rows})
+    return {"type": "grid", "cards": cards}
+
+
+def _activity_section(
+    by_channel: Mapping[str, Mapping[str, str]],
+) -> dict[str, Any]:
+    """Return the full-width section of history graphs and operation events."""
+    cards: list[dict[str, Any]] = [
+        {"type": "heading", "heading": "Activity", "icon": "mdi:chart-line"}
+    ]
+    for key, name in GRAPHED.items():
+        if graphed := [
+            {"entity": by_key[key], "name": CHANNEL_TITLES[channel][0]}
+            for channel, by_key in by_channel.items()
+            if key in by_key
+        ]:
+            cards.append(
+                {
+                    "type": "history-graph",
+                    "title": f"{name} in the window, last {HISTORY_HOURS * 60:g} min",
+                    "hours_to_show": HISTORY_HOURS,
+                    "entities": graphed,
+                    "grid_options": ACTIVITY_CARD_SIZE,
+                }
+            )
+    if events := [
+        by_key["operations"] for by_key in by_channel.values() if "operations" in by_key
+    ]:
         cards.append(
             {
-                "type": "entities",
-                "entities": [
-                    {"entity": latest, "format": "relative"},
-                    *(
-                        [by_key["operations_in_window"]]
-                        if "operations_in_window" in by_key
-                        else []
-                    ),
-                ],
+                "type": "logbook",
+                "title": "Operation events",
+                "target": {"entity_id": events},
+                "hours_to_show": LOGBOOK_HOURS,
+                "grid_options": ACTIVITY_CARD_SIZE,
             }
         )
-    return {"type": "grid", "cards": cards}
+    return {"type": "grid", "cards": cards, "column_span": ACTIVITY_SPAN}
 
 
 def build_dashboard(entities: Iterable[ChannelEntity]) -> dict[str, Any]:
     """Return the Lovelace configuration of the Twilio Comms dashboard."""
-    by_channel: dict[str, dict[str, str]] = {}
+    found: dict[str, dict[str, str]] = {}
     for entity in entities:
-        by_channel.setdefault(entity.channel, {})[entity.key] = entity.entity_id
-    sections: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
-    events: list[str] = []
-    for channel, (title, icon) in CHANNEL_TITLES.items():
-        if not (by_key := by_channel.get(channel)):
-            continue
-        sections.append(_channel_section(title, icon, by_key))
-        history.extend(
-            {"entity": by_key[key], "name": f"{title} {key}"}
-            for key in ("sent", "failed")
-            if key in by_key
-        )
-        if "operations" in by_key:
-            events.append(by_key["operations"])
-    activity: list[dict[str, Any]] = [
-        {"type": "heading", "heading": "Activity", "icon": "mdi:chart-line"}
+        found.setdefault(entity.channel, {})[entity.key] = entity.entity_id
+    # Known channels in their order; a channel this module does not know yet
+    # is left out rather than shown without a title.
+    by_channel = {
+        channel: found[channel] for channel in CHANNEL_TITLES if channel in found
+    }
+    sections = [
+        _channel_section(title, icon, by_channel[channel])
+        for channel, (title, icon) in CHANNEL_TITLES.items()
+        if channel in by_channel
     ]
-    if history:
-        activity.append(
-            {
-                "type": "history-graph",
-                "title": "Sent and failed in the window",
-                "hours_to_show": HISTORY_HOURS,
-                "entities": history,
-                "grid_options": {"columns": "full"},
-            }
-        )
-    if events:
-        activity.append(
-            {
-                "type": "logbook",
-                "title": "Recent operation events",
-                "target": {"entity_id": events},
-                "hours_to_show": LOGBOOK_HOURS,
-                "grid_options": {"columns": "full", "rows": 6},
-            }
-        )
-    sections.append({"type": "grid", "cards": activity, "column_span": 3})
+    sections.append(_activity_section(by_channel))
     return {
         "title": DASHBOARD_TITLE,
         "views": [

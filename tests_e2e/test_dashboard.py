@@ -1,0 +1,268 @@
+"""Browser end-to-end test of the demo (scripts/e2e runs it).
+
+Starts scripts/develop on free ports with a throwaway configuration directory,
+logs in through Home Assistant's real login page in headless Chromium, opens
+the Twilio Comms dashboard and checks that the integration's entities render
+live values; then stops the demo with SIGINT, as Ctrl-C would, and checks
+that nothing of it is left running.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+import os
+from pathlib import Path
+import re
+import signal
+import socket
+import subprocess
+import time
+from typing import Any, Final
+
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+import pytest
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+READY_PREFIX: Final = "DEMO READY "
+USERNAME: Final = "dev"
+PASSWORD: Final = "dev-password"  # noqa: S105 - the demo's documented dev login
+
+# From a warm venv the demo is ready in seconds; a cold one installs first.
+READY_TIMEOUT: Final = float(os.environ.get("E2E_READY_TIMEOUT", "900"))
+STOP_TIMEOUT: Final = 60.0
+# Operations keep evolving; the first event of a fresh instance comes with
+# the first status change it observes (polls every 20 s while something runs).
+EVENT_TIMEOUT_MS: Final = 150_000
+VIEWPORT: Final = {"width": 1280, "height": 1040}
+SCREENSHOT: Final = Path(
+    os.environ.get("E2E_SCREENSHOT", ROOT / "docs" / "images" / "dashboard.png")
+)
+
+CHROMIUM: Final = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags Chromium hangs on refused connections.
+CHROMIUM_ARGS: Final = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+STATUSES: Final = ("Scheduled", "Processing", "Completed", "Canceled")
+NOT_LIVE: Final = re.compile(r"Unavailable|Unknown", re.IGNORECASE)
+
+# Text of an element and of every shadow root below it (Lovelace cards are
+# web components, and innerText does not enter shadow roots).
+DEEP_TEXT_JS: Final = """
+(element) => {
+  const parts = [];
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) {
+      parts.push(node.textContent);
+      return;
+    }
+    if (node.nodeType !== Node.ELEMENT_NODE && node.nodeType !== Node.DOCUMENT_FRAGMENT_NODE) {
+      return;
+    }
+    if (node.tagName === "STYLE" || node.tagName === "SCRIPT") {
+      return;
+    }
+    if (node.shadowRoot) {
+      walk(node.shadowRoot);
+    }
+    for (const child of node.childNodes) {
+      walk(child);
+    }
+  };
+  walk(element);
+  return parts.join(" ").replace(/\\s+/g, " ").trim();
+}
+"""
+
+
+def _free_port() -> int:
+    """Return a loopback port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True, slots=True)
+class RunningDemo:
+    """A demo started by scripts/develop."""
+
+    process: subprocess.Popen[str]
+    dashboard_url: str
+    output: list[str]
+
+
+def _stop(process: subprocess.Popen[str]) -> int:
+    """Stop scripts/develop as Ctrl-C does and return its exit status."""
+    os.killpg(process.pid, signal.SIGINT)
+    return process.wait(timeout=STOP_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
+    """Run scripts/develop on free ports in a throwaway configuration directory."""
+    config_dir = tmp_path_factory.mktemp("config")
+    command = [
+        str(ROOT / "scripts" / "develop"),
+        "--config-dir",
+        str(config_dir),
+        "--port",
+        str(_free_port()),
+        "--emulator-port",
+        str(_free_port()),
+        "--leg",
+        os.environ.get("E2E_LEG", "e2e"),
+        # No injected API faults: every value must be live when looked at
+        # (the legs' soak tests cover faults).
+        "--fault-rate",
+        "0",
+    ]
+    # Its own session and process group: SIGINT reaches the script and its
+    # children the way a terminal's Ctrl-C does; and the script does not
+    # inherit an ignored SIGINT from a non-interactive parent.
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
+    )
+    assert process.stdout is not None
+    output: list[str] = []
+    deadline = time.monotonic() + READY_TIMEOUT
+    dashboard_url = None
+    for line in process.stdout:
+        output.append(line)
+        print(line, end="", flush=True)  # noqa: T201 - the demo's progress
+        if line.startswith(READY_PREFIX):
+            dashboard_url = line.removeprefix(READY_PREFIX).strip()
+            break
+        if time.monotonic() > deadline:
+            break
+    if dashboard_url is None:
+        process.kill()
+        pytest.fail(f"scripts/develop never got ready:\n{''.join(output[-40:])}")
+    running = RunningDemo(process, dashboard_url, output)
+    try:
+        yield running
+    finally:
+        if process.poll() is None:
+            status = _stop(process)
+            # Whatever it printed while stopping, for the test's output.
+            output.extend(process.stdout.readlines())
+            assert status in {0, 130}, "".join(output[-20:])
+        # Nothing of the demo survives it: its process group is empty.
+        with pytest.raises(ProcessLookupError):
+            os.killpg(process.pid, 0)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Launch Debian's Chromium headless through Playwright."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _deep_text(locator: Locator) -> str:
+    """Return the text a card shows, shadow roots included."""
+    text: str = locator.evaluate(DEEP_TEXT_JS)
+    return text
+
+
+def _section(page: Page, heading: str) -> Locator:
+    """Return the dashboard section under a heading."""
+    return page.locator("hui-grid-section").filter(
+        has=page.locator("hui-heading-card").get_by_text(heading, exact=True)
+    )
+
+
+def _wait_for(
+    locator: Locator, predicate: Any, what: str, timeout: float = 60.0
+) -> str:
+    """Wait until a card's deep text satisfies a predicate; return the text."""
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = _deep_text(locator)
+        if predicate(text):
+            return text
+        time.sleep(0.5)
+    pytest.fail(f"{what}: the card shows {text!r}")
+
+
+def test_dashboard_shows_live_values(demo: RunningDemo, browser: Browser) -> None:
+    """Log in through the login page and see the Twilio Comms dashboard live."""
+    page = browser.new_page(viewport=VIEWPORT)
+    # The dashboard asks for a login first: Home Assistant's own login page.
+    page.goto(demo.dashboard_url)
+    page.wait_for_url(re.compile(r"/auth/authorize"))
+    page.locator("input[name=username]").fill(USERNAME)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/twilio-comms/overview$"), timeout=30_000)
+
+    for channel in ("Messages", "Push notifications", "Emails"):
+        section = _section(page, channel)
+        expect(section).to_have_count(1, timeout=30_000)
+        # The newest operation's status is a real one.
+        status = _wait_for(
+            section.locator("hui-tile-card").filter(has_text="Latest status"),
+            lambda text: any(status in text for status in STATUSES),
+            f"{channel}: latest status",
+        )
+        assert not NOT_LIVE.search(status), status
+        # The delivery problem sensor says OK or Problem.
+        problem = _wait_for(
+            section.locator("hui-tile-card").filter(has_text="Delivery problem"),
+            lambda text: "OK" in text or "Problem" in text,
+            f"{channel}: delivery problem",
+        )
+        assert not NOT_LIVE.search(problem), problem
+        # The window totals are numbers: sent, failed, queued (and delivered).
+        totals = _wait_for(
+            section.locator("hui-glance-card"),
+            lambda text: len(re.findall(r"\b\d[\d,]*\b", text)) >= 3,
+            f"{channel}: window totals",
+        )
+        assert "Sent" in totals, totals
+        assert not NOT_LIVE.search(totals), totals
+
+    # The history graphs of sent and failed have data to draw.
+    history = page.locator("hui-history-graph-card")
+    expect(history).to_have_count(2)
+    for index in range(2):
+        graph = _deep_text(history.nth(index))
+        assert "No state history found" not in graph, graph
+
+    # The operations keep evolving: an event reaches the logbook card.
+    logbook = page.locator("hui-logbook-card")
+    expect(logbook).to_have_count(1)
+    _wait_for(
+        logbook,
+        lambda text: "Operation" in text and "No activity found" not in text,
+        "the logbook of operation events",
+        timeout=EVENT_TIMEOUT_MS / 1000,
+    )
+
+    # The screenshot README shows: the sidebar folded, so that the three
+    # channels fit side by side at 1280 pixels; the charts settled.
+    page.locator("ha-sidebar").get_by_role("button", name="Sidebar toggle").click()
+    page.wait_for_timeout(2_000)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOT)
+    print(f"screenshot: {SCREENSHOT}")  # noqa: T201
+    page.close()
