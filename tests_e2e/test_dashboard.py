@@ -18,7 +18,14 @@ import subprocess
 import time
 from typing import Any, Final
 
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    Locator,
+    Page,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 import pytest
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -32,10 +39,14 @@ STOP_TIMEOUT: Final = 60.0
 # Operations keep evolving; the first event of a fresh instance comes with
 # the first status change it observes (polls every 20 s while something runs).
 EVENT_TIMEOUT_MS: Final = 150_000
-VIEWPORT: Final = {"width": 1280, "height": 1040}
+VIEWPORT: Final[ViewportSize] = {"width": 1280, "height": 1040}
 SCREENSHOT: Final = Path(
     os.environ.get("E2E_SCREENSHOT", ROOT / "docs" / "images" / "dashboard.png")
 )
+
+# Seconds to let the demo run before the screenshot, so the history graphs
+# have something to draw (scripts/e2e --update-screenshot sets it).
+SETTLE: Final = float(os.environ.get("E2E_SETTLE", "0"))
 
 CHROMIUM: Final = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium hangs on refused connections.
@@ -261,6 +272,9 @@ def test_dashboard_shows_live_values(demo: RunningDemo, browser: Browser) -> Non
     # The screenshot README shows: the sidebar folded, so that the three
     # channels fit side by side at 1280 pixels; the charts settled.
     page.locator("ha-sidebar").get_by_role("button", name="Sidebar toggle").click()
+    if SETTLE:
+        print(f"letting the demo run {SETTLE:g} s before the screenshot")  # noqa: T201
+        page.wait_for_timeout(SETTLE * 1000)
     page.wait_for_timeout(2_000)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOT)
