@@ -101,6 +101,22 @@ def _free_port() -> int:
         return port
 
 
+def _processes_mentioning(*needles: str) -> list[str]:
+    """Return the command lines of running processes that contain a needle."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            raw = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        cmdline = raw.replace(b"\0", b" ").decode(errors="replace")
+        if any(needle in cmdline for needle in needles):
+            found.append(f"{proc.name}: {cmdline}")
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class RunningDemo:
     """A demo started by scripts/develop."""
@@ -120,6 +136,7 @@ def _stop(process: subprocess.Popen[str]) -> int:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
     """Run scripts/develop on free ports in a throwaway configuration directory."""
     config_dir = tmp_path_factory.mktemp("config")
+    emulator_port = _free_port()
     command = [
         str(ROOT / "scripts" / "develop"),
         "--config-dir",
@@ -127,7 +144,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
         "--port",
         str(_free_port()),
         "--emulator-port",
-        str(_free_port()),
+        str(emulator_port),
         "--leg",
         os.environ.get("E2E_LEG", "e2e"),
         # No injected API faults: every value must be live when looked at
@@ -170,9 +187,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
             # Whatever it printed while stopping, for the test's output.
             output.extend(process.stdout.readlines())
             assert status in {0, 130}, "".join(output[-20:])
-        # Nothing of the demo survives it: its process group is empty.
+        # Nothing of the demo survives it: no process of its group, and
+        # neither Home Assistant nor the emulator (sessions of their own).
         with pytest.raises(ProcessLookupError):
             os.killpg(process.pid, 0)
+        leftovers = _processes_mentioning(str(config_dir), f"--port {emulator_port} ")
+        assert not leftovers, leftovers
 
 
 @pytest.fixture(scope="module")
