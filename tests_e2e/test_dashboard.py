@@ -31,7 +31,7 @@ import pytest
 ROOT: Final = Path(__file__).resolve().parent.parent
 READY_PREFIX: Final = "DEMO READY "
 USERNAME: Final = "dev"
-PASSWORD: Final = "dev-password"  # noqa: S105 - the demo's documented dev login
+PASSWORD: Final = "dev-password"  # the demo's documented development login
 
 # From a warm venv the demo is ready in seconds; a cold one installs first.
 READY_TIMEOUT: Final = float(os.environ.get("E2E_READY_TIMEOUT", "900"))

@@ -18,6 +18,10 @@ from typing import Any, Final
 import aiohttp
 from yarl import URL
 
+# The emulator's development account: public on purpose, it only ever serves
+# invented data.
+from comms_emulator.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
+
 from .dashboard import (
     DASHBOARD_ICON,
     DASHBOARD_TITLE,
@@ -33,11 +37,7 @@ from .dashboard import (
 # loopback, and README says so.
 DEV_NAME: Final = "Developer"
 DEV_USERNAME: Final = "dev"
-DEV_PASSWORD: Final = "dev-password"  # noqa: S105 - documented dev-only login
-
-# The emulator's development account (comms_emulator.config); public on purpose.
-DEV_ACCOUNT_SID: Final = "AC00000000000000000000000000000001"
-DEV_AUTH_TOKEN: Final = "devauthtoken0000000000000000000001"  # noqa: S105
+DEV_PASSWORD: Final = "dev-password"
 
 DOMAIN: Final = "twilio_comms"
 
@@ -276,7 +276,10 @@ async def add_entry(session: aiohttp.ClientSession, demo: Demo, token: str) -> s
         if result.get("type") != "form":
             break
         if attempt > FLOW_ATTEMPTS:
-            raise ProvisionError(f"the config flow kept failing: {result['errors']}")
+            raise ProvisionError(
+                f"the config flow kept failing: {result['errors']} "
+                "(is --fault-rate too high?)"
+            )
         if attempt > 1:
             # The probe met one of the emulator's injected faults; the form
             # shows the error, and a person would submit again.
