@@ -134,7 +134,7 @@ def _activity_section(
             cards.append(
                 {
                     "type": "history-graph",
-                    "title": f"{name} in the window, last {HISTORY_HOURS * 60:g} min",
+                    "title": f"{name} (window totals)",
                     "hours_to_show": HISTORY_HOURS,
                     "entities": graphed,
                     "grid_options": ACTIVITY_CARD_SIZE,
