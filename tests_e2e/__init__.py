@@ -1,1 +1,1 @@
-"""Browser end-to-end tests of the scripts/develop demo (run by scripts/e2e)."""
+"""Browser end-to-end tests of the demo (scripts/e2e), outside the legs' pytest run."""

@@ -1,1 +1,1 @@
-"""The development instance: provisioning for scripts/develop."""
+"""Development tooling: scripts/develop provisions a demo Home Assistant."""

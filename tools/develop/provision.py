@@ -1,445 +1,480 @@
-"""Provision the development Home Assistant the way a user would, over its API.
+"""Provision the demo Home Assistant through its own APIs, as the UI would.
 
-Onboarding (a development owner), Twilio Comms added through its real config
-flow, a demo recipient, and a "Twilio Comms" dashboard. Every step is skipped
-when already done, so a second run reuses the state.
-
-Usage: python -m tools.develop.provision --url http://127.0.0.1:8123
+Onboarding with a development owner account (or, when that is done, a login
+with its password), the Twilio Comms entry through the real config flow, and
+a storage-mode Lovelace dashboard built from the entity registry. Every step
+checks first, so a second run against the same configuration directory only
+logs in, finds the entry and updates the dashboard.
 """
 
-import argparse
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
-import sys
+import itertools
+import os
 import time
 from typing import Any, Final
 
 import aiohttp
+from yarl import URL
 
+# The emulator's development account: public on purpose, it only ever serves
+# invented data.
 from comms_emulator.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
 
-# Development-only login of the demo instance (loopback only).
+from .dashboard import (
+    DASHBOARD_ICON,
+    DASHBOARD_TITLE,
+    DASHBOARD_URL_PATH,
+    PLATFORM,
+    VIEW_PATH,
+    ChannelEntity,
+    build_dashboard,
+    channel_entities,
+    recipient_entities,
+)
+
+# The development owner account. Development only: the instance listens on
+# loopback, and README says so.
+DEV_NAME: Final = "Developer"
 DEV_USERNAME: Final = "dev"
 DEV_PASSWORD: Final = "dev-password"
-DEV_NAME: Final = "Developer"
 
 DOMAIN: Final = "twilio_comms"
-DASHBOARD_URL_PATH: Final = "twilio-comms"
 
-# A recipient, so the demo has a notify entity to send from.
+# Onboarding's steps, in order (homeassistant/components/onboarding/const.py).
+ONBOARDING_STEPS: Final = ("user", "core_config", "analytics", "integration")
+
+# Onboarding's core_config step starts these integrations' flows (see
+# homeassistant/components/onboarding/views.py). The demo venv lacks their
+# requirements (and the machine may lack the internet), so the entries they
+# leave behind are removed: the demo shows Twilio Comms and nothing else.
+ONBOARDING_DOMAINS: Final = frozenset(
+    {"google_translate", "met", "radio_browser", "shopping_list"}
+)
+CREDENTIAL_STEP: Final = "auth_token"
+
+# How long to wait for Home Assistant to answer, and for the entry's entities.
+STARTUP_TIMEOUT: Final = 300.0
+ENTITIES_TIMEOUT: Final = 120.0
+POLL_INTERVAL: Final = 0.5
+# A recipient (config subentry), so the demo has a notify entity to send with.
 DEMO_RECIPIENT: Final = {
     "name": "Demo phone",
     "address": "+15558675310",
     "recipient_channel": "PHONE",
 }
 
-# What onboarding sets up besides the user's own choices.
-ONBOARDING_EXTRAS: Final = frozenset({"google_translate", "met", "radio_browser"})
-
-# How long Home Assistant may take to start, and entities to appear.
-STARTUP_TIMEOUT: Final = 300.0
+# The config flow probes the emulator, which may inject a fault: retry a few times.
+FLOW_ATTEMPTS: Final = 8
+REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=60)
 
 
 class ProvisionError(Exception):
-    """A provisioning step got an answer it cannot continue with."""
+    """Home Assistant did not do what a provisioning step needed."""
 
 
-@dataclass(slots=True)
-class Session:
-    """An authenticated connection to the development instance."""
+def log(message: str) -> None:
+    """Print a progress line."""
+    print(f"[develop] {message}", flush=True)
 
-    http: aiohttp.ClientSession
-    url: str
-    token: str
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Demo:
+    """Where the demo runs."""
+
+    ha_url: URL
+    ha_pid: int | None = None
 
     @property
-    def headers(self) -> dict[str, str]:
-        """Return the authorization header."""
-        return {"Authorization": f"Bearer {self.token}"}
+    def client_id(self) -> str:
+        """Return the OAuth client id the frontend would use: the instance's URL."""
+        return str(self.ha_url.with_path("/"))
 
-    async def get(self, path: str) -> Any:
-        """GET a JSON resource."""
-        async with self.http.get(self.url + path, headers=self.headers) as response:
-            return await _json(response)
+    @property
+    def redirect_uri(self) -> str:
+        """Return the redirect URI the frontend would use."""
+        return str(self.ha_url.with_path("/").with_query(auth_callback="1"))
 
-    async def delete(self, path: str) -> Any:
-        """DELETE a resource."""
-        async with self.http.delete(self.url + path, headers=self.headers) as response:
-            return await _json(response)
+    @property
+    def dashboard_url(self) -> URL:
+        """Return the dashboard's address."""
+        return self.ha_url.with_path(f"/{DASHBOARD_URL_PATH}/{VIEW_PATH}")
 
-    async def post(self, path: str, body: object) -> Any:
-        """POST JSON and return the JSON answer."""
-        async with self.http.post(
-            self.url + path, json=body, headers=self.headers
-        ) as response:
-            return await _json(response)
+
+def _check_alive(pid: int | None) -> None:
+    """Raise ProvisionError when the Home Assistant process has gone away."""
+    if pid is None:
+        return
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError as err:
+        raise ProvisionError(f"Home Assistant (pid {pid}) exited") from err
 
 
 async def _json(response: aiohttp.ClientResponse) -> Any:
-    """Return a response's JSON, or raise with what the server said."""
+    """Return a response's JSON body, or raise ProvisionError with what came instead."""
     if response.status >= 400:
         text = await response.text()
-        raise ProvisionError(f"{response.method} {response.url.path}: {text[:300]}")
+        raise ProvisionError(
+            f"{response.method} {response.url.path} answered {response.status}: {text[:300]}"
+        )
     return await response.json()
 
 
-async def wait_until_up(http: aiohttp.ClientSession, url: str) -> None:
-    """Wait until Home Assistant serves its frontend."""
+async def wait_for_home_assistant(
+    session: aiohttp.ClientSession, demo: Demo
+) -> list[dict[str, Any]]:
+    """Wait until Home Assistant serves the onboarding status; return it."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while True:
+        _check_alive(demo.ha_pid)
         try:
-            async with http.get(f"{url}/manifest.json") as response:
+            async with session.get(demo.ha_url / "api/onboarding") as response:
                 if response.status == 200:
-                    return
-        except aiohttp.ClientError:
+                    steps: list[dict[str, Any]] = await response.json()
+                    return steps
+                # Once onboarded, Home Assistant no longer serves the view (its
+                # HTTP server only listens after every integration is set up).
+                if response.status == 404:
+                    return [{"step": step, "done": True} for step in ONBOARDING_STEPS]
+        except aiohttp.ClientError, TimeoutError:
             pass
         if time.monotonic() > deadline:
-            raise ProvisionError(f"Home Assistant did not start at {url}")
-        await asyncio.sleep(1)
-
-
-async def _token(http: aiohttp.ClientSession, url: str, code: str) -> str:
-    """Exchange an authorization code for an access token."""
-    async with http.post(
-        f"{url}/auth/token",
-        data={"grant_type": "authorization_code", "code": code, "client_id": url + "/"},
-    ) as response:
-        data = await _json(response)
-    return str(data["access_token"])
-
-
-async def log_in(http: aiohttp.ClientSession, url: str) -> Session:
-    """Onboard the owner on the first run, or log in as them later."""
-    async with http.get(f"{url}/api/onboarding") as response:
-        # Once onboarding is over, its API is gone (404).
-        steps = (
-            {step["step"]: step["done"] for step in await _json(response)}
-            if response.status == 200
-            else {}
-        )
-    client_id = url + "/"
-    if not steps.get("user", True):
-        async with http.post(
-            f"{url}/api/onboarding/users",
-            json={
-                "client_id": client_id,
-                "name": DEV_NAME,
-                "username": DEV_USERNAME,
-                "password": DEV_PASSWORD,
-                "language": "en",
-            },
-        ) as response:
-            code = (await _json(response))["auth_code"]
-    else:
-        async with http.post(
-            f"{url}/auth/login_flow",
-            json={
-                "client_id": client_id,
-                "handler": ["homeassistant", None],
-                "redirect_uri": client_id,
-            },
-        ) as response:
-            flow = await _json(response)
-        async with http.post(
-            f"{url}/auth/login_flow/{flow['flow_id']}",
-            json={
-                "client_id": client_id,
-                "username": DEV_USERNAME,
-                "password": DEV_PASSWORD,
-            },
-        ) as response:
-            result = await _json(response)
-        if result.get("type") != "create_entry":
-            raise ProvisionError(f"Login as {DEV_USERNAME} failed: {result}")
-        code = result["result"]
-    session = Session(http=http, url=url, token=await _token(http, url, code))
-    # The remaining onboarding steps, as the onboarding screens would.
-    for step, body in (
-        ("core_config", {}),
-        ("analytics", {}),
-        ("integration", {"client_id": client_id, "redirect_uri": client_id}),
-    ):
-        if not steps.get(step, True):
-            await session.post(f"/api/onboarding/{step}", body)
-    # Onboarding adds a few cloud integrations (weather, radio, TTS) whose
-    # packages the demo does not have; the demo is about Twilio Comms only.
-    for entry in await session.get("/api/config/config_entries/entry"):
-        if entry["domain"] in ONBOARDING_EXTRAS:
-            await session.delete(
-                f"/api/config/config_entries/entry/{entry['entry_id']}"
+            raise ProvisionError(
+                f"Home Assistant did not answer at {demo.ha_url} within {STARTUP_TIMEOUT:g} s"
             )
-    return session
+        await asyncio.sleep(POLL_INTERVAL)
 
 
-async def add_integration(session: Session) -> str:
-    """Add Twilio Comms through its config flow, unless it is there; return its id."""
-    entries = await session.get(f"/api/config/config_entries/entry?domain={DOMAIN}")
-    if entries:
-        return str(entries[0]["entry_id"])
-    flow = await session.post(
-        "/api/config/config_entries/flow",
-        {"handler": DOMAIN, "show_advanced_options": False},
-    )
-    path = f"/api/config/config_entries/flow/{flow['flow_id']}"
-    await session.post(path, {"next_step_id": "auth_token"})
-    result = await session.post(
-        path, {"account_sid": DEV_ACCOUNT_SID, "auth_token": DEV_AUTH_TOKEN}
-    )
+async def _token_from_code(
+    session: aiohttp.ClientSession, demo: Demo, code: str
+) -> str:
+    """Exchange an authorization code for an access token, as the frontend does."""
+    async with session.post(
+        demo.ha_url / "auth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": demo.client_id,
+        },
+    ) as response:
+        token: str = (await _json(response))["access_token"]
+        return token
+
+
+async def _create_owner(session: aiohttp.ClientSession, demo: Demo) -> str:
+    """Create the development owner (onboarding's user step); return a token."""
+    async with session.post(
+        demo.ha_url / "api/onboarding/users",
+        json={
+            "client_id": demo.client_id,
+            "name": DEV_NAME,
+            "username": DEV_USERNAME,
+            "password": DEV_PASSWORD,
+            "language": "en",
+        },
+    ) as response:
+        code = (await _json(response))["auth_code"]
+    log(f"onboarding: created the owner account {DEV_USERNAME!r}")
+    return await _token_from_code(session, demo, code)
+
+
+async def _log_in(session: aiohttp.ClientSession, demo: Demo) -> str:
+    """Log in with the development password through the login flow; return a token."""
+    async with session.post(
+        demo.ha_url / "auth/login_flow",
+        json={
+            "client_id": demo.client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": demo.redirect_uri,
+        },
+    ) as response:
+        flow = await _json(response)
+    async with session.post(
+        demo.ha_url / "auth/login_flow" / flow["flow_id"],
+        json={
+            "client_id": demo.client_id,
+            "username": DEV_USERNAME,
+            "password": DEV_PASSWORD,
+        },
+    ) as response:
+        result = await _json(response)
     if result.get("type") != "create_entry":
-        raise ProvisionError(f"The config flow did not create an entry: {result}")
-    return str(result["result"]["entry_id"])
+        raise ProvisionError(
+            f"logging in as {DEV_USERNAME!r} failed ({result.get('errors')}); "
+            "this configuration directory has another owner: reset it "
+            "(scripts/develop --reset) or use another --config-dir"
+        )
+    log(f"logged in as {DEV_USERNAME!r}")
+    return await _token_from_code(session, demo, result["result"])
 
 
-async def add_recipient(session: Session, ws: WebSocket, entry_id: str) -> None:
-    """Add the demo recipient through the subentry flow, unless it is there."""
+async def onboard(
+    session: aiohttp.ClientSession, demo: Demo, steps: list[dict[str, Any]]
+) -> str:
+    """Finish whatever onboarding is left; return an owner access token."""
+    done = {step["step"] for step in steps if step["done"]}
+    if "user" in done:
+        token = await _log_in(session, demo)
+    else:
+        token = await _create_owner(session, demo)
+    headers = {"Authorization": f"Bearer {token}"}
+    remaining: list[tuple[str, dict[str, Any] | None]] = [
+        ("core_config", None),
+        ("analytics", None),
+        (
+            "integration",
+            {"client_id": demo.client_id, "redirect_uri": demo.redirect_uri},
+        ),
+    ]
+    for step, body in remaining:
+        if step in done:
+            continue
+        async with session.post(
+            demo.ha_url / "api/onboarding" / step, json=body or {}, headers=headers
+        ) as response:
+            await _json(response)
+        log(f"onboarding: {step} done")
+    return token
+
+
+async def _flow_step(
+    session: aiohttp.ClientSession,
+    demo: Demo,
+    token: str,
+    flow_id: str | None,
+    body: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Start a config flow (no flow_id) or post one of its steps; return the result."""
+    url = demo.ha_url / "api/config/config_entries/flow"
+    if flow_id is not None:
+        url = url / flow_id
+    async with session.post(
+        url, json=dict(body), headers={"Authorization": f"Bearer {token}"}
+    ) as response:
+        result: dict[str, Any] = await _json(response)
+        return result
+
+
+async def add_entry(session: aiohttp.ClientSession, demo: Demo, token: str) -> str:
+    """Add Twilio Comms through its config flow unless it is there; return its unique id."""
+    async with session.get(
+        demo.ha_url / "api/config/config_entries/entry",
+        params={"domain": DOMAIN},
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:
+        entries: list[dict[str, Any]] = await _json(response)
+    if entries:
+        log(f"Twilio Comms is already configured ({entries[0]['title']})")
+        return str(entries[0].get("unique_id") or DEV_ACCOUNT_SID)
+    # What the UI does: start the flow, pick the menu's credential kind, post the form.
+    menu = await _flow_step(
+        session, demo, token, None, {"handler": DOMAIN, "show_advanced_options": False}
+    )
+    if menu.get("type") != "menu" or CREDENTIAL_STEP not in menu.get(
+        "menu_options", []
+    ):
+        raise ProvisionError(f"unexpected first step of the config flow: {menu}")
+    flow_id: str = menu["flow_id"]
+    result = await _flow_step(
+        session, demo, token, flow_id, {"next_step_id": CREDENTIAL_STEP}
+    )
+    for attempt in itertools.count(1):
+        if result.get("type") != "form":
+            break
+        if attempt > FLOW_ATTEMPTS:
+            raise ProvisionError(
+                f"the config flow kept failing: {result['errors']} "
+                "(is --fault-rate too high?)"
+            )
+        if attempt > 1:
+            # The probe met one of the emulator's injected faults; the form
+            # shows the error, and a person would submit again.
+            log(f"config flow: {result['errors']}, submitting again")
+            await asyncio.sleep(1)
+        result = await _flow_step(
+            session,
+            demo,
+            token,
+            flow_id,
+            {"account_sid": DEV_ACCOUNT_SID, "auth_token": DEV_AUTH_TOKEN},
+        )
+    if result.get("type") == "abort" and result.get("reason") == "already_configured":
+        log("Twilio Comms is already configured")
+        return DEV_ACCOUNT_SID
+    if result.get("type") != "create_entry":
+        raise ProvisionError(f"the config flow ended with {result}")
+    log(f"added {result['title']} through the config flow")
+    return str(result["result"].get("unique_id") or DEV_ACCOUNT_SID)
+
+
+async def add_recipient(
+    session: aiohttp.ClientSession, demo: Demo, token: str, ws: WebSocket
+) -> None:
+    """Add the demo recipient through the subentry flow, unless there is one.
+
+    Its notify entity is what the dashboard's send button sends through.
+    """
+    headers = {"Authorization": f"Bearer {token}"}
+    async with session.get(
+        demo.ha_url / "api/config/config_entries/entry",
+        params={"domain": DOMAIN},
+        headers=headers,
+    ) as response:
+        entry_id = str((await _json(response))[0]["entry_id"])
     if await ws.call("config_entries/subentries/list", entry_id=entry_id):
         return
-    flow = await session.post(
-        "/api/config/config_entries/subentries/flow",
-        {"handler": [entry_id, "recipient"]},
-    )
-    result = await session.post(
-        f"/api/config/config_entries/subentries/flow/{flow['flow_id']}",
-        DEMO_RECIPIENT,
-    )
+    flows = demo.ha_url / "api/config/config_entries/subentries/flow"
+    async with session.post(
+        flows, json={"handler": [entry_id, "recipient"]}, headers=headers
+    ) as response:
+        flow_id = (await _json(response))["flow_id"]
+    async with session.post(
+        flows / flow_id, json=DEMO_RECIPIENT, headers=headers
+    ) as response:
+        result = await _json(response)
     if result.get("type") != "create_entry":
-        raise ProvisionError(f"The recipient flow did not finish: {result}")
+        raise ProvisionError(f"the recipient flow ended with {result}")
+    log(f"added the recipient {result['title']} through its subentry flow")
+
+
+async def remove_onboarding_entries(
+    session: aiohttp.ClientSession, demo: Demo, token: str
+) -> None:
+    """Delete the entries onboarding made for integrations the demo does not use."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with session.get(
+        demo.ha_url / "api/config/config_entries/entry", headers=headers
+    ) as response:
+        entries: list[dict[str, Any]] = await _json(response)
+    for entry in entries:
+        if entry["source"] == "onboarding" and entry["domain"] in ONBOARDING_DOMAINS:
+            async with session.delete(
+                demo.ha_url / "api/config/config_entries/entry" / entry["entry_id"],
+                headers=headers,
+            ) as response:
+                await _json(response)
+            log(f"removed the {entry['title']!r} entry onboarding added")
 
 
 class WebSocket:
-    """Home Assistant's websocket API, one command at a time."""
+    """A minimal client of Home Assistant's websocket API."""
 
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        """Wrap an authenticated websocket."""
-        self._ws = ws
-        self._id = 0
+    def __init__(self, connection: aiohttp.ClientWebSocketResponse) -> None:
+        """Wrap an authenticated connection."""
+        self._connection = connection
+        self._ids = itertools.count(1)
 
-    async def call(self, message_type: str, **data: Any) -> Any:
-        """Send a command and return its result, or raise its error."""
-        self._id += 1
-        await self._ws.send_json({"id": self._id, "type": message_type, **data})
+    @classmethod
+    async def connect(
+        cls, session: aiohttp.ClientSession, demo: Demo, token: str
+    ) -> WebSocket:
+        """Connect and authenticate."""
+        connection = await session.ws_connect(demo.ha_url / "api/websocket")
+        greeting = await connection.receive_json()
+        if greeting.get("type") != "auth_required":
+            raise ProvisionError(f"unexpected websocket greeting {greeting}")
+        await connection.send_json({"type": "auth", "access_token": token})
+        answer = await connection.receive_json()
+        if answer.get("type") != "auth_ok":
+            raise ProvisionError(f"websocket authentication failed: {answer}")
+        return cls(connection)
+
+    async def call(self, command: str, **data: Any) -> Any:
+        """Send a command and return its result (ProvisionError on an error)."""
+        message_id = next(self._ids)
+        await self._connection.send_json({"id": message_id, "type": command, **data})
         while True:
-            reply = await self._ws.receive_json()
-            if reply.get("id") == self._id and reply.get("type") == "result":
-                break
-        if not reply["success"]:
-            raise ProvisionError(f"{message_type}: {reply['error']}")
-        return reply["result"]
+            answer = await self._connection.receive_json()
+            if answer.get("id") != message_id:
+                continue
+            if not answer.get("success"):
+                raise ProvisionError(f"{command} failed: {answer.get('error')}")
+            return answer.get("result")
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._connection.close()
 
 
-async def open_websocket(session: Session) -> WebSocket:
-    """Open and authenticate the websocket API."""
-    ws = await session.http.ws_connect(f"{session.url}/api/websocket")
-    await ws.receive_json()  # auth_required
-    await ws.send_json({"type": "auth", "access_token": session.token})
-    if (await ws.receive_json())["type"] != "auth_ok":
-        raise ProvisionError("The websocket API refused the token")
-    return WebSocket(ws)
-
-
-async def confirm_http_settings(ws: WebSocket) -> None:
-    """Keep the HTTP settings of configuration.yaml (port, loopback address).
-
-    Since 2026.10 Home Assistant holds new HTTP settings as pending and
-    reverts them after 5 minutes unless confirmed, as the prompt in the UI
-    asks the owner to.
-    """
-    if (await ws.call("http/config")).get("pending"):
-        await ws.call("http/config/promote")
-
-
-async def twilio_entities(ws: WebSocket) -> dict[str, str]:
-    """Return entity ids by what they are: unique id minus the account prefix.
-
-    Waits for the channels' entities and the demo recipient's notify entity
-    (the entry reloads once the recipient is added).
-    """
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+async def wait_for_entities(
+    ws: WebSocket, demo: Demo, entry_unique_id: str
+) -> list[ChannelEntity]:
+    """Wait until the entry's entities are registered and have a state; return them."""
+    deadline = time.monotonic() + ENTITIES_TIMEOUT
     while True:
-        entries = await ws.call("config/entity_registry/list")
-        found = {
-            entry["unique_id"].split("_", 1)[1]: entry["entity_id"]
-            for entry in entries
-            if entry["platform"] == DOMAIN
-        }
-        if "messages_latest_operation_status" in found and any(
-            entity_id.startswith("notify.") for entity_id in found.values()
-        ):
-            return found
-        if time.monotonic() > deadline:
-            raise ProvisionError("The Twilio Comms entities did not appear")
-        await asyncio.sleep(1)
-
-
-def dashboard(entities: dict[str, str]) -> dict[str, Any]:
-    """Return the demo dashboard: what a user watches and acts on."""
-    notify = [
-        entity_id for entity_id in entities.values() if entity_id.startswith("notify.")
-    ]
-    # A send from the UI: it goes through the notify entity, the Comms API,
-    # and shows up as a new operation with its events.
-    send_buttons = [
-        {
-            "type": "button",
-            "name": "Send a test message",
-            "icon": "mdi:message-arrow-right-outline",
-            "show_state": False,
-            "tap_action": {
-                "action": "perform-action",
-                "perform_action": "notify.send_message",
-                "target": {"entity_id": entity_id},
-                "data": {"message": "Test message from the Twilio Comms demo"},
-            },
-        }
-        for entity_id in notify[:1]
-    ]
-
-    def tiles(channel: str, counters: dict[str, str]) -> list[dict[str, Any]]:
-        return [
-            {"type": "tile", "entity": entities[f"{channel}_{counter}"], "name": name}
-            for counter, name in counters.items()
-            if f"{channel}_{counter}" in entities
-        ]
-
-    def rows(channel: str, names: dict[str, str]) -> list[dict[str, str]]:
-        return [
-            {"entity": entities[f"{channel}_{key}"], "name": name}
-            for key, name in names.items()
-        ]
-
-    def section(title: str, cards: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "type": "grid",
-            "cards": [{"type": "heading", "heading": title}, *cards],
-        }
-
-    return {
-        "title": "Twilio Comms",
-        "views": [
-            {
-                "title": "Operations",
-                "path": "operations",
-                "type": "sections",
-                "max_columns": 3,
-                "sections": [
-                    section(
-                        "Messages, last 24 hours",
-                        [
-                            *tiles(
-                                "messages",
-                                {
-                                    "sent": "Sent",
-                                    "delivered": "Delivered",
-                                    "failed": "Failed",
-                                    "queued": "Queued",
-                                },
-                            ),
-                            {
-                                "type": "entities",
-                                "entities": [
-                                    *rows(
-                                        "messages",
-                                        {
-                                            "latest_operation_status": "Latest status",
-                                            "latest_operation_time": "Latest operation",
-                                            "active_operations": "In flight",
-                                            "failure_rate": "Failure rate",
-                                            "delivery_problem": "Delivery problem",
-                                        },
-                                    ),
-                                    *notify,
-                                ],
-                            },
-                            *send_buttons,
-                        ],
-                    ),
-                    section(
-                        "Sent and failed",
-                        [
-                            {
-                                "type": "history-graph",
-                                "hours_to_show": 1,
-                                "entities": [
-                                    entities["messages_sent"],
-                                    entities["messages_failed"],
-                                ],
-                            },
-                            {"type": "heading", "heading": "Push notifications"},
-                            *tiles(
-                                "push_notifications",
-                                {
-                                    "sent": "Sent",
-                                    "failed": "Failed",
-                                    "latest_operation_status": "Latest status",
-                                    "active_operations": "In flight",
-                                },
-                            ),
-                        ],
-                    ),
-                    section(
-                        "Recent operation events",
-                        [
-                            {
-                                "type": "logbook",
-                                "hours_to_show": 6,
-                                "target": {
-                                    "entity_id": [
-                                        entities["messages_operations"],
-                                        entities["push_notifications_operations"],
-                                    ]
-                                },
-                            }
-                        ],
-                    ),
-                ],
+        _check_alive(demo.ha_pid)
+        registry = await ws.call("config/entity_registry/list")
+        entities = channel_entities(registry, entry_unique_id)
+        if entities:
+            states = await ws.call("get_states")
+            known = {
+                state["entity_id"]
+                for state in states
+                if state["state"] not in {"unavailable", "unknown"}
             }
-        ],
-    }
+            # Ready when some status has been read: the first refresh is done.
+            if any(
+                entity.key == "latest_operation_status" and entity.entity_id in known
+                for entity in entities
+            ):
+                return entities
+        if time.monotonic() > deadline:
+            raise ProvisionError(
+                f"no {PLATFORM} entity had a state within {ENTITIES_TIMEOUT:g} s; "
+                "see home-assistant.log in the configuration directory"
+            )
+        await asyncio.sleep(POLL_INTERVAL)
 
 
-async def provide_dashboard(ws: WebSocket, entities: dict[str, str]) -> None:
-    """Create the dashboard unless it exists, then save its current layout."""
-    dashboards = await ws.call("lovelace/dashboards/list")
-    if not any(item["url_path"] == DASHBOARD_URL_PATH for item in dashboards):
+async def wait_for_recipients(ws: WebSocket) -> list[str]:
+    """Wait until the recipient's notify entity is registered; return them all."""
+    deadline = time.monotonic() + ENTITIES_TIMEOUT
+    while not (
+        recipients := recipient_entities(await ws.call("config/entity_registry/list"))
+    ):
+        if time.monotonic() > deadline:
+            raise ProvisionError("the demo recipient's notify entity never appeared")
+        await asyncio.sleep(POLL_INTERVAL)
+    return recipients
+
+
+async def save_dashboard(ws: WebSocket, entities: list[ChannelEntity]) -> None:
+    """Create the dashboard unless it exists, then save its configuration."""
+    dashboards: list[dict[str, Any]] = await ws.call("lovelace/dashboards/list")
+    if not any(d.get("url_path") == DASHBOARD_URL_PATH for d in dashboards):
         await ws.call(
             "lovelace/dashboards/create",
             url_path=DASHBOARD_URL_PATH,
-            title="Twilio Comms",
-            icon="mdi:message-text-outline",
+            title=DASHBOARD_TITLE,
+            icon=DASHBOARD_ICON,
             show_in_sidebar=True,
             require_admin=False,
         )
+        log(f"created the dashboard /{DASHBOARD_URL_PATH}")
+    recipients = await wait_for_recipients(ws)
     await ws.call(
-        "lovelace/config/save", url_path=DASHBOARD_URL_PATH, config=dashboard(entities)
+        "lovelace/config/save",
+        url_path=DASHBOARD_URL_PATH,
+        config=build_dashboard(entities, recipients),
     )
+    log(f"saved the dashboard ({len(entities)} entities)")
 
 
-async def provision(url: str) -> None:
-    """Run every step against the instance at url."""
-    async with aiohttp.ClientSession() as http:
-        await wait_until_up(http, url)
-        session = await log_in(http, url)
-        entry_id = await add_integration(session)
-        ws = await open_websocket(session)
-        await confirm_http_settings(ws)
-        await add_recipient(session, ws, entry_id)
-        entities = await twilio_entities(ws)
-        await provide_dashboard(ws, entities)
-
-
-def main() -> int:
-    """Provision, then print where to log in."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8123")
-    args = parser.parse_args()
-    try:
-        asyncio.run(provision(args.url))
-    except ProvisionError as err:
-        print(f"provisioning failed: {err}", file=sys.stderr)
-        return 1
-    print(f"READY {args.url}/{DASHBOARD_URL_PATH}/operations", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+async def provision(demo: Demo) -> None:
+    """Run every step, then print where to go and how to log in."""
+    async with aiohttp.ClientSession(timeout=REQUEST_TIMEOUT) as session:
+        steps = await wait_for_home_assistant(session, demo)
+        log(f"Home Assistant answers at {demo.ha_url}")
+        token = await onboard(session, demo, steps)
+        entry_unique_id = await add_entry(session, demo, token)
+        ws = await WebSocket.connect(session, demo, token)
+        try:
+            await add_recipient(session, demo, token, ws)
+            entities = await wait_for_entities(ws, demo, entry_unique_id)
+            await save_dashboard(ws, entities)
+        finally:
+            await ws.close()
+        # Onboarding's own flows have finished by now (they run as tasks).
+        await remove_onboarding_entries(session, demo, token)

@@ -1,0 +1,1 @@
+"""Tests of the demo tooling (tools/develop) that need no running Home Assistant."""
