@@ -63,6 +63,7 @@ CHROMIUM_ARGS: Final = [
     "--disable-sync",
 ]
 
+STALE: Final = re.compile(r"\b([3-9]|\d{2,}) minutes ago|hours? ago|days? ago")
 STATUSES: Final = ("Scheduled", "Processing", "Completed", "Canceled")
 NOT_LIVE: Final = re.compile(r"Unavailable|Unknown", re.IGNORECASE)
 
@@ -343,6 +344,13 @@ def test_dashboard_shows_live_values(demo: RunningDemo, browser: Browser) -> Non
         print(f"letting the demo run {SETTLE:g} s before the screenshot")  # noqa: T201
         page.wait_for_timeout(SETTLE * 1000)
     page.wait_for_timeout(2_000)
+    # Still live when the picture is taken: the demo runs, the frontend is
+    # connected, and the newest operation is recent.
+    assert demo.process.poll() is None, "".join(demo.output[-20:])
+    expect(page.get_by_text("Connection lost")).to_have_count(0)
+    newest = _deep_text(_section(page, "Messages").locator("hui-entities-card"))
+    # A new operation arrives every 30 s; minutes of silence mean a dead demo.
+    assert not STALE.search(newest), newest
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOT)
     print(f"screenshot: {SCREENSHOT}")  # noqa: T201
