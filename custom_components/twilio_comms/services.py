@@ -17,7 +17,7 @@ from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .addresses import WHATSAPP_PREFIX, parse_address, sender_channel_for
+from .addresses import parse_address, sender_channel_for
 from .api import (
     CommsResource,
     MessageRecipient,
@@ -237,13 +237,12 @@ def _sender(data: Mapping[str, Any], channel: RecipientChannel) -> MessageSender
         return build_request(lambda: MessageSender(sender_id=sender_id))
     if (address := data.get(ATTR_SENDER)) is None:
         return None
-    # The sender's channel follows the recipients' unless it is given.
+    # The sender's channel follows the recipients' (or its own whatsapp:
+    # prefix) unless it is given.
     parsed = parse_address(address, channel)
     if parsed is None:
         raise _invalid("invalid_sender", address=address)
     sender_channel = data.get(ATTR_SENDER_CHANNEL) or sender_channel_for(parsed[1])
-    if address.strip().lower().startswith(WHATSAPP_PREFIX):
-        sender_channel = SenderChannel.WHATSAPP
     return MessageSender(address=parsed[0], channel=sender_channel)
 
 
