@@ -6,17 +6,19 @@
 
 from .app import create_app
 from .channels import CHANNELS
-from .config import Credential, EmulatorConfig, FaultConfig
-from .emulator import EMULATOR_KEY, Emulator, FaultReport, GroundTruth
+from .config import ChannelShape, Credential, EmulatorConfig, FaultConfig
+from .emulator import EMULATOR_KEY, Emulator, FaultReport, GroundTruth, Outcomes
 
 __all__ = [
     "CHANNELS",
     "EMULATOR_KEY",
+    "ChannelShape",
     "Credential",
     "Emulator",
     "EmulatorConfig",
     "FaultConfig",
     "FaultReport",
     "GroundTruth",
+    "Outcomes",
     "create_app",
 ]

@@ -6,11 +6,11 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .channels import RESOURCE_LIST_KEY, RESOURCE_PREFIX
+from .channels import GUIDE_LIST_KEY, RESOURCE_LIST_KEY, RESOURCE_PREFIX
 from .emulator import Emulator
 from .errors import ApiError
 from .ids import parse_resource_id
-from .lifecycle import OperationPlan, OperationState, operation_state
+from .lifecycle import OperationPlan, OperationState
 from .pagination import Cursor, PageRequest
 from .params import date_range, operation_status, resource_status
 from .rendering import error_json, failed_indices, operation_json, resource_json
@@ -69,7 +69,7 @@ class CommsApi:
             for plan in emulator.world.newest_first(
                 request.match_info["channel"], now, start=start, end=end, before=before
             ):
-                state = operation_state(plan, now)
+                state = emulator.state(plan, now)
                 if status is None or state.status == status:
                     yield _cursor(plan), state
 
@@ -82,15 +82,17 @@ class CommsApi:
     async def get_operation(self, request: web.Request) -> web.Response:
         """GET /v1/{channel}/Operations/{operation_id}."""
         now = self.emulator.now()
-        state = operation_state(self._find(request, now), now)
-        return web.json_response(self.emulator.faults.distort(operation_json(state)))
+        state = self.emulator.state(self._find(request, now), now)
+        return web.json_response(
+            self.emulator.faults.distort(operation_json(state, fetched=True))
+        )
 
     async def operation_errors(self, request: web.Request) -> web.Response:
         """GET /v1/{channel}/Operations/{operation_id}/Errors: the failed resources, paged."""
         # The real shape is undocumented (§5): a listing of {code, message,
         # resourceId} under "errors", paged like every other listing.
         now = self.emulator.now()
-        state = operation_state(self._find(request, now), now)
+        state = self.emulator.state(self._find(request, now), now)
         page = PageRequest.from_query(request.path, request.query)
         after = page.after[0] if page.after else -1
         if not isinstance(after, int):
@@ -132,7 +134,9 @@ class CommsApi:
 
     async def list_resources(self, request: web.Request) -> web.Response:
         """GET /v1/{channel}?operationId=…: one resource per recipient, newest operation first."""
-        now = self.emulator.now()
+        emulator = self.emulator
+        channel = request.match_info["channel"]
+        now = emulator.now()
         status = resource_status(request.query)
         page = PageRequest.from_query(request.path, request.query)
 
@@ -141,19 +145,22 @@ class CommsApi:
             for plan, first in self._operations_with_resources(
                 request, now, page.after
             ):
-                state = operation_state(plan, now)
+                state = emulator.state(plan, now)
                 for index in range(first, plan.recipients):
                     resource = resource_json(state, index)
                     if status is None or resource["status"] == status:
                         yield _cursor(plan, index), resource
 
         resources, pagination = page.paginate(matching())
-        return web.json_response(
-            {
-                RESOURCE_LIST_KEY[request.match_info["channel"]]: resources,
-                "pagination": pagination,
-            }
-        )
+        key = RESOURCE_LIST_KEY[channel]
+        if emulator.shapes[channel].guide_listing:
+            # The Push guide's sample: "notifications", and self as a URL
+            # whose pageToken is the token (§7).
+            key = GUIDE_LIST_KEY
+            pagination["self"] = str(
+                request.url.update_query(pageToken=pagination["self"])
+            )
+        return web.json_response({key: resources, "pagination": pagination})
 
     async def get_resource(self, request: web.Request) -> web.Response:
         """GET /v1/{channel}/{resource_id}: one resource, with content (and attempts)."""
@@ -169,7 +176,7 @@ class CommsApi:
         if plan is None or index >= plan.recipients:
             raise ApiError.not_found()
         return web.json_response(
-            resource_json(operation_state(plan, now), index, detail=True)
+            resource_json(self.emulator.state(plan, now), index, detail=True)
         )
 
     async def send(self, request: web.Request) -> web.Response:

@@ -67,6 +67,54 @@ STATS_KEYS: Final[dict[str, tuple[str, ...]]] = {
     ),
 }
 
+# The stats keys of each profile (config.StatsProfile) per channel. The
+# guide's: Push seed 002's sample, Emails the Email guide's (the reference's
+# without recipients and attempts), Messages seed 004's sample, which has the
+# reference's keys in another order (no Messages guide shows other keys).
+STATS_PROFILE_KEYS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    "reference": STATS_KEYS,
+    "guide": {
+        "Messages": (
+            "total",
+            "recipients",
+            "queued",
+            "sent",
+            "scheduled",
+            "delivered",
+            "read",
+            "undelivered",
+            "unaddressable",
+            "failed",
+            "canceled",
+            "attempts",
+        ),
+        "PushNotifications": (
+            "total",
+            "recipients",
+            "attempts",
+            "queued",
+            "sent",
+            "delivered",
+            "undelivered",
+            "failed",
+        ),
+        "Emails": tuple(
+            key for key in STATS_KEYS["Emails"] if key not in {"recipients", "attempts"}
+        ),
+    },
+    "sparse": dict.fromkeys(CHANNELS, ("total", "sent", "failed")),
+}
+
+# The stats key of a delivered resource that was also read, per channel;
+# Push documents no reads.
+READ_KEYS: Final = {"Messages": "read", "Emails": "opened"}
+
+# The channels whose listing a guide shows in another shape (§7, seed 002).
+GUIDE_LISTING_CHANNELS: Final = frozenset({"PushNotifications"})
+
+# Where the guide listing puts its resources.
+GUIDE_LIST_KEY: Final = "notifications"
+
 # The error a send that failed inside Twilio reports, per channel.
 FAILURE_ERRORS: Final = {
     "Messages": (30003, "Unreachable destination handset"),

@@ -1,11 +1,11 @@
 """Configuration of the Comms API emulator."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
-from typing import ClassVar, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
-from .channels import CHANNELS
+from .channels import CHANNELS, GUIDE_LISTING_CHANNELS
 
 # Credentials of the development account. They are public on purpose: the
 # emulator only ever serves invented data.
@@ -33,10 +33,89 @@ OPERATION_ID_MODES: Final[tuple[OperationIdMode, ...]] = (
 NOT_ENTITLED_STATUSES: Final = (403, 404)
 
 
+# Which stats keys a channel serves (comms-api.md §10 shows several sets):
+# the reference's, a guide's sample, or only total, sent and failed.
+type StatsProfile = Literal["reference", "guide", "sparse"]
+
+# How the counters read (§10 says the documents disagree): each resource in
+# the one bucket of its current state, or sent including delivered and
+# undelivered, delivered including read.
+type CounterReading = Literal["split", "cumulative"]
+
+STATS_PROFILES: Final[tuple[StatsProfile, ...]] = ("reference", "guide", "sparse")
+COUNTER_READINGS: Final[tuple[CounterReading, ...]] = ("split", "cumulative")
+
+
 def _check_rate(name: str, value: float) -> None:
     """Raise ValueError unless a rate is a probability."""
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be between 0 and 1, not {value}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelShape:
+    """Which of the documents' shapes a channel serves; the defaults are the reference's."""
+
+    stats_profile: StatsProfile = "reference"
+    counter_reading: CounterReading = "cumulative"
+    # A fetched operation spells its timestamps unlike a listed one.
+    timestamp_quirks: bool = False
+    # Shares of operations (picked by id) that end in a status no client
+    # knows, that flip back to PROCESSING once after completing, and, of
+    # those scheduled ahead, that are partly sent while still SCHEDULED.
+    unknown_status_share: float = 0.0
+    backward_status_share: float = 0.0
+    partial_schedule_share: float = 0.0
+    # Resources listed under "notifications" with a URL as pagination.self,
+    # as the Push guide's sample (only PushNotifications has that sample).
+    guide_listing: bool = False
+
+    # The settings that are shares of operations, checked to lie in 0–1.
+    SHARES: ClassVar[tuple[str, ...]] = (
+        "unknown_status_share",
+        "backward_status_share",
+        "partial_schedule_share",
+    )
+
+    def __post_init__(self) -> None:
+        """Refuse values the emulator cannot serve (ValueError, TypeError)."""
+        if self.stats_profile not in STATS_PROFILES:
+            raise ValueError(f"stats_profile must be one of {STATS_PROFILES}")
+        if self.counter_reading not in COUNTER_READINGS:
+            raise ValueError(f"counter_reading must be one of {COUNTER_READINGS}")
+        for name in ("timestamp_quirks", "guide_listing"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be true or false")
+        for name in self.SHARES:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"{name} must be a number")
+            _check_rate(name, value)
+            # Frozen, yet an int share is stored as the float it stands for.
+            object.__setattr__(self, name, float(value))
+
+    @classmethod
+    def settings(cls) -> tuple[str, ...]:
+        """Return the name of every setting."""
+        return tuple(setting.name for setting in fields(cls))
+
+    def changed(self, changes: Mapping[str, Any]) -> ChannelShape:
+        """Return this shape with some settings changed, all checked (ValueError, TypeError)."""
+        if unknown := set(changes) - set(self.settings()):
+            raise ValueError(f"unknown shape settings: {', '.join(sorted(unknown))}")
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return every setting by name."""
+        return {name: getattr(self, name) for name in self.settings()}
+
+
+def check_shape(channel: str, shape: ChannelShape) -> None:
+    """Raise ValueError for a shape a channel cannot take."""
+    if shape.guide_listing and channel not in GUIDE_LISTING_CHANNELS:
+        raise ValueError(
+            f"guide_listing applies to PushNotifications only, not {channel}"
+        )
 
 
 @dataclass(slots=True, kw_only=True)
@@ -144,6 +223,10 @@ class EmulatorConfig:
     operation_id_mode: OperationIdMode = "body"
     fault_seed: int = 7
     faults: FaultConfig = field(default_factory=FaultConfig)
+    # The shape each channel serves; a channel left out gets ChannelShape().
+    shapes: Mapping[str, ChannelShape] = field(
+        default_factory=lambda: dict.fromkeys(CHANNELS, ChannelShape())
+    )
 
     # The settings above that are probabilities, checked to lie in 0–1.
     RATES: ClassVar[tuple[str, ...]] = (
@@ -171,6 +254,16 @@ class EmulatorConfig:
             raise ValueError(f"operation_id_mode must be one of {OPERATION_ID_MODES}")
         if self.new_operation_interval < 0:
             raise ValueError("new_operation_interval must not be negative")
+        for channel, shape in self.shapes.items():
+            if channel not in CHANNELS:
+                raise ValueError(f"unknown channel in shapes: {channel!r}")
+            if not isinstance(shape, ChannelShape):
+                raise TypeError(f"the shape of {channel} must be a ChannelShape")
+            check_shape(channel, shape)
+
+    def shape(self, channel: str) -> ChannelShape:
+        """Return the shape a channel starts with."""
+        return self.shapes.get(channel, ChannelShape())
 
     def credentials(self) -> tuple[Credential, ...]:
         """Return every pair the API accepts: auth token, API key, then extras."""

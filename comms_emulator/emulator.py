@@ -8,15 +8,29 @@ from typing import Any, Final, TypedDict
 
 from aiohttp import web
 
-from .channels import CHANNELS, STATS_KEYS
-from .config import Credential, EmulatorConfig
+from .channels import CHANNELS, STATS_PROFILE_KEYS
+from .config import ChannelShape, Credential, EmulatorConfig, check_shape
 from .counters import RequestCounter, RequestReport
 from .faults import FaultInjector
-from .lifecycle import operation_state
+from .lifecycle import OperationPlan, OperationState, operation_state
 from .rendering import iso, operation_json
 from .world import World
 
 type Clock = Callable[[], datetime]
+
+
+class Outcomes(TypedDict):
+    """What became of a channel's recipients, whatever the shape serves."""
+
+    # Recipients Twilio is done with (sent, delivered, read, undelivered or
+    # failed), and of them the failed and the undelivered: a failure rate is
+    # (failed + undelivered) / finished. Undelivered counts as soon as the
+    # send, before its receipt shows under the split reading.
+    finished: int
+    failed: int
+    undelivered: int
+    # Operations still scheduled or processing (whatever status they show).
+    in_flight: int
 
 
 class GroundTruth(TypedDict):
@@ -27,8 +41,9 @@ class GroundTruth(TypedDict):
     since: str | None
     # Visible operations created at or after since (all if None), newest first.
     operations: list[dict[str, Any]]
-    # Per stats key, the sum over those operations.
+    # Per stats key the channel's shape serves, the sum over those operations.
     totals: dict[str, int]
+    outcomes: Outcomes
 
 
 class FaultReport(TypedDict):
@@ -59,6 +74,10 @@ class Emulator:
         self.credentials: dict[str, Credential] = {
             credential.username: credential for credential in config.credentials()
         }
+        # The shape each channel serves, changed at runtime by set_shape.
+        self.shapes: dict[str, ChannelShape] = {
+            channel: config.shape(channel) for channel in CHANNELS
+        }
 
     @property
     def channel_requests(self) -> Counter[str]:
@@ -76,15 +95,21 @@ class Emulator:
         self.world.advance(now)
         return now
 
+    def state(self, plan: OperationPlan, now: datetime) -> OperationState:
+        """Return an operation's state at a moment, in its channel's current shape."""
+        return operation_state(plan, now, self.shapes[plan.channel])
+
     def truth(self, channel: str, since: datetime | None = None) -> GroundTruth:
         """Return every visible operation created at or after since, and their totals."""
         _check_channel(channel)
         now = self.now()
-        operations = [
-            operation_json(operation_state(plan, now))
+        states = [
+            self.state(plan, now)
             for plan in self.world.newest_first(channel, now, start=since)
         ]
-        totals = dict.fromkeys(STATS_KEYS[channel], 0)
+        operations = [operation_json(state) for state in states]
+        profile = self.shapes[channel].stats_profile
+        totals = dict.fromkeys(STATS_PROFILE_KEYS[profile][channel], 0)
         for operation in operations:
             for key, value in operation["stats"].items():
                 totals[key] += value
@@ -94,7 +119,36 @@ class Emulator:
             "since": iso(since) if since else None,
             "operations": operations,
             "totals": totals,
+            "outcomes": {
+                "finished": sum(state.processed for state in states),
+                "failed": sum(state.fates.failed for state in states),
+                "undelivered": sum(state.fates.undelivered for state in states),
+                "in_flight": sum(state.in_flight for state in states),
+            },
         }
+
+    def configure_shapes(
+        self, changes: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        """Change some channels' shapes, all or none (ValueError, TypeError), and report."""
+        shapes = {}
+        for channel, settings in changes.items():
+            _check_channel(channel)
+            if not isinstance(settings, Mapping):
+                raise TypeError(f"the shape of {channel} must be an object")
+            shapes[channel] = self.shapes[channel].changed(settings)
+            check_shape(channel, shapes[channel])
+        self.shapes |= shapes
+        return self.shape_report()
+
+    def set_shape(self, channel: str, **changes: Any) -> ChannelShape:
+        """Change one channel's shape, all or none (ValueError, TypeError)."""
+        self.configure_shapes({channel: changes})
+        return self.shapes[channel]
+
+    def shape_report(self) -> dict[str, dict[str, Any]]:
+        """Return every channel's shape settings."""
+        return {channel: shape.as_dict() for channel, shape in self.shapes.items()}
 
     def request_report(self) -> RequestReport:
         """Return the request counts: total, by route template, by channel."""

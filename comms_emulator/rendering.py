@@ -17,6 +17,7 @@ from .ids import resource_id
 from .lifecycle import (
     OperationState,
     is_attempted,
+    pick,
     resource_status,
     resource_updated_at,
 )
@@ -43,15 +44,41 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def operation_json(state: OperationState) -> dict[str, Any]:
-    """Return an operation as the API renders it (§10)."""
-    return {
+def _fractional(body: dict[str, Any]) -> None:
+    """Write the timestamps with milliseconds: 2026-11-23T12:00:00.000Z."""
+    for key in ("createdAt", "updatedAt"):
+        body[key] = body[key].removesuffix("Z") + ".000Z"
+
+
+def _offset(body: dict[str, Any]) -> None:
+    """Write the timestamps with an offset: 2026-11-23T12:00:00+00:00."""
+    for key in ("createdAt", "updatedAt"):
+        body[key] = body[key].removesuffix("Z") + "+00:00"
+
+
+def _no_updated_at(body: dict[str, Any]) -> None:
+    """Leave updatedAt out, though the reference calls it required."""
+    del body["updatedAt"]
+
+
+# The ways a fetched operation may spell its timestamps unlike a listing
+# (all RFC 3339 but the last), one per operation, picked by its id.
+TIMESTAMP_QUIRKS: Final = (_fractional, _offset, _no_updated_at)
+
+
+def operation_json(state: OperationState, *, fetched: bool = False) -> dict[str, Any]:
+    """Return an operation as the API renders it (§10), listed or fetched by id."""
+    body = {
         "id": state.plan.id,
         "status": state.status,
         "stats": state.stats,
         "createdAt": iso(state.plan.created_at),
         "updatedAt": iso(state.updated_at),
     }
+    if fetched and state.shape.timestamp_quirks:
+        quirk = int(pick(state.plan.id, "timestamps") * len(TIMESTAMP_QUIRKS))
+        TIMESTAMP_QUIRKS[quirk](body)
+    return body
 
 
 def _recipient(state: OperationState, index: int) -> dict[str, Any]:
@@ -102,7 +129,7 @@ def _attempts(
         "from": sender,
         "to": [to],
         "status": status,
-        "attemptedAt": iso(state.plan.processed_at(index + 1)),
+        "attemptedAt": iso(state.schedule.processed_at(index + 1)),
         "infoUrl": CONSOLE_LOG_URL.format(id=f"{state.plan.id}-{index}"),
     }
     if status in {"FAILED", "UNDELIVERED"}:
