@@ -1,22 +1,28 @@
 """Run the Comms API emulator: python -m comms_emulator --help."""
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from ipaddress import ip_address
-from typing import Final
+from typing import Any, Final
 
 from aiohttp import web
 
 from .app import create_app
-from .channels import CHANNELS
+from .channels import CHANNELS, GUIDE_LISTING_CHANNELS
 from .config import (
+    COUNTER_READINGS,
     NOT_ENTITLED_STATUSES,
     OPERATION_ID_MODES,
     RETENTION,
+    STATS_PROFILES,
+    ChannelShape,
     EmulatorConfig,
     FaultConfig,
 )
+
+# A shape setting from the command line: the channel it is for (None: all).
+type ShapeSetting = tuple[str | None, Any]
 
 # Seconds between new operations on the command line: a demo dashboard moves.
 DEFAULT_LIVE_INTERVAL: Final = 60.0
@@ -51,6 +57,133 @@ def _channels(value: str) -> frozenset[str]:
             f"unknown channels: {', '.join(sorted(unknown))}"
         )
     return channels
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    """Return a parser of one of some words."""
+
+    def parse(value: str) -> str:
+        """Return the word, checked."""
+        if value not in choices:
+            raise argparse.ArgumentTypeError(
+                f"{value!r} is not one of {', '.join(choices)}"
+            )
+        return value
+
+    return parse
+
+
+def _channel(value: str) -> str:
+    """Return a channel name, checked."""
+    if value not in CHANNELS:
+        raise argparse.ArgumentTypeError(
+            f"unknown channel {value!r}; one of {', '.join(CHANNELS)}"
+        )
+    return value
+
+
+def _per_channel(parse: Callable[[str], Any]) -> Callable[[str], ShapeSetting]:
+    """Return a parser of VALUE (every channel) or CHANNEL=VALUE (one)."""
+
+    def parse_setting(value: str) -> ShapeSetting:
+        """Return the channel (None: all) and the value, both checked."""
+        channel, separator, raw = value.rpartition("=")
+        return (_channel(channel) if separator else None), parse(raw)
+
+    return parse_setting
+
+
+def _switched_on(value: str) -> ShapeSetting:
+    """Return a switch turned on for one channel."""
+    return _channel(value), True
+
+
+# The valued shape settings: how each value parses, and what it means.
+SHAPE_VALUES: Final[dict[str, tuple[Callable[[str], Any], str]]] = {
+    "stats_profile": (
+        _choice(STATS_PROFILES),
+        (
+            "stats keys served: reference, guide (the guides' samples) "
+            "or sparse (total, sent, failed)"
+        ),
+    ),
+    "counter_reading": (
+        _choice(COUNTER_READINGS),
+        (
+            "cumulative (sent includes delivered and undelivered) "
+            "or split (each resource in the one bucket of its state)"
+        ),
+    ),
+    "unknown_status_share": (
+        _rate,
+        "share of operations ending in a status no client knows, 0 to 1",
+    ),
+    "backward_status_share": (
+        _rate,
+        "share of completed operations showing PROCESSING again once, 0 to 1",
+    ),
+    "partial_schedule_share": (
+        _rate,
+        (
+            "share of operations scheduled ahead that are partly sent while "
+            "SCHEDULED, as seed 000, 0 to 1"
+        ),
+    ),
+}
+
+# The shape switches, off by default, and what each does when on.
+SHAPE_SWITCHES: Final = {
+    "timestamp_quirks": "a fetched operation spells its timestamps unlike a listing",
+    "guide_listing": "Push resources listed under notifications, with a URL as "
+    "pagination.self (PushNotifications only)",
+}
+
+
+def _add_shape_flags(parser: argparse.ArgumentParser) -> None:
+    """Add a flag per shape setting, for every channel or one."""
+    group = parser.add_argument_group(
+        "channel shapes",
+        "Which of the documents' shapes the API serves. A value alone applies "
+        "to every channel, CHANNEL=VALUE to one (e.g. --stats-profile guide "
+        "--stats-profile Messages=reference); a switch alone turns on for every "
+        "channel, with a CHANNEL for that one. Repeatable; later ones win.",
+    )
+    defaults = ChannelShape()
+    for name, (parse, text) in SHAPE_VALUES.items():
+        group.add_argument(
+            f"--{name.replace('_', '-')}",
+            action="append",
+            type=_per_channel(parse),
+            default=argparse.SUPPRESS,
+            metavar="[CHANNEL=]VALUE",
+            help=f"{text} (default: {getattr(defaults, name)})",
+        )
+    for name, text in SHAPE_SWITCHES.items():
+        group.add_argument(
+            f"--{name.replace('_', '-')}",
+            action="append",
+            nargs="?",
+            type=_switched_on,
+            const=(None, True),
+            default=argparse.SUPPRESS,
+            metavar="CHANNEL",
+            help=text,
+        )
+
+
+def _shapes(args: argparse.Namespace) -> dict[str, ChannelShape]:
+    """Return each channel's shape from the shape flags (ValueError, TypeError)."""
+    changes: dict[str, dict[str, Any]] = {channel: {} for channel in CHANNELS}
+    for name in ChannelShape.settings():
+        # guide_listing exists for Push alone, so "every channel" means Push.
+        every = GUIDE_LISTING_CHANNELS if name == "guide_listing" else CHANNELS
+        for channel, value in getattr(args, name, ()):
+            for target in (channel,) if channel else every:
+                changes[target][name] = value
+    return {
+        channel: ChannelShape().changed(settings)
+        for channel, settings in changes.items()
+    }
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -138,6 +271,7 @@ def _parser() -> argparse.ArgumentParser:
         help="how long a slow fault delays its answer",
     )
     add("--fault-seed", type=int, default=defaults.fault_seed, help="seed of faults")
+    _add_shape_flags(parser)
     return parser
 
 
@@ -176,6 +310,7 @@ def _config(
             operation_id_mode=args.operation_id_mode,
             fault_seed=args.fault_seed,
             faults=faults,
+            shapes=_shapes(args),
         )
     except (TypeError, ValueError) as err:
         parser.error(str(err))

@@ -34,6 +34,7 @@ def create_app(
     router = app.router
     router.add_get("/_emulator/health", control.health)
     router.add_route("*", "/_emulator/faults", control.faults)
+    router.add_route("*", "/_emulator/shapes", control.shapes)
     router.add_get("/_emulator/requests", control.requests)
     router.add_post("/_emulator/requests/reset", control.reset_requests)
     router.add_get("/_emulator/truth", control.truth)

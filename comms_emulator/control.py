@@ -89,6 +89,13 @@ class Control:
         return web.json_response(self.emulator.request_report())
 
     @_refusing_bad_input
+    async def shapes(self, request: web.Request) -> web.Response:
+        """GET or POST /_emulator/shapes ({"Messages": {"counter_reading": "split"}})."""
+        if request.method == "POST":
+            self.emulator.configure_shapes(await _json_object(request))
+        return web.json_response(self.emulator.shape_report())
+
+    @_refusing_bad_input
     async def truth(self, request: web.Request) -> web.Response:
         """GET /_emulator/truth?channel=…&since=…: the ground truth of a channel."""
         since = request.query.get("since")
