@@ -7,8 +7,8 @@ from unittest.mock import patch
 from aiohttp import web
 import pytest
 
-from comms_emulator import EMULATOR_KEY, Emulator, EmulatorConfig
-from comms_emulator.__main__ import RATE_HELP, main
+from comms_emulator import EMULATOR_KEY, ChannelShape, Emulator, EmulatorConfig
+from comms_emulator.__main__ import RATE_HELP, SHAPE_SWITCHES, SHAPE_VALUES, main
 from comms_emulator.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
 
 
@@ -26,12 +26,18 @@ def test_every_rate_has_a_flag() -> None:
     assert set(RATE_HELP) == set(EmulatorConfig.RATES)
 
 
+def test_every_shape_setting_has_a_flag() -> None:
+    """Each setting of a channel's shape has a flag."""
+    assert {*SHAPE_VALUES, *SHAPE_SWITCHES} == set(ChannelShape.settings())
+
+
 def test_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     """By default: loopback on 8765, live, every channel, credentials printed."""
     emulator, kwargs = _run([])
     assert kwargs == {"host": "127.0.0.1", "port": 8765, "print": None}
     assert emulator.config.new_operation_interval == 60
     assert emulator.entitled == {"Messages", "PushNotifications", "Emails"}
+    assert set(emulator.shapes.values()) == {ChannelShape()}
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8765/v1" in out
     assert DEV_ACCOUNT_SID in out
@@ -77,10 +83,56 @@ def test_flags_reach_the_configuration() -> None:
     assert len(emulator.world.operations("Messages", emulator.clock())) == 7
 
 
+def test_shape_flags_for_every_channel_or_one() -> None:
+    """A value alone sets every channel, CHANNEL=VALUE one; later flags win."""
+    emulator, _ = _run(
+        [
+            "--stats-profile=guide",
+            "--stats-profile=Messages=sparse",
+            "--counter-reading=split",
+            "--counter-reading=Emails=cumulative",
+            "--unknown-status-share=Emails=0.25",
+            "--backward-status-share=0.5",
+            "--partial-schedule-share=PushNotifications=1",
+            "--timestamp-quirks=Emails",
+            "--guide-listing",
+        ]
+    )
+    assert emulator.shapes == {
+        "Messages": ChannelShape(
+            stats_profile="sparse",
+            counter_reading="split",
+            backward_status_share=0.5,
+        ),
+        "PushNotifications": ChannelShape(
+            stats_profile="guide",
+            counter_reading="split",
+            backward_status_share=0.5,
+            partial_schedule_share=1.0,
+            guide_listing=True,
+        ),
+        "Emails": ChannelShape(
+            stats_profile="guide",
+            unknown_status_share=0.25,
+            backward_status_share=0.5,
+            timestamp_quirks=True,
+        ),
+    }
+    emulator, _ = _run(["--timestamp-quirks"])
+    assert all(shape.timestamp_quirks for shape in emulator.shapes.values())
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["--host=0.0.0.0"],
+        ["--stats-profile=full"],
+        ["--stats-profile=Faxes=guide"],
+        ["--counter-reading=overlapping"],
+        ["--unknown-status-share=1.5"],
+        ["--backward-status-share=Messages=often"],
+        ["--timestamp-quirks=Faxes"],
+        ["--guide-listing=Messages"],
         ["--host=example.com"],
         ["--span-hours=200"],
         ["--fault-server-error=2"],

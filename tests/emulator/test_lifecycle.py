@@ -7,7 +7,7 @@ from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 
-from comms_emulator import EMULATOR_KEY, EmulatorConfig, create_app
+from comms_emulator import EMULATOR_KEY, ChannelShape, EmulatorConfig, create_app
 from comms_emulator.channels import CHANNELS, STATS_KEYS
 from comms_emulator.lifecycle import OperationPlan
 from comms_emulator.rendering import iso
@@ -111,7 +111,12 @@ async def test_outcomes_follow_the_seeded_rates(
     make_client: ClientFactory, clock: ManualClock
 ) -> None:
     """Once done, failed, undelivered and read come out near the configured rates."""
-    client = await make_client(operations_per_channel=1000, cancel_rate=0.0)
+    # Cumulative (the default) reading: sent includes delivered and undelivered.
+    client = await make_client(
+        operations_per_channel=1000,
+        cancel_rate=0.0,
+        shapes={"Messages": ChannelShape(counter_reading="cumulative")},
+    )
     clock.tick(timedelta(hours=7))
     operations = await list_all(client, pageSize="1000")
     assert {op["status"] for op in operations} == {"COMPLETED"}
@@ -144,8 +149,13 @@ async def test_stats_keys_are_the_documented_ones(
 async def test_counters_stay_consistent_over_time(
     make_client: ClientFactory, clock: ManualClock
 ) -> None:
-    """At every moment the counters add up and never go backwards."""
-    client = await make_client(operations_per_channel=150, active_fraction=0.4)
+    """Under the cumulative reading, counters add up and never go backwards."""
+    # test_shapes checks the split reading, where buckets add up to total.
+    client = await make_client(
+        operations_per_channel=150,
+        active_fraction=0.4,
+        shapes={"Messages": ChannelShape(counter_reading="cumulative")},
+    )
     previous: dict[str, dict[str, int]] = {}
     for _ in range(12):
         for op in await list_all(client, pageSize="1000"):
