@@ -1,7 +1,10 @@
 """Snapshot and behaviour tests of the Twilio Comms entities."""
 
+from datetime import timedelta
+from typing import Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -77,28 +80,60 @@ async def test_window_totals_equal_ground_truth(
     assert status.attributes["operation_id"] == latest["id"]
 
 
-async def test_problem_sensor_threshold(
-    hass: HomeAssistant, emulator: Emulator, mock_config_entry: MockConfigEntry
-) -> None:
-    """The delivery problem turns on above the threshold and says why."""
-    mock_config_entry.add_to_hass(hass)
+async def _problem_at(
+    hass: HomeAssistant, entry: MockConfigEntry, threshold: float
+) -> tuple[str, dict[str, Any]]:
+    """Return the Messages delivery problem's state and attributes at a threshold."""
+    if hass.config_entries.async_get_entry(entry.entry_id) is None:
+        entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
-        mock_config_entry, options={**DEFAULT_OPTIONS, CONF_FAILURE_THRESHOLD: 0.0}
+        entry, options={**DEFAULT_OPTIONS, CONF_FAILURE_THRESHOLD: threshold}
     )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     problem = hass.states.get("binary_sensor.messages_delivery_problem")
-    assert problem.state == "on"
-    assert problem.attributes["failure_rate_exceeded"] is True
-    assert problem.attributes["failure_threshold"] == 0.0
+    return problem.state, dict(problem.attributes)
 
-    hass.config_entries.async_update_entry(
-        mock_config_entry, options={**DEFAULT_OPTIONS, CONF_FAILURE_THRESHOLD: 100.0}
+
+async def test_problem_sensor_threshold(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The delivery problem follows the failure rates Twilio's ground truth gives."""
+    # Let every seeded send finish, so the truth's outcomes are final.
+    freezer.tick(timedelta(hours=8))
+    truth = emulator.truth("Messages", emulator.clock() - timedelta(hours=24))
+    outcomes = truth["outcomes"]
+    assert outcomes["in_flight"] == 0
+    window_rate = (
+        100 * (outcomes["failed"] + outcomes["undelivered"]) / outcomes["finished"]
     )
-    await hass.config_entries.async_reload(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    problem = hass.states.get("binary_sensor.messages_delivery_problem")
-    assert problem.attributes["failure_rate_exceeded"] is False
-    assert problem.state == (
-        "on" if problem.attributes["latest_operation_failed"] else "off"
+    # The default reading is cumulative: sent includes delivered and undelivered.
+    latest = next(
+        op for op in truth["operations"] if op["status"] in {"COMPLETED", "CANCELED"}
     )
+    stats = latest["stats"]
+    latest_rate = (
+        100
+        * (stats["failed"] + stats["undelivered"])
+        / (stats["sent"] + stats["failed"])
+    )
+    state, attributes = await _problem_at(hass, mock_config_entry, 0.0)
+    assert attributes["failure_rate"] == pytest.approx(window_rate, abs=0.01)
+    assert attributes["latest_operation_id"] == latest["id"]
+    assert attributes["latest_operation_failure_rate"] == pytest.approx(
+        latest_rate, abs=0.01
+    )
+    assert state == "on"
+    assert attributes["failure_threshold"] == 0.0
+    # Just above the window's rate, only the latest operation can turn it on.
+    threshold = round(window_rate + 0.01, 2)
+    state, attributes = await _problem_at(hass, mock_config_entry, threshold)
+    assert attributes["failure_rate_exceeded"] is False
+    assert state == ("on" if latest_rate > threshold else "off")
+    state, attributes = await _problem_at(
+        hass, mock_config_entry, max(window_rate, latest_rate) + 0.01
+    )
+    assert state == "off"

@@ -14,6 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import CONF_FAILURE_THRESHOLD
 from .coordinator import TwilioCommsConfigEntry
 from .entity import TwilioCommsEntity
+from .tracker import failure_rate
 
 PARALLEL_UPDATES = 0
 
@@ -48,21 +49,25 @@ class TwilioCommsDeliveryProblem(TwilioCommsEntity, BinarySensorEntity):
         threshold = float(self.coordinator.config_entry.options[CONF_FAILURE_THRESHOLD])
         rate = data.failure_rate
         latest = data.latest_terminal
+        latest_rate = failure_rate(latest.stats.as_dict()) if latest else None
         return {
             "failure_rate": rate,
             "failure_threshold": threshold,
             "failure_rate_exceeded": rate is not None and rate > threshold,
             "latest_operation_id": latest.id if latest else None,
-            "latest_operation_failed": bool(latest and latest.stats.failed),
+            "latest_operation_failure_rate": latest_rate,
+            "latest_operation_failure_rate_exceeded": latest_rate is not None
+            and latest_rate > threshold,
         }
 
     @property
     @override
     def is_on(self) -> bool:
-        """Return whether the window or the latest finished operation has failures."""
+        """Return whether the window or the latest finished operation fails too often."""
         reasons = self._reasons
         return bool(
-            reasons["failure_rate_exceeded"] or reasons["latest_operation_failed"]
+            reasons["failure_rate_exceeded"]
+            or reasons["latest_operation_failure_rate_exceeded"]
         )
 
     @property

@@ -18,6 +18,7 @@ from .api import (
     TwilioCommsForbiddenError,
     TwilioCommsNotFoundError,
     TwilioCommsRateLimitError,
+    TwilioCommsServerError,
 )
 from .const import (
     ACTIVE_UPDATE_INTERVAL,
@@ -75,6 +76,7 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             channel=key.channel,
             window=timedelta(hours=entry.options[CONF_WINDOW_HOURS]),
             overlap=CREATED_SINCE_OVERLAP,
+            recheck_after=IDLE_UPDATE_INTERVAL,
         )
 
     @override
@@ -97,16 +99,21 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             ) from err
         except TwilioCommsRateLimitError as err:
             raise UpdateFailed(
-                retry_after=err.retry_after,
+                retry_after=self._wait(err.retry_after),
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",
                 translation_placeholders={
                     **placeholders,
-                    "retry_after": str(round(err.retry_after)),
+                    "retry_after": str(round(self._wait(err.retry_after))),
                 },
             ) from err
         except TwilioCommsError as err:
+            # A 503 may say when to come back (comms-api.md §5), like a 429.
+            retry_after = (
+                err.retry_after if isinstance(err, TwilioCommsServerError) else None
+            )
             raise UpdateFailed(
+                retry_after=None if retry_after is None else self._wait(retry_after),
                 translation_domain=DOMAIN,
                 translation_key="update_failed",
                 translation_placeholders={**placeholders, "error": str(err)},
@@ -127,6 +134,14 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         self.tracker.follow(operation_id, start, start + SENT_FOLLOW_LIMIT)
         self._adapt_interval(now)
         await self.async_request_refresh()
+
+    def _wait(self, retry_after: float) -> float:
+        """Return the seconds to wait as Twilio asked, but never less than a poll.
+
+        Retry-After: 0, or an HTTP-date already past, must not make a tight loop.
+        """
+        interval = self.update_interval or IDLE_UPDATE_INTERVAL
+        return max(retry_after, interval.total_seconds())
 
     def _adapt_interval(self, now: datetime) -> None:
         """Poll fast only while something can still change, fastest for our sends."""

@@ -3,6 +3,7 @@
 from typing import Any
 
 from .api import Operation
+from .tracker import failure_rate
 
 
 def operation_attributes(operation: Operation) -> dict[str, Any]:
@@ -20,5 +21,7 @@ def operation_attributes(operation: Operation) -> dict[str, Any]:
         if operation.updated_at
         else None,
         "stats": operation.stats.as_dict(),
-        "failed": operation.stats.failed or 0,
+        # None, not 0, when Twilio did not report the counter.
+        "failed": operation.stats.failed,
+        "failure_rate": failure_rate(operation.stats.as_dict()),
     }

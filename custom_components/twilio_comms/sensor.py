@@ -25,8 +25,11 @@ from .tracker import ChannelData
 PARALLEL_UPDATES = 0
 
 # The window totals a dashboard needs at a glance; the rest are there for
-# those who look for them.
-ENABLED_COUNTERS: Final = frozenset({"sent", "failed", "queued", "delivered"})
+# those who look for them. Undelivered stands beside failed: for SMS, a
+# carrier not delivering is the commoner way for a send to miss.
+ENABLED_COUNTERS: Final = frozenset(
+    {"sent", "failed", "undelivered", "queued", "delivered"}
+)
 
 # Counters that describe the bookkeeping of a send rather than its outcome.
 DIAGNOSTIC_COUNTERS: Final = frozenset({"attempts", "recipients", "total"})

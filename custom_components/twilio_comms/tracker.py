@@ -4,25 +4,50 @@ The tracker keeps every operation created inside the statistics window and
 refreshes it as cheaply as the Comms API allows:
 
 - the first refresh lists the whole window;
-- later refreshes list only what was created since the newest operation seen
-  (one request while idle), plus, while anything is in flight, the scheduled
-  and processing operations (two more requests), plus one fetch for each
-  operation that left those lists, to read its final state;
-- an operation is settled once it is terminal and its stats are complete, and
-  is never fetched again;
-- an operation this integration sent is followed: while the API does not list
-  it yet, it is fetched by id.
+- later refreshes list what was created since the newest trusted creation
+  time (one request while idle), plus, while anything is in flight, the
+  scheduled and processing operations (two more requests), plus one fetch
+  for each operation that left those lists (one listing instead when more
+  than MAX_SINGLE_FETCHES left);
+- an operation in a status this version does not know is re-read on a
+  backoff of its own;
+- an operation this integration sent is followed: while the API does not
+  list it yet, it is fetched by id.
 
-A refresh is all-or-nothing: the new state is committed only after every
-request succeeded, so a failure in the middle loses nothing.
+Invariants, each tested in tests/test_tracker.py and all of them together by
+the state machine in tests/test_tracker_machine.py:
+
+1. Place: an operation's order key is fixed when it is first seen: its
+   createdAt, or the time it was first observed when createdAt is missing,
+   unreadable or in the future. No later observation moves or loses it, and
+   the order index always holds exactly the tracked ids.
+2. All or nothing: a refresh builds the new state apart and swaps it in only
+   when complete. An exception at any point leaves the previous state as it
+   was, and the next refresh works.
+3. Settled means terminal (COMPLETED, CANCELED). Missing counters never keep
+   an operation unsettled: a terminal observation lacking counters an earlier
+   one had is read once more, then settled on what the API gave.
+4. An unknown status is re-read at recheck_after, then at doubling intervals
+   up to MAX_RECHECK; it does not count as active.
+5. Never backward: a newer observation (by updatedAt) wins; with equal or
+   missing updatedAt, the more advanced status wins.
+6. Announced once: a transition is reported only into a status more advanced
+   than any the operation was seen in, so no status is announced twice.
+7. Creation times that cannot be trusted never move the start of the
+   incremental listing.
+8. A window longer than the page cap keeps what was read (listings are
+   newest first), says it is truncated, and goes on incrementally.
+9. Pruning removes a prefix of the order index, found by bisection: its work
+   is proportional to what it drops, and it ends.
 """
 
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+import logging
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Protocol
 
 from .api import (
     CHANNEL_COUNTERS,
@@ -31,21 +56,24 @@ from .api import (
     Operation,
     OperationStats,
     OperationStatus,
-    TwilioCommsClient,
     TwilioCommsNotFoundError,
+    TwilioCommsPageLimitError,
 )
 
-# The statuses a tracked operation can still leave. UNKNOWN is among them: a
-# status we cannot read is re-checked rather than trusted as final.
-_UNSETTLED_STATUSES: Final = frozenset(
-    {OperationStatus.SCHEDULED, OperationStatus.PROCESSING, OperationStatus.UNKNOWN}
-)
+_LOGGER = logging.getLogger(__package__)
 
 # The statuses the API can filter on, to find what is still in flight.
 _ACTIVE_FILTERS: Final = (OperationStatus.PROCESSING, OperationStatus.SCHEDULED)
 
-# Sort key for an operation whose createdAt could not be read: oldest of all.
-_NO_TIME: Final = datetime.min.replace(tzinfo=UTC)
+# How far along its life each status is. An unknown status ranks below all:
+# nothing says it is further along than what was seen before.
+_RANK: Final = {
+    OperationStatus.UNKNOWN: -1,
+    OperationStatus.SCHEDULED: 0,
+    OperationStatus.PROCESSING: 1,
+    OperationStatus.COMPLETED: 2,
+    OperationStatus.CANCELED: 2,
+}
 
 # Overlap between the recent and the in-flight listings' creation ranges.
 RANGE_SEAM: Final = timedelta(seconds=1)
@@ -53,6 +81,60 @@ RANGE_SEAM: Final = timedelta(seconds=1)
 # Beyond this many operations to re-read one by one, a single listing over
 # their creation range is cheaper than a request each.
 MAX_SINGLE_FETCHES: Final = 10
+
+# A createdAt further ahead of our clock than this is not believed: clocks
+# drift by seconds, not minutes.
+CLOCK_SKEW: Final = timedelta(minutes=5)
+
+# The longest wait between re-reads of an operation in an unknown status.
+MAX_RECHECK: Final = timedelta(hours=1)
+
+# Counters that measure recipients Twilio has not finished with, or never
+# attempted; whatever the reading, the rest of total is finished.
+_UNFINISHED_COUNTERS: Final = ("scheduled", "queued", "unaddressable", "canceled")
+
+# Counters of recipients the send did not reach: failed inside Twilio, or
+# sent but not delivered.
+_NOT_REACHED_COUNTERS: Final = ("failed", "undelivered")
+
+
+def failure_rate(counters: Mapping[str, int]) -> float | None:
+    """Return the share, in percent, of finished recipients the send did not reach.
+
+    (failed + undelivered) / (total - scheduled - queued - unaddressable -
+    canceled): right whether the counters split recipients by current state
+    or overlap (comms-api.md §10), since both leave the finished ones as the
+    rest of total. A counter not reported counts as 0; without total, or with
+    nothing finished, the rate is undefined.
+    """
+    total = counters.get("total")
+    if total is None:
+        return None
+    finished = total - sum(counters.get(key, 0) for key in _UNFINISHED_COUNTERS)
+    if finished <= 0:
+        return None
+    not_reached = sum(counters.get(key, 0) for key in _NOT_REACHED_COUNTERS)
+    # Counters from different moments can disagree; a share stays a share.
+    return round(100 * min(not_reached, finished) / finished, 2)
+
+
+class OperationSource(Protocol):
+    """The part of the client the tracker reads from."""
+
+    def iter_operations(
+        self,
+        channel: Channel,
+        *,
+        page_size: int | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        status: OperationStatus | None = None,
+        max_pages: int = ...,
+    ) -> AsyncIterator[Operation]:
+        """Return every matching operation across pages, newest first."""
+
+    async def get_operation(self, channel: Channel, operation_id: str) -> Operation:
+        """Return one operation of a channel."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,51 +151,93 @@ class ChannelData:
 
     channel: Channel
     operations: Mapping[str, Operation]
+    # Per counter, the sum over the operations that report it; a counter no
+    # operation reports is absent, not 0.
     totals: Mapping[str, int]
     active_count: int
     latest: Operation | None
     latest_terminal: Operation | None
     transitions: tuple[Transition, ...]
     refresh_serial: int
+    # The window holds more operations than one listing may read; the
+    # oldest ones are missing from the totals.
+    truncated: bool = False
 
     @property
     def failure_rate(self) -> float | None:
-        """Return failed / (sent + failed + undelivered) in percent, if defined."""
-        failed = self.totals.get("failed", 0)
-        attempted = (
-            failed + self.totals.get("sent", 0) + self.totals.get("undelivered", 0)
+        """Return the window's failure rate in percent, if defined."""
+        return failure_rate(self.totals)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Entry:
+    """What the tracker knows of one operation besides its latest observation."""
+
+    # Fixed at first sight (invariant 1).
+    order_key: datetime
+    # createdAt when it could be trusted: where a listing must start to see it.
+    created: datetime | None
+    # Rank of the most advanced status the operation was seen in.
+    peak: int
+    # Read again at the next refresh: in flight, or a terminal observation
+    # that lacked counters (counts as active).
+    pending: bool
+    # A terminal observation lacking counters was already read once more.
+    reread: bool = False
+    # Unknown status: when to read it again, and the wait that led there.
+    recheck_at: datetime | None = None
+    recheck_step: timedelta | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class _State:
+    """One channel's tracked state; replaced whole by each refresh (invariant 2)."""
+
+    operations: dict[str, Operation] = field(default_factory=dict)
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    # (order key, id) of every tracked operation, oldest first.
+    order: list[tuple[datetime, str]] = field(default_factory=list)
+    # Per counter: the sum, and how many operations report it.
+    totals: dict[str, int] = field(default_factory=dict)
+    reporters: dict[str, int] = field(default_factory=dict)
+    pending: set[str] = field(default_factory=set)
+    unknown: set[str] = field(default_factory=set)
+    in_flight: set[str] = field(default_factory=set)
+    # The newest trusted createdAt seen: where the incremental listing starts.
+    newest_created: datetime | None = None
+    # Operations created before this may be missing (invariant 8).
+    truncated_before: datetime | None = None
+    serial: int = 0
+
+    def copy(self) -> _State:
+        """Return a copy that can change without touching this one."""
+        return replace(
+            self,
+            operations=dict(self.operations),
+            entries=dict(self.entries),
+            order=list(self.order),
+            totals=dict(self.totals),
+            reporters=dict(self.reporters),
+            pending=set(self.pending),
+            unknown=set(self.unknown),
+            in_flight=set(self.in_flight),
         )
-        if attempted == 0:
-            return None
-        return round(100 * failed / attempted, 2)
 
 
-def is_settled(operation: Operation, channel: Channel) -> bool:
-    """Return whether an observation of an operation is final."""
-    if operation.status in _UNSETTLED_STATUSES:
-        return False
-    stats = operation.stats
-    return all(stats.get(key) is not None for key in CHANNEL_COUNTERS[channel])
+def _supersedes(current: Operation, held: Operation) -> bool:
+    """Return whether an observation replaces the one held (invariant 5)."""
+    if current.updated_at is not None and held.updated_at is not None:
+        if current.updated_at != held.updated_at:
+            return current.updated_at > held.updated_at
+    return _RANK[current.status] >= _RANK[held.status]
 
 
-def _is_older(current: Operation, previous: Operation | None) -> bool:
-    """Return whether an observation predates the one already held."""
-    return (
-        previous is not None
-        and previous.updated_at is not None
-        and current.updated_at is not None
-        and current.updated_at < previous.updated_at
-    )
-
-
-def _merge(previous: Operation | None, current: Operation) -> Operation:
+def _merge(previous: Operation, current: Operation) -> Operation:
     """Return the current observation, keeping counters it lacks from the previous one.
 
     The beta API sometimes omits stats keys; a missing counter means "not
     reported this time", not zero.
     """
-    if previous is None:
-        return current
     missing = {
         key: value
         for key, value in previous.stats.as_dict().items()
@@ -127,37 +251,24 @@ def _merge(previous: Operation | None, current: Operation) -> Operation:
 
 @dataclass(slots=True, kw_only=True)
 class ChannelTracker:
-    """Keep one channel's operations in the window current, incrementally.
+    """Keep one channel's operations in the window current, incrementally."""
 
-    Besides the operations, it keeps what entities read (totals, creation
-    order, the unsettled and in-flight sets) up to date as observations come
-    in, so a poll costs time in proportion to what changed, not to the size
-    of the window.
-    """
-
-    client: TwilioCommsClient
+    client: OperationSource
     channel: Channel
     window: timedelta
     overlap: timedelta
-    operations: dict[str, Operation] = field(default_factory=dict)
-    refresh_serial: int = 0
-    _totals: dict[str, int] = field(init=False)
-    # (createdAt, id) of every tracked operation, oldest first.
-    _order: list[tuple[datetime, str]] = field(default_factory=list)
-    _unsettled: set[str] = field(default_factory=set)
-    _in_flight: set[str] = field(default_factory=set)
+    # The first wait before an operation in an unknown status is read again.
+    recheck_after: timedelta = timedelta(minutes=2)
+    max_pages: int = 100
+    _state: _State = field(default_factory=_State)
     # Operations we sent that are not settled yet: id -> (from, until) when
     # they deserve a close watch.
     _followed: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        """Start every counter of the channel at zero."""
-        self._totals = dict.fromkeys(CHANNEL_COUNTERS[self.channel], 0)
-
     @property
     def has_active(self) -> bool:
-        """Return whether any tracked operation can still change."""
-        return bool(self._unsettled)
+        """Return whether any tracked operation is expected to change soon."""
+        return bool(self._state.pending)
 
     def follow(self, operation_id: str, start: datetime, until: datetime) -> None:
         """Follow an operation we sent from its send time until it settles (or until)."""
@@ -172,70 +283,85 @@ class ChannelTracker:
 
     async def async_refresh(self, now: datetime) -> ChannelData:
         """Bring the tracked operations up to date and return the channel's data."""
+        state = self._state
         window_start = now - self.window
-        baseline = self.refresh_serial == 0
+        baseline = state.serial == 0
         gone: set[str] = set()
         if baseline:
-            observed = await self._list(start_date=window_start)
+            observed, truncated = await self._list(start_date=window_start)
         else:
-            observed = await self._async_incremental(window_start, gone)
-        return self._commit(observed, gone, window_start, baseline=baseline)
+            observed, truncated = await self._async_incremental(
+                state, now, window_start, gone
+            )
+        new = state.copy()
+        transitions = self._fold(new, observed, now, window_start, baseline=baseline)
+        for op_id in gone & new.entries.keys():
+            new.order.pop(bisect_left(new.order, (new.entries[op_id].order_key, op_id)))
+            _forget(new, op_id, self.channel)
+        if truncated is not None:
+            self._truncate(new, truncated, now)
+        self._prune(new, window_start)
+        new.serial += 1
+        data = self._snapshot(new, tuple(transitions))
+        self._state = new
+        # Follows end once the operation settled (or in an unknown status).
+        self._followed = {
+            op_id: span
+            for op_id, span in self._followed.items()
+            if op_id not in new.entries or op_id in new.pending
+        }
+        return data
 
     async def _async_incremental(
-        self, window_start: datetime, gone: set[str]
-    ) -> list[Operation]:
+        self, state: _State, now: datetime, window_start: datetime, gone: set[str]
+    ) -> tuple[list[Operation], list[Operation] | None]:
         """Return what changed since the last refresh, at the fewest requests.
 
         Operations the API no longer knows (past retention) are added to gone.
         """
-        newest = self._order[-1][0] if self._order else window_start
-        recent_start = max(window_start, newest - self.overlap)
-        observed = await self._list(start_date=recent_start)
+        recent_start = window_start
+        if state.newest_created is not None:
+            recent_start = max(window_start, state.newest_created - self.overlap)
+        observed, truncated = await self._list(start_date=recent_start)
         # A send the API does not list yet may still be readable by id.
         listed = {operation.id for operation in observed}
-        for op_id in self._followed.keys() - self.operations.keys() - listed:
+        for op_id in self._followed.keys() - state.entries.keys() - listed:
             try:
                 observed.append(await self.client.get_operation(self.channel, op_id))
             except TwilioCommsNotFoundError:
                 continue
-        unsettled = set(self._unsettled)
-        if not unsettled:
-            return observed
         # The in-flight listings stop where the recent one starts, so no
         # operation is read twice; the ranges share a second because whether
         # the API's bounds are inclusive is undocumented.
-        if recent_start > window_start:
+        if state.pending and recent_start > window_start:
             for status in _ACTIVE_FILTERS:
-                observed.extend(
-                    await self._list(
-                        start_date=window_start,
-                        end_date=recent_start + RANGE_SEAM,
-                        status=status,
-                    )
+                in_flight, _truncated = await self._list(
+                    start_date=window_start,
+                    end_date=recent_start + RANGE_SEAM,
+                    status=status,
                 )
-        # An operation that left the in-flight lists reached a final status;
-        # one seen with an unreadable status or partial stats needs a re-read.
-        seen = {
-            operation.id
-            for operation in observed
-            if operation.status in _ACTIVE_FILTERS
-            or is_settled(operation, self.channel)
-        }
-        left = [self.operations[op_id] for op_id in unsettled - seen]
-        if len(left) > MAX_SINGLE_FETCHES:
-            oldest = min(
-                (op.created_at or _NO_TIME for op in left), default=window_start
-            )
-            observed.extend(await self._list(start_date=max(window_start, oldest)))
-        else:
-            for operation in left:
-                try:
-                    observed.append(
-                        await self.client.get_operation(self.channel, operation.id)
-                    )
-                except TwilioCommsNotFoundError:
-                    gone.add(operation.id)
-        return observed
+                observed.extend(in_flight)
+        # What is pending and was not in those lists reached another status;
+        # an unknown status is read again when its wait is over.
+        seen = {operation.id for operation in observed}
+        due = [
+            op_id
+            for op_id in state.pending | state.unknown
+            if op_id not in seen
+            and (op_id in state.pending or _recheck_due(state.entries[op_id], now))
+        ]
+        if len(due) > MAX_SINGLE_FETCHES:
+            starts = (state.entries[op_id].created for op_id in due)
+            oldest = min((start or window_start for start in starts), default=now)
+            more, _truncated = await self._list(start_date=max(window_start, oldest))
+            observed.extend(more)
+            return observed, truncated
+        for op_id in due:
+            try:
+                observed.append(await self.client.get_operation(self.channel, op_id))
+            except TwilioCommsNotFoundError:
+                gone.add(op_id)
+        return observed, truncated
 
     async def _list(
         self,
@@ -243,112 +369,217 @@ class ChannelTracker:
         start_date: datetime,
         end_date: datetime | None = None,
         status: OperationStatus | None = None,
-    ) -> list[Operation]:
-        """Return every operation created in [start_date, end_date), all pages."""
-        return [
-            operation
+    ) -> tuple[list[Operation], list[Operation] | None]:
+        """Return the operations created in [start_date, end_date), all pages.
+
+        The second value is what was read when the listing ran past the page
+        cap (it is then the newest part), else None.
+        """
+        operations: list[Operation] = []
+        try:
             async for operation in self.client.iter_operations(
                 self.channel,
                 page_size=MAX_PAGE_SIZE,
                 start_date=start_date,
                 end_date=end_date,
                 status=status,
-            )
-        ]
+                max_pages=self.max_pages,
+            ):
+                # A loop, not a comprehension: what was read before the page
+                # cap must survive it.
+                operations.append(operation)  # noqa: PERF401
+        except TwilioCommsPageLimitError:
+            return operations, operations
+        return operations, None
 
-    def _commit(
+    def _fold(
         self,
-        observed: Iterable[Operation],
-        gone: set[str],
+        new: _State,
+        observed: list[Operation],
+        now: datetime,
         window_start: datetime,
         *,
         baseline: bool,
-    ) -> ChannelData:
-        """Fold observations into the tracked state and derive the channel's data."""
+    ) -> list[Transition]:
+        """Fold observations into the new state; return the transitions to announce."""
         transitions: list[Transition] = []
+        channel = self.channel
         for operation in observed:
-            previous = self.operations.get(operation.id)
-            if _is_older(operation, previous):
-                # Listings answered a moment apart can disagree; the newer
-                # observation stands.
-                continue
-            merged = _merge(previous, operation)
-            previous_status = previous.status if previous else None
-            if not baseline and merged.status not in {
-                previous_status,
-                OperationStatus.UNKNOWN,
-            }:
-                transitions.append(
-                    Transition(operation=merged, previous_status=previous_status)
+            entry = new.entries.get(operation.id)
+            previous: Operation | None = None
+            if entry is None:
+                created = operation.created_at
+                if created is not None and created > now + CLOCK_SKEW:
+                    created = None
+                order_key = created or now
+                if order_key < window_start:
+                    # The seam or an inclusive bound showed one just outside.
+                    continue
+                entry = _Entry(
+                    order_key=order_key,
+                    created=created,
+                    peak=_RANK[operation.status],
+                    pending=False,
                 )
-            # Settled is judged on what the API said, not on the merge: a
-            # final status with counters missing is no final observation.
-            self._store(previous, merged, settled=is_settled(operation, self.channel))
-        for op_id in gone:
-            self._drop(op_id)
-        # The order list is oldest first, so what left the window is a prefix.
-        while self._order and self._order[0][0] < window_start:
-            self._drop(self._order[0][1])
-        self.refresh_serial += 1
-        return self._snapshot(tuple(transitions))
-
-    def _store(
-        self, previous: Operation | None, operation: Operation, *, settled: bool
-    ) -> None:
-        """Hold a new observation, keeping totals, order and sets in step."""
-        if previous is None:
-            insort(self._order, (operation.created_at or _NO_TIME, operation.id))
-        else:
-            self._count(previous, -1)
-        self._count(operation, 1)
-        self.operations[operation.id] = operation
-        if settled:
-            self._followed.pop(operation.id, None)
-        for members, belongs in (
-            (self._unsettled, not settled),
-            (self._in_flight, operation.status in _ACTIVE_FILTERS),
-        ):
-            if belongs:
-                members.add(operation.id)
+                insort(new.order, (order_key, operation.id))
+                # A createdAt a little ahead of our clock is believed for the
+                # order, but "created since" never starts after now.
+                if created is not None and (
+                    new.newest_created is None or created > new.newest_created
+                ):
+                    new.newest_created = min(created, now)
+                shown = operation
             else:
-                members.discard(operation.id)
+                previous = new.operations[operation.id]
+                if not _supersedes(operation, previous):
+                    # Listings answered a moment apart can disagree; the
+                    # newer observation stands.
+                    continue
+                _discount(new, operation.id, channel)
+                shown = _merge(previous, operation)
+            rank = _RANK[shown.status]
+            if (
+                not baseline
+                and shown.status is not OperationStatus.UNKNOWN
+                and (previous is None or rank > entry.peak)
+            ):
+                transitions.append(
+                    Transition(
+                        operation=shown,
+                        previous_status=previous.status if previous else None,
+                    )
+                )
+            entry = self._next_entry(
+                replace(entry, peak=max(entry.peak, rank)), previous, operation, now
+            )
+            _add(new, shown, entry, channel)
+        return transitions
 
-    def _drop(self, op_id: str) -> None:
-        """Forget an operation, and its share of the totals."""
-        operation = self.operations.pop(op_id, None)
-        if operation is None:
-            return
-        self._count(operation, -1)
-        self._order.pop(
-            bisect_left(self._order, (operation.created_at or _NO_TIME, op_id))
+    def _next_entry(
+        self,
+        entry: _Entry,
+        previous: Operation | None,
+        operation: Operation,
+        now: datetime,
+    ) -> _Entry:
+        """Return what follows from an observation: read again, recheck or settled."""
+        status = operation.status
+        if status is OperationStatus.UNKNOWN:
+            if entry.recheck_at is not None and now < entry.recheck_at:
+                return replace(entry, pending=False)
+            step = self.recheck_after
+            if entry.recheck_step is not None:
+                step = min(2 * entry.recheck_step, MAX_RECHECK)
+            return replace(
+                entry, pending=False, recheck_at=now + step, recheck_step=step
+            )
+        if not status.is_terminal:
+            return replace(entry, pending=True, recheck_at=None, recheck_step=None)
+        lacking = previous is not None and any(
+            operation.stats.get(key) is None for key in previous.stats.as_dict()
         )
-        self._unsettled.discard(op_id)
-        self._in_flight.discard(op_id)
+        reread = lacking and not entry.reread
+        return replace(
+            entry,
+            pending=reread,
+            reread=entry.reread or reread,
+            recheck_at=None,
+            recheck_step=None,
+        )
 
-    def _count(self, operation: Operation, sign: int) -> None:
-        """Add (sign 1) or remove (sign -1) an operation's counters from the totals."""
-        stats = operation.stats
-        for key in self._totals:
-            self._totals[key] += sign * (stats.get(key) or 0)
+    def _truncate(self, new: _State, read: list[Operation], now: datetime) -> None:
+        """Note that operations older than those read may be missing (invariant 8)."""
+        oldest = min(
+            (new.entries[op.id].order_key for op in read if op.id in new.entries),
+            default=now,
+        )
+        if new.truncated_before is None:
+            _LOGGER.warning(
+                "%s holds more operations than %s pages of %s; the oldest are "
+                "left out of the totals",
+                self.channel,
+                self.max_pages,
+                MAX_PAGE_SIZE,
+            )
+        new.truncated_before = max(oldest, new.truncated_before or oldest)
 
-    def _snapshot(self, transitions: tuple[Transition, ...]) -> ChannelData:
+    def _prune(self, new: _State, window_start: datetime) -> None:
+        """Forget what was created before the window (invariant 9)."""
+        cut = bisect_left(new.order, (window_start, ""))
+        for _order_key, op_id in new.order[:cut]:
+            _forget(new, op_id, self.channel)
+        del new.order[:cut]
+        if new.truncated_before is not None and window_start >= new.truncated_before:
+            new.truncated_before = None
+
+    def _snapshot(
+        self, new: _State, transitions: tuple[Transition, ...]
+    ) -> ChannelData:
         """Return the immutable data entities read."""
-        latest = self.operations[self._order[-1][1]] if self._order else None
+        # The new state is never changed once swapped in, so the snapshot can
+        # share its operations instead of copying them.
+        operations = new.operations
+        latest = operations[new.order[-1][1]] if new.order else None
         latest_terminal = next(
             (
-                self.operations[op_id]
-                for _created, op_id in reversed(self._order)
-                if self.operations[op_id].status.is_terminal
+                operations[op_id]
+                for _order_key, op_id in reversed(new.order)
+                if operations[op_id].status.is_terminal
             ),
             None,
         )
         return ChannelData(
             channel=self.channel,
-            operations=MappingProxyType(dict(self.operations)),
-            totals=MappingProxyType(dict(self._totals)),
-            active_count=len(self._in_flight),
+            operations=MappingProxyType(operations),
+            totals=MappingProxyType(dict(new.totals)),
+            active_count=len(new.in_flight),
             latest=latest,
             latest_terminal=latest_terminal,
             transitions=transitions,
-            refresh_serial=self.refresh_serial,
+            refresh_serial=new.serial,
+            truncated=new.truncated_before is not None,
         )
+
+
+def _recheck_due(entry: _Entry, now: datetime) -> bool:
+    """Return whether an operation in an unknown status is due to be read again."""
+    return entry.recheck_at is not None and entry.recheck_at <= now
+
+
+def _add(state: _State, operation: Operation, entry: _Entry, channel: Channel) -> None:
+    """Hold an observation and its entry, keeping totals and sets in step."""
+    state.operations[operation.id] = operation
+    state.entries[operation.id] = entry
+    for key in CHANNEL_COUNTERS[channel]:
+        if (value := operation.stats.get(key)) is not None:
+            state.totals[key] = state.totals.get(key, 0) + value
+            state.reporters[key] = state.reporters.get(key, 0) + 1
+    for members, belongs in (
+        (state.pending, entry.pending),
+        (state.unknown, operation.status is OperationStatus.UNKNOWN),
+        (state.in_flight, operation.status in _ACTIVE_FILTERS),
+    ):
+        if belongs:
+            members.add(operation.id)
+        else:
+            members.discard(operation.id)
+
+
+def _discount(state: _State, op_id: str, channel: Channel) -> None:
+    """Take an operation's observation out of the totals and sets."""
+    operation = state.operations.pop(op_id)
+    for key in CHANNEL_COUNTERS[channel]:
+        if (value := operation.stats.get(key)) is not None:
+            state.totals[key] -= value
+            state.reporters[key] -= 1
+            if not state.reporters[key]:
+                del state.totals[key], state.reporters[key]
+    state.pending.discard(op_id)
+    state.unknown.discard(op_id)
+    state.in_flight.discard(op_id)
+
+
+def _forget(state: _State, op_id: str, channel: Channel) -> None:
+    """Forget an operation, but for its item in the order index."""
+    _discount(state, op_id, channel)
+    del state.entries[op_id]

@@ -48,8 +48,9 @@ class Channel(StrEnum):
     EMAILS = "Emails"
 
 
-# The counters each channel's API documents (comms-api.md §10, the reference
-# pages where guides disagree). A client can expect these, and nothing more.
+# The counters any page documents for each channel (comms-api.md §10): the
+# reference pages and the guides disagree, so this is their union, and an
+# operation may report any subset of it, for one response or for good.
 CHANNEL_COUNTERS: Final[Mapping[Channel, tuple[str, ...]]] = {
     Channel.MESSAGES: (
         "total",
@@ -68,10 +69,14 @@ CHANNEL_COUNTERS: Final[Mapping[Channel, tuple[str, ...]]] = {
     Channel.PUSH_NOTIFICATIONS: (
         "total",
         "recipients",
+        # attempts, delivered and undelivered: the guide's sample (seed 002).
+        "attempts",
         "unaddressable",
         "scheduled",
         "queued",
         "sent",
+        "delivered",
+        "undelivered",
         "failed",
         "canceled",
     ),

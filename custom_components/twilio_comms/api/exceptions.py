@@ -23,6 +23,10 @@ class TwilioCommsPaginationError(TwilioCommsInvalidResponseError):
     """Pagination did not end: a page token repeated or the page cap was hit."""
 
 
+class TwilioCommsPageLimitError(TwilioCommsPaginationError):
+    """A listing went on past the page cap; what was read before it is valid."""
+
+
 class TwilioCommsInvalidIdError(TwilioCommsError, ValueError):
     """A caller passed an id that is not a well-formed Comms id."""
 

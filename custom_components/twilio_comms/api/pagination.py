@@ -5,7 +5,11 @@ from dataclasses import dataclass
 
 from yarl import URL
 
-from .exceptions import TwilioCommsInvalidResponseError, TwilioCommsPaginationError
+from .exceptions import (
+    TwilioCommsInvalidResponseError,
+    TwilioCommsPageLimitError,
+    TwilioCommsPaginationError,
+)
 from .wire import as_object
 
 
@@ -68,7 +72,8 @@ async def iterate_pages[T](
 
     A token seen before (as a page's own token or as an earlier next token)
     means the server is cycling, and more than max_pages pages means it never
-    stops; both raise TwilioCommsPaginationError.
+    stops; both raise TwilioCommsPaginationError (the page cap its subclass
+    TwilioCommsPageLimitError, since the items yielded before it are sound).
     """
     seen: set[str] = set()
     token: str | None = None
@@ -83,4 +88,4 @@ async def iterate_pages[T](
         if token in seen:
             raise TwilioCommsPaginationError("The API repeated a page token")
         seen.add(token)
-    raise TwilioCommsPaginationError(f"The list did not end within {max_pages} pages")
+    raise TwilioCommsPageLimitError(f"The list did not end within {max_pages} pages")
