@@ -11,6 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from comms_emulator import Emulator
+from comms_emulator.faults import FaultInjector
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
     CONF_CHANNELS,
@@ -150,21 +151,42 @@ async def test_unavailable_and_recovery_logged_once(
         assert secret not in caplog.text
 
 
-async def test_rate_limit_waits_as_told(
+@pytest.mark.parametrize(
+    ("fault", "retry_after", "wait"),
+    [
+        ("rate_limit", "45", timedelta(seconds=45)),
+        ("unavailable", "45", timedelta(seconds=45)),
+        # Asking for no wait, or for a moment already past, never makes a
+        # tight loop: the wait is at least one polling interval.
+        ("rate_limit", "0", ACTIVE_UPDATE_INTERVAL),
+        ("unavailable", "Mon, 23 Nov 2026 11:00:00 GMT", ACTIVE_UPDATE_INTERVAL),
+    ],
+    ids=["429", "503", "429-zero", "503-date-past"],
+)
+async def test_retry_after_is_waited_for(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     emulator: Emulator,
     freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    fault: str,
+    retry_after: str,
+    wait: timedelta,
 ) -> None:
-    """A 429 makes the next poll wait for Retry-After."""
-    emulator.config.faults.rate_limit = 1.0
-    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    """After a 429 or 503, no request reaches Twilio before Retry-After ends; one does after."""
     coordinator = init_integration.runtime_data.coordinators["messages"]
+    assert coordinator.update_interval == ACTIVE_UPDATE_INTERVAL
+    monkeypatch.setattr(FaultInjector, "retry_after", lambda self, now: retry_after)
+    setattr(emulator.config.faults, fault, 1.0)
+    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
     assert not coordinator.last_update_success
-    assert "rate-limited" in str(coordinator.last_exception)
-    emulator.config.faults.rate_limit = 0.0
+    setattr(emulator.config.faults, fault, 0.0)
     emulator.reset_requests()
-    await poll(hass, freezer, timedelta(seconds=31))
+    await poll(hass, freezer, wait - timedelta(seconds=1))
+    assert emulator.requests["total"] == 0
+    await poll(hass, freezer, timedelta(seconds=2))
+    assert emulator.requests["total"] >= 1
     assert coordinator.last_update_success
 
 

@@ -5,12 +5,15 @@ exactly the JSON a test gives it: the seed pages' payloads verbatim, and the
 shapes the documents disagree on.
 """
 
+import ast
 import copy
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from custom_components.twilio_comms import tracker as tracker_module
 from custom_components.twilio_comms.api import Channel, TwilioCommsServerError
 from custom_components.twilio_comms.tracker import ChannelTracker
 
@@ -304,3 +307,223 @@ async def test_gone_operation_whose_created_at_changed_is_dropped_cleanly() -> N
     data = await tracker.async_refresh(now + timedelta(seconds=60))
     assert set(data.operations) == {older}
     assert data.active_count == 1
+
+
+def test_the_tracker_imports_nothing_from_home_assistant() -> None:
+    """tracker.py reads only the standard library and the HA-free client package."""
+    tree = ast.parse(Path(tracker_module.__file__).read_text())
+    imports = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    relative = {node.module for node in imports if node.level}
+    assert relative == {"api"}
+    absolute = [
+        name
+        for node in ast.walk(tree)
+        for name in (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and not node.level
+            else []
+        )
+    ]
+    assert absolute
+    assert not [name for name in absolute if name.split(".")[0] == "homeassistant"]
+
+
+# ------------------------------------------------------ invariants, one by one
+
+
+def processing(number: int, created: datetime, **stats: int) -> dict[str, Any]:
+    """Return a processing operation created at a moment."""
+    return operation(
+        op_id(number),
+        "PROCESSING",
+        f"{created:%Y-%m-%dT%H:%M:%SZ}",
+        stats or {"total": 1},
+    )
+
+
+async def test_terminal_observation_lacking_counters_is_read_once_more() -> None:
+    """Invariant 3: one re-read when counters went missing, then settled regardless."""
+    now = SEED_NOW
+    api = FakeOperationsApi()
+    created = now - timedelta(hours=1)
+    api.put(processing(1, created, total=4, sent=2, failed=0), created)
+    newest = now - timedelta(minutes=1)
+    api.put(
+        operation(op_id(2), "COMPLETED", f"{newest:%Y-%m-%dT%H:%M:%SZ}", {"total": 1}),
+        newest,
+    )
+    tracker = make_tracker(api, Channel.MESSAGES)
+    await tracker.async_refresh(now)
+    # It completes, but this answer lacks "sent", and so do all later ones.
+    done = operation(
+        op_id(1),
+        "COMPLETED",
+        f"{created:%Y-%m-%dT%H:%M:%SZ}",
+        {"total": 4, "failed": 1},
+    )
+    api.put(done, created)
+    requests = []
+    for poll in range(1, 5):
+        api.requests = 0
+        data = await tracker.async_refresh(now + poll * timedelta(seconds=20))
+        requests.append(api.requests)
+    # Each time: the listing, the two in-flight listings and a fetch (the
+    # second fetch is the one re-read); then idle.
+    assert requests == [4, 4, 1, 1]
+    assert not tracker.has_active
+    # What the API no longer reports keeps its last reported value.
+    assert data.operations[op_id(1)].stats.sent == 2
+    assert data.operations[op_id(1)].stats.failed == 1
+
+
+async def test_never_backward_and_each_status_announced_once() -> None:
+    """Invariants 5 and 6: an older or less advanced answer never wins, nor fires again."""
+    now = SEED_NOW
+    api = FakeOperationsApi()
+    created = now - timedelta(minutes=1)
+    text = f"{created:%Y-%m-%dT%H:%M:%SZ}"
+    tracker = make_tracker(api, Channel.MESSAGES)
+    await tracker.async_refresh(now)
+    answers = [
+        ("SCHEDULED", "12:00:00"),
+        ("PROCESSING", "12:01:00"),
+        ("COMPLETED", "12:02:00"),
+        # A stale replica: processing again, with the completion's updatedAt.
+        ("PROCESSING", "12:02:00"),
+        # Or with no updatedAt at all.
+        ("PROCESSING", None),
+        # A status this version does not know, then completed again.
+        ("ARCHIVED", "12:03:00"),
+        ("COMPLETED", "12:04:00"),
+    ]
+    shown, announced = [], []
+    for poll, (status, updated) in enumerate(answers, start=1):
+        body = operation(
+            OPERATION_ID,
+            status,
+            text,
+            {"total": 1},
+            updated_at=f"2024-04-05T{updated}Z" if updated else None,
+        )
+        api.put(body, created)
+        data = await tracker.async_refresh(now + poll * timedelta(seconds=20))
+        shown.append(data.operations[OPERATION_ID].status.value)
+        announced += [t.operation.status.value for t in data.transitions]
+    assert shown == [
+        "scheduled",
+        "processing",
+        "completed",
+        "completed",
+        "completed",
+        "unknown",
+        "completed",
+    ]
+    assert announced == ["scheduled", "processing", "completed"]
+
+
+@pytest.mark.parametrize(
+    "created_at", ["2024-04-05T09:00:00Z", "not a time", None], ids=str
+)
+async def test_untrusted_created_at_is_placed_at_first_sight(
+    created_at: str | None,
+) -> None:
+    """Invariant 7: a future or unreadable createdAt never moves "created since"."""
+    now = SEED_NOW
+    api = FakeOperationsApi()
+    api.put(operation(op_id(1), "COMPLETED", created_at, {"total": 1}), now)
+    tracker = make_tracker(api, Channel.MESSAGES)
+    await tracker.async_refresh(now)
+    # A send made a minute later is still found by the "created since" listing.
+    later = now + timedelta(minutes=1)
+    api.put(
+        operation(op_id(2), "COMPLETED", f"{later:%Y-%m-%dT%H:%M:%SZ}", {"total": 2}),
+        later,
+    )
+    data = await tracker.async_refresh(later)
+    assert [t.operation.id for t in data.transitions] == [op_id(2)]
+    assert data.latest is not None
+    assert data.latest.id == op_id(2)
+    # The first one stays one window from when it was first seen, no longer.
+    data = await tracker.async_refresh(now + WINDOW - timedelta(seconds=1))
+    assert set(data.operations) == {op_id(1), op_id(2)}
+    data = await tracker.async_refresh(now + WINDOW + timedelta(seconds=1))
+    assert set(data.operations) == {op_id(2)}
+
+
+async def test_operation_older_than_the_window_is_not_tracked() -> None:
+    """An answer outside the window (an inclusive bound, a lax filter) is left out."""
+    api = FakeOperationsApi()
+    old = SEED_NOW - WINDOW - timedelta(minutes=5)
+    # Filed as created now, so the listing returns it, but it says otherwise.
+    api.put(
+        operation(op_id(1), "COMPLETED", f"{old:%Y-%m-%dT%H:%M:%SZ}", {"total": 1}),
+        SEED_NOW,
+    )
+    data = await make_tracker(api, Channel.MESSAGES).async_refresh(SEED_NOW)
+    assert not data.operations
+    assert "total" not in data.totals
+
+
+async def test_window_beyond_the_page_cap_is_truncated_not_failed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Invariant 8: the newest operations are kept, truncated is said once, polls go on."""
+    now = SEED_NOW
+    api = FakeOperationsApi(page_size=2)
+    for number in range(7):
+        created = now - timedelta(hours=number + 1)
+        api.put(
+            operation(
+                op_id(number),
+                "COMPLETED",
+                f"{created:%Y-%m-%dT%H:%M:%SZ}",
+                {"total": 1},
+            ),
+            created,
+        )
+    tracker = ChannelTracker(
+        client=api,  # type: ignore[arg-type]
+        channel=Channel.MESSAGES,
+        window=WINDOW,
+        overlap=OVERLAP,
+        max_pages=2,
+    )
+    data = await tracker.async_refresh(now)
+    assert data.truncated
+    assert set(data.operations) == {op_id(number) for number in range(4)}
+    api.requests = 0
+    data = await tracker.async_refresh(now + IDLE)
+    assert data.truncated
+    assert api.requests == 1
+    assert sum("left out of the totals" in r.getMessage() for r in caplog.records) == 1
+    # Once the window has slid past the oldest operation read, it is whole again.
+    data = await tracker.async_refresh(now + WINDOW - timedelta(hours=3))
+    assert not data.truncated
+    assert set(data.operations) == {op_id(0), op_id(1), op_id(2)}
+
+
+async def test_refresh_failing_in_its_commit_leaves_the_state_untouched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Invariant 2, past the requests: an error while folding changes nothing."""
+    now = SEED_NOW
+    api = FakeOperationsApi()
+    older, newer = in_flight_pair(api, now)
+    tracker = make_tracker(api, Channel.MESSAGES)
+    before = await tracker.async_refresh(now)
+    api.remove(newer)
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("a bug half-way through")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tracker_module, "_forget", broken)
+        with pytest.raises(RuntimeError):
+            await tracker.async_refresh(now + timedelta(seconds=20))
+    assert tracker.has_active
+    data = await tracker.async_refresh(now + timedelta(seconds=40))
+    assert set(before.operations) == {older, newer}
+    assert set(data.operations) == {older}
+    assert data.refresh_serial == before.refresh_serial + 1

@@ -97,6 +97,8 @@ OPERATION_SENSORS: Final[tuple[TwilioCommsSensorEntityDescription, ...]] = (
         translation_key="operations_in_window",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: len(data.operations),
+        # More operations than one listing may read: the oldest are missing.
+        attributes_fn=lambda data: {"truncated": data.truncated},
     ),
 )
 
