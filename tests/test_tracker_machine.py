@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+import os
 import random
 from typing import Any, Final
 
@@ -516,7 +517,8 @@ class TrackerMachine(RuleBasedStateMachine):
 
 
 TrackerMachine.TestCase.settings = settings(
-    max_examples=2000,
+    # The suite's run; scripts/soak, or the variable, runs more.
+    max_examples=int(os.environ.get("TWILIO_COMMS_MACHINE_EXAMPLES", "2000")),
     stateful_step_count=10,
     database=None,
     derandomize=True,

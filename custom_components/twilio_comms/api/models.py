@@ -37,7 +37,7 @@ UNKNOWN_RESOURCE_STATUS: Final = "UNKNOWN"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OperationStats:
-    """An operation's counters; they overlap, so they are never summed."""
+    """An operation's counters, each optional; whether they overlap is undocumented."""
 
     total: int | None = None
     recipients: int | None = None
