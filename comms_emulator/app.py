@@ -7,7 +7,7 @@ from aiohttp import web
 from .api import CommsApi
 from .channels import CHANNELS, SEND_CHANNELS
 from .config import EmulatorConfig
-from .control import Control
+from .control import Control, control_guard
 from .emulator import EMULATOR_KEY, Clock, Emulator
 from .middleware import api_middleware
 
@@ -29,7 +29,7 @@ def create_app(
     emulator = Emulator(config, clock or _now_utc)
     api = CommsApi(emulator)
     control = Control(emulator)
-    app = web.Application(middlewares=[api_middleware(emulator)])
+    app = web.Application(middlewares=[control_guard, api_middleware(emulator)])
     app[EMULATOR_KEY] = emulator
     router = app.router
     router.add_get("/_emulator/health", control.health)

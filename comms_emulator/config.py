@@ -29,6 +29,19 @@ OPERATION_ID_MODES: Final[tuple[OperationIdMode, ...]] = (
     "none",
 )
 
+# The shortest interval between operations appearing on their own: faster
+# would grow the world by millions of operations a day.
+MIN_LIVE_INTERVAL: Final = 1.0
+
+
+def check_live_interval(seconds: float) -> None:
+    """Raise ValueError for an interval the emulator will not generate at."""
+    if seconds < 0:
+        raise ValueError("the interval must not be negative")
+    if 0 < seconds < MIN_LIVE_INTERVAL:
+        raise ValueError(f"the interval must be 0 or at least {MIN_LIVE_INTERVAL:g} s")
+
+
 # What a channel the account may not use answers: 403, or 404 (§14 says both occur).
 NOT_ENTITLED_STATUSES: Final = (403, 404)
 
@@ -252,8 +265,7 @@ class EmulatorConfig:
             raise ValueError("not_entitled_status must be 403 or 404")
         if self.operation_id_mode not in OPERATION_ID_MODES:
             raise ValueError(f"operation_id_mode must be one of {OPERATION_ID_MODES}")
-        if self.new_operation_interval < 0:
-            raise ValueError("new_operation_interval must not be negative")
+        check_live_interval(self.new_operation_interval)
         for channel, shape in self.shapes.items():
             if channel not in CHANNELS:
                 raise ValueError(f"unknown channel in shapes: {channel!r}")

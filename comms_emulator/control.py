@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 import functools
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 
@@ -12,6 +12,36 @@ from .emulator import Emulator
 from .rendering import iso
 
 type ControlHandler = Callable[[Control, web.Request], Awaitable[web.Response]]
+
+# The control plane is unauthenticated, so a web page open in the same
+# browser must not reach it: requests a browser marks as coming from a page
+# (an Origin, a cross-site Sec-Fetch-Site) are refused, and a state change
+# needs a header no page can send without a CORS preflight, which the
+# emulator never grants.
+CONTROL_HEADER: Final = "X-Comms-Emulator-Control"
+CONTROL_PREFIX: Final = "/_emulator/"
+_TRUSTED_FETCH_SITES: Final = frozenset({"none", "same-origin"})
+
+
+@web.middleware
+async def control_guard(
+    request: web.Request,
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> web.StreamResponse:
+    """Refuse control requests from web pages, and state changes without the header."""
+    if request.path.startswith(CONTROL_PREFIX):
+        site = request.headers.get("Sec-Fetch-Site", "none")
+        if "Origin" in request.headers or site not in _TRUSTED_FETCH_SITES:
+            return web.json_response(
+                {"error": "the control plane refuses requests from web pages"},
+                status=403,
+            )
+        if request.method != "GET" and request.headers.get(CONTROL_HEADER) != "1":
+            return web.json_response(
+                {"error": f"a change needs the header {CONTROL_HEADER}: 1"},
+                status=403,
+            )
+    return await handler(request)
 
 
 def _refusing_bad_input(handler: ControlHandler) -> ControlHandler:

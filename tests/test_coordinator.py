@@ -120,9 +120,14 @@ async def test_no_events_for_history_at_startup_or_reload(
     await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert fired == []
-    # Real transitions after that are reported, each once.
+    # A send after that is reported, each of its transitions once.
+    plan = emulator.world.send(
+        "Messages", emulator.clock(), addresses=("+15551230000",), send_at=None, tags={}
+    )
     await poll(hass, freezer, timedelta(minutes=30))
-    assert fired
+    ours = [event for event, operation_id in fired if operation_id == plan.id]
+    final = "operation_canceled" if plan.cancel_at else "operation_completed"
+    assert ours[-1] == final
     assert len(fired) == len(set(fired))
 
 

@@ -14,6 +14,7 @@ import pytest_aiohttp.plugin
 
 from comms_emulator import EMULATOR_KEY, Emulator, EmulatorConfig, create_app
 from comms_emulator.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
+from comms_emulator.control import CONTROL_HEADER
 
 # pytest-aiohttp's client factory, restored for these tests: Home Assistant's
 # test plugin, installed alongside, replaces it with one that binds to
@@ -76,7 +77,8 @@ def make_client(aiohttp_client: Any, clock: ManualClock) -> ClientFactory:
     async def make(**config: Any) -> TestClient[Any, Any]:
         """Serve an emulator on loopback and return a client of it."""
         client: TestClient[Any, Any] = await aiohttp_client(
-            create_app(EmulatorConfig(**config), clock=clock)
+            create_app(EmulatorConfig(**config), clock=clock),
+            headers={CONTROL_HEADER: "1"},
         )
         return client
 

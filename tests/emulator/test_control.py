@@ -4,8 +4,12 @@ from datetime import timedelta
 
 import pytest
 
+from comms_emulator import EmulatorConfig
 from comms_emulator.channels import CHANNELS
+from comms_emulator.config import MIN_LIVE_INTERVAL
+from comms_emulator.control import CONTROL_HEADER
 from comms_emulator.rendering import iso
+from comms_emulator.world import MAX_ARRIVALS
 
 from .conftest import (
     AUTH,
@@ -119,3 +123,64 @@ async def test_health(make_client: ClientFactory) -> None:
     response = await client.get("/_emulator/health")
     assert await response.json() == {"status": "ok", "now": iso(START)}
     assert emulator_of(client).request_report()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        ("POST", {CONTROL_HEADER: "0"}),
+        ("POST", {"Origin": "https://evil.example"}),
+        ("GET", {"Origin": "https://evil.example"}),
+        ("GET", {"Sec-Fetch-Site": "cross-site"}),
+        ("OPTIONS", {"Origin": "https://evil.example"}),
+    ],
+    ids=["no-header", "origin-post", "origin-get", "cross-site", "preflight"],
+)
+async def test_control_plane_refuses_web_pages(
+    make_client: ClientFactory, method: str, headers: dict[str, str]
+) -> None:
+    """A page in a browser can neither change nor read the emulator's state."""
+    client = await make_client()
+    response = await client.request(
+        method, "/_emulator/faults", json={"server_error": 1.0}, headers=headers
+    )
+    assert response.status == 403
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert emulator_of(client).config.faults.server_error == 0.0
+
+
+async def test_control_plane_changes_with_the_header(
+    make_client: ClientFactory,
+) -> None:
+    """Tools that send the control header (the tests, scripts) change state."""
+    client = await make_client()
+    response = await client.post(
+        "/_emulator/faults", json={"server_error": 0.5}, headers={CONTROL_HEADER: "1"}
+    )
+    assert response.status == 200
+    assert emulator_of(client).config.faults.server_error == 0.5
+
+
+@pytest.mark.parametrize("interval", [0.001, 0.5])
+async def test_live_generation_refuses_tiny_intervals(
+    make_client: ClientFactory, interval: float
+) -> None:
+    """Operations cannot be made to appear faster than once a second."""
+    client = await make_client()
+    response = await client.post("/_emulator/live", json={"interval": interval})
+    assert response.status == 400
+    with pytest.raises(ValueError, match="at least"):
+        EmulatorConfig(new_operation_interval=interval)
+
+
+async def test_live_generation_is_bounded_per_catch_up(
+    make_client: ClientFactory, clock: ManualClock
+) -> None:
+    """A week's jump at one operation a second adds a bounded number, not 600,000."""
+    client = await make_client(operations_per_channel=0)
+    emulator = emulator_of(client)
+    emulator.set_live_interval(MIN_LIVE_INTERVAL)
+    clock.tick(timedelta(days=7))
+    emulator.now()
+    for log in emulator.world.channels.values():
+        assert len(log.plans) == MAX_ARRIVALS
