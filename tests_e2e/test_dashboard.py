@@ -9,6 +9,7 @@ that nothing of it is left running.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+import json
 import os
 from pathlib import Path
 import re
@@ -127,6 +128,8 @@ class RunningDemo:
     process: subprocess.Popen[str]
     dashboard_url: str
     output: list[str]
+    config_dir: Path
+    port: int
 
 
 def _stop(process: subprocess.Popen[str]) -> int:
@@ -140,12 +143,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
     """Run scripts/develop on free ports in a throwaway configuration directory."""
     config_dir = tmp_path_factory.mktemp("config")
     emulator_port = _free_port()
+    port = _free_port()
     command = [
         str(ROOT / "scripts" / "develop"),
         "--config-dir",
         str(config_dir),
         "--port",
-        str(_free_port()),
+        str(port),
         "--emulator-port",
         str(emulator_port),
         "--leg",
@@ -181,7 +185,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
     if dashboard_url is None:
         process.kill()
         pytest.fail(f"scripts/develop never got ready:\n{''.join(output[-40:])}")
-    running = RunningDemo(process, dashboard_url, output)
+    running = RunningDemo(process, dashboard_url, output, config_dir, port)
     try:
         yield running
     finally:
@@ -355,3 +359,57 @@ def test_dashboard_shows_live_values(demo: RunningDemo, browser: Browser) -> Non
     page.screenshot(path=SCREENSHOT)
     print(f"screenshot: {SCREENSHOT}")  # noqa: T201
     page.close()
+
+
+def _answers(port: int) -> bool:
+    """Return whether something accepts connections on a loopback port."""
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+# How /proc/net/tcp writes 127.0.0.1 (little-endian hex).
+LOOPBACK_HEX: Final = "0100007F"
+
+
+def _listening_hosts(port: int) -> set[str]:
+    """Return the local addresses (as /proc/net writes them) listening on a TCP port."""
+    hosts = set()
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        for line in table.read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].split(":")
+            # State 0A is LISTEN.
+            if fields[3] == "0A" and int(hex_port, 16) == port:
+                hosts.add(address)
+    return hosts
+
+
+def test_restart_keeps_the_demo_on_loopback(
+    demo: RunningDemo, browser: Browser
+) -> None:
+    """A restart from Settings starts Home Assistant on loopback again, whatever was stored.
+
+    Runs last: it restarts the demo's Home Assistant.
+    """
+    assert _listening_hosts(demo.port) == {LOOPBACK_HEX}
+    page = _logged_in_page(demo, browser)
+    # As if Settings → Network had been told to listen everywhere.
+    store = demo.config_dir / ".storage" / "http"
+    document = json.loads(store.read_text())
+    document["data"]["stable"]["server_host"] = ["0.0.0.0"]
+    store.write_text(json.dumps(document))
+    page.evaluate(
+        "() => document.querySelector('home-assistant').hass"
+        ".callService('homeassistant', 'restart')"
+    )
+    page.close()
+    deadline = time.monotonic() + READY_TIMEOUT
+    while _answers(demo.port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    while not _answers(demo.port) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert demo.process.poll() is None
+    assert _listening_hosts(demo.port) == {LOOPBACK_HEX}
+    stored = json.loads(store.read_text())["data"]["stable"]["server_host"]
+    assert stored == ["127.0.0.1"]
