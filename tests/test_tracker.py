@@ -527,3 +527,34 @@ async def test_refresh_failing_in_its_commit_leaves_the_state_untouched(
     assert set(before.operations) == {older, newer}
     assert set(data.operations) == {older}
     assert data.refresh_serial == before.refresh_serial + 1
+
+
+async def test_unknown_status_without_updated_at_leaves_flight() -> None:
+    """A fetch showing an unknown status, without updatedAt, ends the fast polling.
+
+    Found by tests/test_shapes.py: the operation had left the scheduled list,
+    yet the answer never replaced the SCHEDULED one, so it was fetched every
+    20 s for ever.
+    """
+    now = SEED_NOW
+    api = FakeOperationsApi()
+    created = now - timedelta(hours=1)
+    text = f"{created:%Y-%m-%dT%H:%M:%SZ}"
+    api.put(
+        operation(OPERATION_ID, "SCHEDULED", text, {"total": 1}, updated_at=text),
+        created,
+    )
+    newest = now - timedelta(minutes=1)
+    api.put(
+        operation(op_id(1), "COMPLETED", f"{newest:%Y-%m-%dT%H:%M:%SZ}", {"total": 1}),
+        newest,
+    )
+    tracker = make_tracker(api, Channel.MESSAGES)
+    await tracker.async_refresh(now)
+    assert tracker.has_active
+    api.put(operation(OPERATION_ID, "ARCHIVED", text, {"total": 1, "sent": 1}), created)
+    data = await tracker.async_refresh(now + timedelta(seconds=20))
+    assert not tracker.has_active
+    assert data.operations[OPERATION_ID].status.value == "unknown"
+    assert data.totals["sent"] == 1
+    assert not data.transitions

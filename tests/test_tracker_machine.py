@@ -53,7 +53,10 @@ OVERLAP: Final = timedelta(minutes=2)
 PAGE_SIZE: Final = 3
 COUNTERS: Final = CHANNEL_COUNTERS[Channel.MESSAGES]
 
-RANK: Final = {"SCHEDULED": 0, "PROCESSING": 1, "COMPLETED": 2, "CANCELED": 2}
+RANK: Final = {"SCHEDULED": 0, "PROCESSING": 1, "COMPLETED": 3, "CANCELED": 3}
+# An unknown status supersedes the in-flight ones, never the final ones, and
+# announces nothing.
+UNKNOWN_RANK: Final = 2
 TERMINAL: Final = ("COMPLETED", "CANCELED")
 
 # How an operation's createdAt is written, fixed per operation.
@@ -238,7 +241,12 @@ class Shown:
 
 
 def model_rank(operation: Operation) -> int:
-    """Return a status's rank; an unknown one is below every known one."""
+    """Return a status's rank for superseding."""
+    return RANK.get(operation.status.name, UNKNOWN_RANK)
+
+
+def announced_rank(operation: Operation) -> int:
+    """Return a status's rank for announcing; -1 for an unknown one."""
     return RANK.get(operation.status.name, -1)
 
 
@@ -460,7 +468,7 @@ class TrackerMachine(RuleBasedStateMachine):
                 continue
             operation = Operation.from_json(body)
             shown = self.model.get(op_id)
-            rank = model_rank(operation)
+            rank = announced_rank(operation)
             if shown is None:
                 created = operation.created_at
                 if created is not None and created > self.now + CLOCK_SKEW:

@@ -30,9 +30,11 @@ the state machine in tests/test_tracker_machine.py:
 4. An unknown status is re-read at recheck_after, then at doubling intervals
    up to MAX_RECHECK; it does not count as active.
 5. Never backward: a newer observation (by updatedAt) wins; with equal or
-   missing updatedAt, the more advanced status wins.
-6. Announced once: a transition is reported only into a status more advanced
-   than any the operation was seen in, so no status is announced twice.
+   missing updatedAt, the more advanced status wins (an unknown status counts
+   as past the in-flight ones, before the final ones).
+6. Announced once: a transition is reported only into a known status more
+   advanced than any known one the operation was seen in, so no status is
+   announced twice.
 7. Creation times that cannot be trusted never move the start of the
    incremental listing.
 8. A window longer than the page cap keeps what was read (listings are
@@ -65,15 +67,25 @@ _LOGGER = logging.getLogger(__package__)
 # The statuses the API can filter on, to find what is still in flight.
 _ACTIVE_FILTERS: Final = (OperationStatus.PROCESSING, OperationStatus.SCHEDULED)
 
-# How far along its life each status is. An unknown status ranks below all:
-# nothing says it is further along than what was seen before.
+# How far along its life each status is. An unknown status comes after the
+# in-flight ones, since an operation shown in one is no longer listed as
+# scheduled or processing, and before the final ones, since nothing says it
+# is final.
 _RANK: Final = {
-    OperationStatus.UNKNOWN: -1,
     OperationStatus.SCHEDULED: 0,
     OperationStatus.PROCESSING: 1,
-    OperationStatus.COMPLETED: 2,
-    OperationStatus.CANCELED: 2,
+    OperationStatus.UNKNOWN: 2,
+    OperationStatus.COMPLETED: 3,
+    OperationStatus.CANCELED: 3,
 }
+
+# The peak of an operation seen in no status this version knows.
+_NO_PEAK: Final = -1
+
+
+def _known_rank(status: OperationStatus) -> int:
+    """Return a status's rank for announcements; an unknown one announces nothing."""
+    return _NO_PEAK if status is OperationStatus.UNKNOWN else _RANK[status]
 
 # Overlap between the recent and the in-flight listings' creation ranges.
 RANGE_SEAM: Final = timedelta(seconds=1)
@@ -177,7 +189,7 @@ class _Entry:
     order_key: datetime
     # createdAt when it could be trusted: where a listing must start to see it.
     created: datetime | None
-    # Rank of the most advanced status the operation was seen in.
+    # Rank of the most advanced known status the operation was seen in.
     peak: int
     # Read again at the next refresh: in flight, or a terminal observation
     # that lacked counters (counts as active).
@@ -418,7 +430,7 @@ class ChannelTracker:
                 entry = _Entry(
                     order_key=order_key,
                     created=created,
-                    peak=_RANK[operation.status],
+                    peak=_known_rank(operation.status),
                     pending=False,
                 )
                 insort(new.order, (order_key, operation.id))
@@ -437,10 +449,10 @@ class ChannelTracker:
                     continue
                 _discount(new, operation.id, channel)
                 shown = _merge(previous, operation)
-            rank = _RANK[shown.status]
+            rank = _known_rank(shown.status)
             if (
                 not baseline
-                and shown.status is not OperationStatus.UNKNOWN
+                and rank != _NO_PEAK
                 and (previous is None or rank > entry.peak)
             ):
                 transitions.append(
