@@ -40,6 +40,7 @@ def create_app(
     router.add_get("/_emulator/truth", control.truth)
     router.add_route("*", "/_emulator/entitlements", control.entitlements)
     router.add_route("*", "/_emulator/live", control.live)
+    router.add_route("*", "/_emulator/credentials", control.credentials)
     channel = _alternatives(CHANNELS)
     # Literal segments first: /v1/Messages/Operations is no resource id.
     router.add_get(f"/v1/{channel}/Operations", api.list_operations)

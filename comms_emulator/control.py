@@ -76,6 +76,14 @@ def _entitlement_changes(body: dict[str, Any]) -> dict[str, bool]:
     return body
 
 
+def _credential_change(body: dict[str, Any]) -> tuple[str, str]:
+    """Return (username, new password) from a body, checked."""
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise TypeError("username and password must be strings")
+    return username, password
+
+
 def _seconds(value: object) -> float:
     """Return a number of seconds from JSON (TypeError if it is not a number)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -144,6 +152,20 @@ class Control:
             for channel, entitled in changes.items():
                 self.emulator.set_entitled(channel, entitled)
         return web.json_response({"entitled": sorted(self.emulator.entitled)})
+
+    @_refusing_bad_input
+    async def credentials(self, request: web.Request) -> web.Response:
+        """GET or POST /_emulator/credentials ({"username": …, "password": …}).
+
+        A POST rotates a known pair's password, so clients holding the old one
+        get 401s (what sends Home Assistant into reauthentication). Passwords
+        are never echoed: the answer lists the usernames only.
+        """
+        if request.method == "POST":
+            self.emulator.rotate_credential(
+                *_credential_change(await _json_object(request))
+            )
+        return web.json_response({"usernames": sorted(self.emulator.credentials)})
 
     @_refusing_bad_input
     async def live(self, request: web.Request) -> web.Response:

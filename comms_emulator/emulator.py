@@ -2,6 +2,7 @@
 
 from collections import Counter
 from collections.abc import Callable, Mapping
+import dataclasses
 from datetime import datetime
 import random
 from typing import Any, Final, TypedDict
@@ -177,6 +178,20 @@ class Emulator:
             self.entitled.add(channel)
         else:
             self.entitled.discard(channel)
+
+    def rotate_credential(self, username: str, password: str) -> None:
+        """Give a known username a new password, as rotating a token does.
+
+        What the old password authenticates stops working at once, which is
+        how a client meets credentials rotated behind its back (a 401).
+        """
+        if username not in self.credentials:
+            raise ValueError(f"unknown username {username!r}")
+        if not password:
+            raise ValueError("the new password must not be empty")
+        self.credentials[username] = dataclasses.replace(
+            self.credentials[username], password=password
+        )
 
     def set_live_interval(self, seconds: float) -> None:
         """Make operations appear on their own every so many seconds from now (0 stops it)."""

@@ -4,6 +4,7 @@ import pytest
 
 from comms_emulator import Credential
 from comms_emulator.config import DEV_ACCOUNT_SID, DEV_API_KEY_SECRET, DEV_API_KEY_SID
+from comms_emulator.control import CONTROL_HEADER
 
 from .conftest import AUTH, ClientFactory, basic, emulator_of
 
@@ -71,6 +72,61 @@ async def test_revoked_credentials(make_client: ClientFactory) -> None:
     emulator_of(client).credentials.clear()
     response = await client.get("/v1/Messages/Operations", headers=AUTH)
     assert response.status == 401
+
+
+async def test_rotated_token_refuses_the_old_one(make_client: ClientFactory) -> None:
+    """A token rotated through the control plane works; the old one gets 401."""
+    client = await make_client()
+    response = await client.post(
+        "/_emulator/credentials",
+        json={"username": DEV_ACCOUNT_SID, "password": "rotated-token"},
+    )
+    assert response.status == 200
+    # Usernames only: the control plane never echoes a secret.
+    assert await response.json() == {
+        "usernames": sorted([DEV_ACCOUNT_SID, DEV_API_KEY_SID])
+    }
+    old = await client.get("/v1/Messages/Operations", headers=AUTH)
+    assert old.status == 401
+    assert await old.json() == UNAUTHENTICATED
+    new = basic(DEV_ACCOUNT_SID, "rotated-token")
+    assert (await client.get("/v1/Messages/Operations", headers=new)).status == 200
+    # The other pair of the account is untouched.
+    key = basic(DEV_API_KEY_SID, DEV_API_KEY_SECRET)
+    assert (await client.get("/v1/Messages/Operations", headers=key)).status == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"username": "AC1", "password": "x"}, id="unknown-user"),
+        pytest.param({"username": DEV_ACCOUNT_SID, "password": ""}, id="empty"),
+        pytest.param({"username": DEV_ACCOUNT_SID, "password": 1}, id="not-text"),
+        pytest.param({"username": DEV_ACCOUNT_SID}, id="no-password"),
+        pytest.param([DEV_ACCOUNT_SID], id="not-an-object"),
+    ],
+)
+async def test_rotation_refuses_bad_input(
+    make_client: ClientFactory, body: object
+) -> None:
+    """A bad rotation is a 400 and changes nothing."""
+    client = await make_client()
+    response = await client.post("/_emulator/credentials", json=body)
+    assert response.status == 400
+    assert "error" in await response.json()
+    assert (await client.get("/v1/Messages/Operations", headers=AUTH)).status == 200
+
+
+async def test_rotation_needs_the_control_header(make_client: ClientFactory) -> None:
+    """A web page cannot lock Home Assistant out by rotating a token."""
+    client = await make_client()
+    response = await client.post(
+        "/_emulator/credentials",
+        json={"username": DEV_ACCOUNT_SID, "password": "x"},
+        headers={CONTROL_HEADER: "0"},
+    )
+    assert response.status == 403
+    assert (await client.get("/v1/Messages/Operations", headers=AUTH)).status == 200
 
 
 @pytest.mark.parametrize(

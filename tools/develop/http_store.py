@@ -9,7 +9,8 @@ port and the loopback address into the store's confirmed ("stable") slot
 instead; nothing is pending, so nothing asks for confirmation.
 
 The layout is the store's version 2.2 (homeassistant/components/http/config.py
-of 2026.10.4, the demo's pinned release).
+of 2026.10.4, the demo's pinned release). The newest leg (scripts/newest)
+writes it into a fresh directory too: 2026.11.0 migrates it to its 3.1 on load.
 """
 
 from datetime import UTC, datetime

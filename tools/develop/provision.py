@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import itertools
 import os
 import time
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import aiohttp
 from yarl import URL
@@ -59,6 +59,7 @@ STARTUP_TIMEOUT: Final = 300.0
 ENTITIES_TIMEOUT: Final = 120.0
 POLL_INTERVAL: Final = 0.5
 # A recipient (config subentry), so the demo has a notify entity to send with.
+RECIPIENT_SUBENTRY: Final = "recipient"
 DEMO_RECIPIENT: Final = {
     "name": "Demo phone",
     "address": "+15558675310",
@@ -102,7 +103,7 @@ class Demo:
         return self.ha_url.with_path(f"/{DASHBOARD_URL_PATH}/{VIEW_PATH}")
 
 
-def _check_alive(pid: int | None) -> None:
+def check_alive(pid: int | None) -> None:
     """Raise ProvisionError when the Home Assistant process has gone away."""
     if pid is None:
         return
@@ -112,7 +113,7 @@ def _check_alive(pid: int | None) -> None:
         raise ProvisionError(f"Home Assistant (pid {pid}) exited") from err
 
 
-async def _json(response: aiohttp.ClientResponse) -> Any:
+async def response_json(response: aiohttp.ClientResponse) -> Any:
     """Return a response's JSON body, or raise ProvisionError with what came instead."""
     if response.status >= 400:
         text = await response.text()
@@ -128,7 +129,7 @@ async def wait_for_home_assistant(
     """Wait until Home Assistant serves the onboarding status; return it."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while True:
-        _check_alive(demo.ha_pid)
+        check_alive(demo.ha_pid)
         try:
             async with session.get(demo.ha_url / "api/onboarding") as response:
                 if response.status == 200:
@@ -159,7 +160,7 @@ async def _token_from_code(
             "client_id": demo.client_id,
         },
     ) as response:
-        token: str = (await _json(response))["access_token"]
+        token: str = (await response_json(response))["access_token"]
         return token
 
 
@@ -175,7 +176,7 @@ async def _create_owner(session: aiohttp.ClientSession, demo: Demo) -> str:
             "language": "en",
         },
     ) as response:
-        code = (await _json(response))["auth_code"]
+        code = (await response_json(response))["auth_code"]
     log(f"onboarding: created the owner account {DEV_USERNAME!r}")
     return await _token_from_code(session, demo, code)
 
@@ -190,7 +191,7 @@ async def _log_in(session: aiohttp.ClientSession, demo: Demo) -> str:
             "redirect_uri": demo.redirect_uri,
         },
     ) as response:
-        flow = await _json(response)
+        flow = await response_json(response)
     async with session.post(
         demo.ha_url / "auth/login_flow" / flow["flow_id"],
         json={
@@ -199,7 +200,7 @@ async def _log_in(session: aiohttp.ClientSession, demo: Demo) -> str:
             "password": DEV_PASSWORD,
         },
     ) as response:
-        result = await _json(response)
+        result = await response_json(response)
     if result.get("type") != "create_entry":
         raise ProvisionError(
             f"logging in as {DEV_USERNAME!r} failed ({result.get('errors')}); "
@@ -234,26 +235,35 @@ async def onboard(
         async with session.post(
             demo.ha_url / "api/onboarding" / step, json=body or {}, headers=headers
         ) as response:
-            await _json(response)
+            await response_json(response)
         log(f"onboarding: {step} done")
     return token
 
 
-async def _flow_step(
+# The REST resources of each kind of flow, under /api/config/config_entries/.
+type FlowKind = Literal["flow", "options/flow", "subentries/flow"]
+
+
+async def flow_step(
     session: aiohttp.ClientSession,
     demo: Demo,
     token: str,
     flow_id: str | None,
     body: Mapping[str, Any],
+    *,
+    kind: FlowKind = "flow",
 ) -> dict[str, Any]:
-    """Start a config flow (no flow_id) or post one of its steps; return the result."""
-    url = demo.ha_url / "api/config/config_entries/flow"
+    """Start a flow (no flow_id) or post one of its steps, as the UI does; return the result.
+
+    A config flow by default; options and subentry flows by their kind.
+    """
+    url = demo.ha_url / "api/config/config_entries" / kind
     if flow_id is not None:
         url = url / flow_id
     async with session.post(
         url, json=dict(body), headers={"Authorization": f"Bearer {token}"}
     ) as response:
-        result: dict[str, Any] = await _json(response)
+        result: dict[str, Any] = await response_json(response)
         return result
 
 
@@ -264,12 +274,12 @@ async def add_entry(session: aiohttp.ClientSession, demo: Demo, token: str) -> s
         params={"domain": DOMAIN},
         headers={"Authorization": f"Bearer {token}"},
     ) as response:
-        entries: list[dict[str, Any]] = await _json(response)
+        entries: list[dict[str, Any]] = await response_json(response)
     if entries:
         log(f"Twilio Comms is already configured ({entries[0]['title']})")
         return str(entries[0].get("unique_id") or DEV_ACCOUNT_SID)
     # What the UI does: start the flow, pick the menu's credential kind, post the form.
-    menu = await _flow_step(
+    menu = await flow_step(
         session, demo, token, None, {"handler": DOMAIN, "show_advanced_options": False}
     )
     if menu.get("type") != "menu" or CREDENTIAL_STEP not in menu.get(
@@ -277,7 +287,7 @@ async def add_entry(session: aiohttp.ClientSession, demo: Demo, token: str) -> s
     ):
         raise ProvisionError(f"unexpected first step of the config flow: {menu}")
     flow_id: str = menu["flow_id"]
-    result = await _flow_step(
+    result = await flow_step(
         session, demo, token, flow_id, {"next_step_id": CREDENTIAL_STEP}
     )
     for attempt in itertools.count(1):
@@ -293,7 +303,7 @@ async def add_entry(session: aiohttp.ClientSession, demo: Demo, token: str) -> s
             # shows the error, and a person would submit again.
             log(f"config flow: {result['errors']}, submitting again")
             await asyncio.sleep(1)
-        result = await _flow_step(
+        result = await flow_step(
             session,
             demo,
             token,
@@ -322,18 +332,20 @@ async def add_recipient(
         params={"domain": DOMAIN},
         headers=headers,
     ) as response:
-        entry_id = str((await _json(response))[0]["entry_id"])
+        entry_id = str((await response_json(response))[0]["entry_id"])
     if await ws.call("config_entries/subentries/list", entry_id=entry_id):
         return
-    flows = demo.ha_url / "api/config/config_entries/subentries/flow"
-    async with session.post(
-        flows, json={"handler": [entry_id, "recipient"]}, headers=headers
-    ) as response:
-        flow_id = (await _json(response))["flow_id"]
-    async with session.post(
-        flows / flow_id, json=DEMO_RECIPIENT, headers=headers
-    ) as response:
-        result = await _json(response)
+    start = await flow_step(
+        session,
+        demo,
+        token,
+        None,
+        {"handler": [entry_id, RECIPIENT_SUBENTRY]},
+        kind="subentries/flow",
+    )
+    result = await flow_step(
+        session, demo, token, start["flow_id"], DEMO_RECIPIENT, kind="subentries/flow"
+    )
     if result.get("type") != "create_entry":
         raise ProvisionError(f"the recipient flow ended with {result}")
     log(f"added the recipient {result['title']} through its subentry flow")
@@ -347,14 +359,14 @@ async def remove_onboarding_entries(
     async with session.get(
         demo.ha_url / "api/config/config_entries/entry", headers=headers
     ) as response:
-        entries: list[dict[str, Any]] = await _json(response)
+        entries: list[dict[str, Any]] = await response_json(response)
     for entry in entries:
         if entry["source"] == "onboarding" and entry["domain"] in ONBOARDING_DOMAINS:
             async with session.delete(
                 demo.ha_url / "api/config/config_entries/entry" / entry["entry_id"],
                 headers=headers,
             ) as response:
-                await _json(response)
+                await response_json(response)
             log(f"removed the {entry['title']!r} entry onboarding added")
 
 
@@ -404,7 +416,7 @@ async def wait_for_entities(
     """Wait until the entry's entities are registered and have a state; return them."""
     deadline = time.monotonic() + ENTITIES_TIMEOUT
     while True:
-        _check_alive(demo.ha_pid)
+        check_alive(demo.ha_pid)
         registry = await ws.call("config/entity_registry/list")
         entities = channel_entities(registry, entry_unique_id)
         if entities:
