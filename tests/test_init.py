@@ -1,9 +1,12 @@
 """Tests for setting up, unloading and failing the Twilio Comms integration."""
 
+from unittest.mock import patch
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -11,7 +14,9 @@ from pytest_homeassistant_custom_component.common import (
 
 from comms_emulator import Emulator
 from comms_emulator.config import Credential
+from custom_components import twilio_comms
 from custom_components.twilio_comms.const import (
+    ACTIVE_UPDATE_INTERVAL,
     CONF_ACCOUNT_SID,
     CONF_AUTH_TOKEN,
     CONF_CHANNELS,
@@ -21,6 +26,7 @@ from custom_components.twilio_comms.const import (
 )
 
 from .common import ACCOUNT_SID, DEFAULT_OPTIONS
+from .soak import poll
 
 
 async def test_setup_and_unload(
@@ -137,26 +143,73 @@ async def test_options_change_reloads(
     assert list(init_integration.runtime_data.coordinators) == ["messages"]
 
 
-async def test_reauth_of_a_loaded_entry_reloads(
-    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
-) -> None:
-    """A rotated token reloads a running entry, and so does the same one again."""
+async def _reauth(hass: HomeAssistant, entry: MockConfigEntry, auth_token: str) -> None:
+    """Complete a reauth flow of the entry with an Auth Token."""
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: auth_token}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+
+
+def _rotate(emulator: Emulator) -> str:
+    """Give the account a new Auth Token at Twilio; return it."""
     rotated = "11112222333344445555666677778888"
     emulator.credentials[ACCOUNT_SID] = Credential(
         username=ACCOUNT_SID, password=rotated, account_sid=ACCOUNT_SID
     )
-    for auth_token in (rotated, rotated):
-        client = init_integration.runtime_data.client
-        result = await init_integration.start_reauth_flow(hass)
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"],
-            {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: auth_token},
-        )
-        assert result["reason"] == "reauth_successful"
-        await hass.async_block_till_done()
+    return rotated
+
+
+async def test_reauth_reloads_once_and_the_same_token_resumes_polling(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A new token reloads the running entry once; the same one again only resumes polling.
+
+    No reload helper runs beside the update listener, which 2026.12 refuses.
+    """
+    rotated = _rotate(emulator)
+    with patch(
+        "custom_components.twilio_comms.async_setup_entry",
+        wraps=twilio_comms.async_setup_entry,
+    ) as setups:
+        await _reauth(hass, init_integration, rotated)
+        assert setups.call_count == 1
         assert init_integration.state is ConfigEntryState.LOADED
-        assert init_integration.runtime_data.client is not client
         assert init_integration.data[CONF_AUTH_TOKEN] == rotated
+        # Twilio refuses the token for a while: polling stops, reauth starts.
+        emulator.credentials.clear()
+        await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+        assert hass.states.get("sensor.messages_sent").state == "unavailable"
+        _rotate(emulator)
+        emulator.reset_requests()
+        await _reauth(hass, init_integration, rotated)
+        assert setups.call_count == 1
+    assert emulator.requests["total"] >= 1
+    assert hass.states.get("sensor.messages_sent").state != "unavailable"
+    assert "update listener" not in caplog.text
+
+
+async def test_reauth_of_an_entry_that_failed_setup_sets_it_up(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An entry refused at setup has no listener: the flow itself reloads it."""
+    rotated = _rotate(emulator)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    await _reauth(hass, mock_config_entry, rotated)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert "update listener" not in caplog.text
 
 
 async def test_removing_the_entry_removes_its_repairs(

@@ -175,20 +175,28 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Store checked credentials and make the entry use them now.
 
-        A loaded entry's update listener reloads it on a change; an entry
-        that failed to set up, or credentials entered again unchanged after a
-        reauth, need the reload asked for.
+        As 2026.12 requires of an entry with an update listener, no reload
+        helper runs while the listener is there: a loaded entry's listener
+        reloads it on the change. An entry that is not loaded has no listener,
+        so the flow reloads it; and the same credentials again need no
+        reload, only polling back, which stopped at the authentication
+        failure that asked for them.
         """
-        # Read before the update: the listener starts reloading at once.
-        loaded = entry.state is ConfigEntryState.LOADED
-        changed = self.hass.config_entries.async_update_entry(entry, data=data)
-        if not (changed and loaded):
-            self.hass.config_entries.async_schedule_reload(entry.entry_id)
-        return self.async_abort(
-            reason="reconfigure_successful"
-            if self.source == SOURCE_RECONFIGURE
-            else "reauth_successful"
-        )
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_update_reload_and_abort(entry, data=data)
+        if entry.data == data:
+            for coordinator in entry.runtime_data.coordinators.values():
+                entry.async_create_background_task(
+                    self.hass,
+                    coordinator.async_request_refresh(),
+                    f"{DOMAIN} resume {coordinator.channel_key}",
+                )
+            return self.async_abort(
+                reason="reconfigure_successful"
+                if self.source == SOURCE_RECONFIGURE
+                else "reauth_successful"
+            )
+        return self.async_update_and_abort(entry, data=data)
 
     async def _async_validate(
         self, kind: CredentialKind, user_input: Mapping[str, Any]
