@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from comms_emulator import Emulator, EmulatorConfig
 from comms_emulator.channels import CHANNELS
-from comms_emulator.config import COUNTER_READINGS, STATS_PROFILES, ChannelShape
+from comms_emulator.config import ChannelShape
 from comms_emulator.emulator import GroundTruth
 from comms_emulator.lifecycle import UNKNOWN_STATUS
 from custom_components.twilio_comms.api import CHANNEL_COUNTERS
@@ -29,18 +29,8 @@ from custom_components.twilio_comms.const import (
 )
 from custom_components.twilio_comms.coordinator import ChannelCoordinator
 
-from .common import record_events
+from .common import PROFILE_READING_SHAPES, record_events, shape_name
 from .soak import poll
-
-# Every stats profile under both readings: the six shapes of the documents.
-EVERY_SHAPE = [
-    pytest.param(
-        ChannelShape(stats_profile=profile, counter_reading=reading),
-        id=f"{profile}-{reading}",
-    )
-    for profile in STATS_PROFILES
-    for reading in COUNTER_READINGS
-]
 
 # Statuses no client knows and statuses that go back once; the tests add
 # fetched operations spelling their timestamps three ways.
@@ -72,7 +62,9 @@ EVENT_ENTITY = "event.messages_operations"
 # Sends after which, at a 30 % share, one has surely ended in an unknown status.
 MAX_SENDS_FOR_UNKNOWN = 20
 
-every_shape = pytest.mark.parametrize("shape", EVERY_SHAPE, indirect=True)
+every_shape = pytest.mark.parametrize(
+    "shape", PROFILE_READING_SHAPES, indirect=True, ids=shape_name
+)
 
 
 @pytest.fixture
