@@ -9,6 +9,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_state_change_event
 
+from comms_emulator.config import COUNTER_READINGS, STATS_PROFILES, ChannelShape
 from custom_components.twilio_comms.api import Channel, CredentialKind, Operation, Page
 from custom_components.twilio_comms.const import (
     CONF_ACCOUNT_SID,
@@ -88,6 +89,19 @@ def operations_page(name: str = "push_operations_list_seed001.json") -> Page[Ope
 
 
 ALL_CHANNELS: Final = tuple(Channel)
+
+# Every stats profile under both counter readings: the six shapes the
+# documents show (comms-api.md §10), each served on every channel at once.
+PROFILE_READING_SHAPES: Final = tuple(
+    ChannelShape(stats_profile=profile, counter_reading=reading)
+    for profile in STATS_PROFILES
+    for reading in COUNTER_READINGS
+)
+
+
+def shape_name(shape: ChannelShape) -> str:
+    """Return a shape's profile and reading, as tests and results name it."""
+    return f"{shape.stats_profile}+{shape.counter_reading}"
 
 
 def record_events(hass: HomeAssistant, entity_id: str) -> list[tuple[str, str]]:

@@ -15,8 +15,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from comms_emulator import Emulator
+from comms_emulator.channels import CHANNELS
+from comms_emulator.config import ChannelShape
 from custom_components.twilio_comms.api import DEFAULT_REQUEST_TIMEOUT
 from custom_components.twilio_comms.const import ACTIVE_UPDATE_INTERVAL, ChannelKey
+
+from .common import shape_name
 
 # Past the client's request timeout, to expire a request stuck on a slow answer.
 REQUEST_TIMEOUT_MARGIN = timedelta(seconds=DEFAULT_REQUEST_TIMEOUT + 1)
@@ -60,10 +64,31 @@ async def poll(
     await settled
 
 
+async def setup_shaped(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    *,
+    emulator: Emulator,
+    shape: ChannelShape,
+) -> MockConfigEntry:
+    """Serve a shape on every channel, then set the entry up.
+
+    The shape is set before the integration's first request: a profile
+    changed later would leave operations read earlier in the old one.
+    """
+    emulator.configure_shapes(dict.fromkeys(CHANNELS, shape.as_dict()))
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SoakReport:
     """What a soak measured."""
 
+    # The shape (setup_shaped) every channel served, by shape_name.
+    shape: str
     polls: int
     ticks: int
     refreshes: int
@@ -142,7 +167,12 @@ async def run_soak(
         for record in records
         if record.levelno >= logging.ERROR and record.msg != UPDATE_FAILED_LOG
     ]
+    served = {
+        shape_name(emulator.shapes[ChannelKey(key).channel.value])
+        for key in coordinators
+    }
     return SoakReport(
+        shape=", ".join(sorted(served)),
         polls=polls,
         ticks=ticks,
         refreshes=sum(refreshes.values()),

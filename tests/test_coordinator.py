@@ -11,6 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from comms_emulator import Emulator
+from comms_emulator.config import ChannelShape
 from comms_emulator.faults import FaultInjector
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
@@ -19,8 +20,8 @@ from custom_components.twilio_comms.const import (
     SENT_UPDATE_INTERVAL,
 )
 
-from .common import DEFAULT_OPTIONS, SECRETS, record_events
-from .soak import poll, run_soak
+from .common import DEFAULT_OPTIONS, SECRETS, record_events, shape_name
+from .soak import poll, run_soak, setup_shaped
 
 EVENT_ENTITY = "event.messages_operations"
 
@@ -208,26 +209,47 @@ async def test_rejected_credentials_while_running_start_reauth(
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
 
 
+# The reference's shape for the full number of polls; the guide's keys under
+# the split reading (counters that go down) for half as many, which keeps the
+# test under a minute and still spans hundreds of sends and faults.
+@pytest.mark.parametrize(
+    "soak",
+    [
+        pytest.param((ChannelShape(), SOAK_POLLS), id="reference+cumulative"),
+        pytest.param(
+            (
+                ChannelShape(stats_profile="guide", counter_reading="split"),
+                SOAK_POLLS // 2,
+            ),
+            id="guide+split",
+        ),
+    ],
+)
 async def test_soak_with_faults_matches_ground_truth(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
     emulator: Emulator,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
+    *,
+    soak: tuple[ChannelShape, int],
 ) -> None:
     """Under 25 % injected faults nothing crashes, nothing is lost, totals end exact.
 
-    The full soak (scripts/soak) runs longer, on every channel; this is its
-    short form.
+    The full soak (scripts/soak) runs longer, on every channel and shape; this
+    is its short form.
     """
+    shape, polls = soak
+    entry = await setup_shaped(hass, mock_config_entry, emulator=emulator, shape=shape)
     report = await run_soak(
         hass,
-        init_integration,
+        entry,
         emulator=emulator,
         freezer=freezer,
         records=caplog.records,
-        polls=SOAK_POLLS,
+        polls=polls,
     )
+    assert report.shape == shape_name(shape)
     assert set(report.faults) == set(emulator.config.faults.KINDS)
     assert report.failed_polls > 0
     assert report.unhandled_exceptions == 0

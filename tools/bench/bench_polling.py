@@ -8,8 +8,8 @@ benchmark moves forward, so "8 hours later" takes no time.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import gc
@@ -29,11 +29,25 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from comms_emulator import EMULATOR_KEY, Emulator, EmulatorConfig, create_app
+from comms_emulator.channels import CHANNELS
+from comms_emulator.config import ChannelShape
 from custom_components.twilio_comms.api import Channel, OperationStatus
 from custom_components.twilio_comms.connection import build_client
-from custom_components.twilio_comms.const import BASE_URL_ENV, DOMAIN, ChannelKey
+from custom_components.twilio_comms.const import (
+    BASE_URL_ENV,
+    DOMAIN,
+    IDLE_UPDATE_INTERVAL,
+    ChannelKey,
+)
 from custom_components.twilio_comms.coordinator import ChannelCoordinator
-from tests.common import ACCOUNT_SID, AUTH_TOKEN, AUTH_TOKEN_DATA, DEFAULT_OPTIONS
+from tests.common import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    AUTH_TOKEN_DATA,
+    DEFAULT_OPTIONS,
+    PROFILE_READING_SHAPES,
+    shape_name,
+)
 
 # Operations per channel inside the window, the sizes the issue asks for.
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",")]
@@ -43,6 +57,12 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "20"))
 
 # Share of the seeded operations still in flight in the active scenario.
 ACTIVE_FRACTION = 0.01
+
+# Operations per channel of the idle row measured on every shape.
+SHAPE_SIZE = int(os.environ.get("BENCH_SHAPE_SIZE", "1000"))
+
+# The idle stretch the per-shape row counts requests over.
+IDLE_STRETCH = timedelta(minutes=10)
 
 RESULTS = Path(os.environ.get("BENCH_RESULTS", "docs/performance.json"))
 
@@ -214,22 +234,27 @@ NAIVE_PAGE_SIZES = {"naive": 1000, "naive_default_page": 50}
 NAIVE_MAX_PAGES = 1000
 
 
-async def bench_size(hass: HomeAssistant, size: int) -> dict[str, Any]:
-    """Measure every scenario at one size."""
-    clock = MovableClock()
-    server = EmulatorThread(
-        EmulatorConfig(
-            seed=11,
-            operations_per_channel=size,
-            active_fraction=ACTIVE_FRACTION,
-            scheduled_fraction=0.0,
-            # Half the 24 h window, so the benchmark's 8 h jump keeps all N inside.
-            span=timedelta(hours=12),
-            account_sid=ACCOUNT_SID,
-            auth_token=AUTH_TOKEN,
-        ),
-        clock,
+def bench_config(size: int, shape: ChannelShape | None = None) -> EmulatorConfig:
+    """Return the benchmark's account: N operations per channel, 1 % in flight."""
+    return EmulatorConfig(
+        seed=11,
+        operations_per_channel=size,
+        active_fraction=ACTIVE_FRACTION,
+        scheduled_fraction=0.0,
+        # Half the 24 h window, so the benchmark's 8 h jump keeps all N inside.
+        span=timedelta(hours=12),
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        shapes=dict.fromkeys(CHANNELS, shape or ChannelShape()),
     )
+
+
+@asynccontextmanager
+async def served(
+    hass: HomeAssistant, config: EmulatorConfig, clock: MovableClock
+) -> AsyncIterator[tuple[EmulatorThread, MockConfigEntry]]:
+    """Serve an account from the emulator's thread, with an entry pointing at it."""
+    server = EmulatorThread(config, clock)
     server.start()
     os.environ[BASE_URL_ENV] = server.url
     entry = MockConfigEntry(
@@ -239,70 +264,149 @@ async def bench_size(hass: HomeAssistant, size: int) -> dict[str, Any]:
         options=dict(DEFAULT_OPTIONS),
     )
     entry.add_to_hass(hass)
-    result: dict[str, Any] = {"size": size}
     try:
-        with shifted_time(clock):
-            first = []
-            for _ in range(REPEATS):
-                items = coordinators(hass, entry)
-                first.append(await measure(server, refresh_all, items))
-            result["first"] = summarise(first)
-            single = []
-            for _ in range(REPEATS):
-                items = coordinators(hass, entry)[:1]
-                single.append(await measure(server, refresh_all, items))
-            result["first_one_channel"] = summarise(single)
-
-            # Memory held by the coordinators' state after a first refresh.
-            gc.collect()
-            tracemalloc.start()
-            before = tracemalloc.get_traced_memory()[0]
-            items = coordinators(hass, entry)
-            await refresh_all(items)
-            gc.collect()
-            result["state_bytes"] = tracemalloc.get_traced_memory()[0] - before
-            tracemalloc.stop()
-
-            active = []
-            with profiled(f"docs/profile-active-{size}.txt"):
-                for _ in range(REPEATS):
-                    clock.offset += timedelta(seconds=20)
-                    active.append(await measure(server, refresh_all, items))
-            assert any(
-                op.status is OperationStatus.PROCESSING
-                for c in items
-                for op in c.data.operations.values()
-            )
-            result["active"] = summarise(active)
-
-            # Everything finishes; one poll reads the final states.
-            clock.offset += timedelta(hours=8)
-            result["transition"] = summarise(
-                [await measure(server, refresh_all, items)]
-            )
-            assert all(c.data.active_count == 0 for c in items)
-            idle = []
-            for _ in range(REPEATS):
-                clock.offset += timedelta(minutes=2)
-                idle.append(await measure(server, refresh_all, items))
-            result["idle"] = summarise(idle)
-
-            for name, page_size in NAIVE_PAGE_SIZES.items():
-                naive = [
-                    await measure(server, naive_refresh, items, clock, page_size)
-                    for _ in range(REPEATS)
-                ]
-                result[name] = summarise(naive)
-            truth = server.emulator.truth(  # type: ignore[union-attr]
-                Channel.MESSAGES.value, clock() - timedelta(hours=24)
-            )
-            messages = next(c for c in items if c.channel_key is ChannelKey.MESSAGES)
-            result["totals_match_truth"] = dict(messages.data.totals) == truth["totals"]
-            result["operations_per_channel_in_window"] = len(messages.data.operations)
+        yield server, entry
     finally:
         await hass.config_entries.async_remove(entry.entry_id)
         server.stop()
+
+
+async def bench_size(hass: HomeAssistant, size: int) -> dict[str, Any]:
+    """Measure every scenario at one size."""
+    clock = MovableClock()
+    async with served(hass, bench_config(size), clock) as (server, entry):
+        return await _bench_scenarios(hass, server, entry, clock, size)
+
+
+async def _bench_scenarios(
+    hass: HomeAssistant,
+    server: EmulatorThread,
+    entry: MockConfigEntry,
+    clock: MovableClock,
+    size: int,
+) -> dict[str, Any]:
+    """Measure every scenario against a served account of N operations per channel."""
+    result: dict[str, Any] = {"size": size}
+    with shifted_time(clock):
+        first = []
+        for _ in range(REPEATS):
+            items = coordinators(hass, entry)
+            first.append(await measure(server, refresh_all, items))
+        result["first"] = summarise(first)
+        single = []
+        for _ in range(REPEATS):
+            items = coordinators(hass, entry)[:1]
+            single.append(await measure(server, refresh_all, items))
+        result["first_one_channel"] = summarise(single)
+
+        # Memory held by the coordinators' state after a first refresh.
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        items = coordinators(hass, entry)
+        await refresh_all(items)
+        gc.collect()
+        result["state_bytes"] = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+
+        active = []
+        with profiled(f"docs/profile-active-{size}.txt"):
+            for _ in range(REPEATS):
+                clock.offset += timedelta(seconds=20)
+                active.append(await measure(server, refresh_all, items))
+        assert any(
+            op.status is OperationStatus.PROCESSING
+            for c in items
+            for op in c.data.operations.values()
+        )
+        result["active"] = summarise(active)
+
+        # Everything finishes; one poll reads the final states.
+        clock.offset += timedelta(hours=8)
+        result["transition"] = summarise([await measure(server, refresh_all, items)])
+        assert all(c.data.active_count == 0 for c in items)
+        idle = []
+        for _ in range(REPEATS):
+            clock.offset += timedelta(minutes=2)
+            idle.append(await measure(server, refresh_all, items))
+        result["idle"] = summarise(idle)
+
+        for name, page_size in NAIVE_PAGE_SIZES.items():
+            naive = [
+                await measure(server, naive_refresh, items, clock, page_size)
+                for _ in range(REPEATS)
+            ]
+            result[name] = summarise(naive)
+        truth = server.emulator.truth(  # type: ignore[union-attr]
+            Channel.MESSAGES.value, clock() - timedelta(hours=24)
+        )
+        messages = next(c for c in items if c.channel_key is ChannelKey.MESSAGES)
+        result["totals_match_truth"] = dict(messages.data.totals) == truth["totals"]
+        result["operations_per_channel_in_window"] = len(messages.data.operations)
     return result
+
+
+async def bench_idle_shape(
+    hass: HomeAssistant, shape: ChannelShape, size: int
+) -> dict[str, Any]:
+    """Measure the idle row on one shape: requests per channel per poll and per 10 minutes.
+
+    Each channel is refreshed whenever its own update interval has passed,
+    as its timer would, so a channel that does not go idle shows up as more
+    polls and more requests over the stretch.
+    """
+    clock = MovableClock()
+    async with served(hass, bench_config(size, shape), clock) as (server, entry):
+        assert server.emulator is not None
+        emulator = server.emulator
+        with shifted_time(clock):
+            items = coordinators(hass, entry)
+            await refresh_all(items)
+            # Everything finishes; one poll reads the final states.
+            clock.offset += timedelta(hours=8)
+            await refresh_all(items)
+            emulator.reset_requests()
+            polls = dict.fromkeys(CHANNELS, 0)
+            due = dict.fromkeys(CHANNELS, timedelta())
+            elapsed = timedelta()
+            step = min(c.update_interval or IDLE_UPDATE_INTERVAL for c in items)
+            while elapsed + step <= IDLE_STRETCH:
+                elapsed += step
+                clock.offset += step
+                for coordinator in items:
+                    channel = coordinator.channel_key.channel.value
+                    if elapsed >= due[channel] + (
+                        coordinator.update_interval or IDLE_UPDATE_INTERVAL
+                    ):
+                        due[channel] = elapsed
+                        polls[channel] += 1
+                        await refresh_all([coordinator])
+            requests = {
+                channel: emulator.channel_requests[channel] for channel in CHANNELS
+            }
+            window_start = clock() - timedelta(hours=24)
+            return {
+                "shape": shape_name(shape),
+                "size": size,
+                "update_interval_s": {
+                    c.channel_key.channel.value: (
+                        c.update_interval or IDLE_UPDATE_INTERVAL
+                    ).total_seconds()
+                    for c in items
+                },
+                "polls_in_10_minutes": polls,
+                "requests_in_10_minutes": requests,
+                "requests_per_poll": {
+                    channel: requests[channel] / polls[channel] for channel in CHANNELS
+                },
+                "totals_match_truth": all(
+                    dict(c.data.totals)
+                    == emulator.truth(c.channel_key.channel.value, window_start)[
+                        "totals"
+                    ]
+                    for c in items
+                ),
+            }
 
 
 @pytest.mark.usefixtures("socket_enabled")
@@ -313,7 +417,15 @@ async def test_bench(hass: HomeAssistant) -> None:
     # callback: pyinstrument showed two thirds of a poll's CPU there. A real
     # Home Assistant runs without it.
     hass.loop.set_debug(False)
-    results = [await bench_size(hass, size) for size in SIZES]
+    results = {
+        "sizes": [await bench_size(hass, size) for size in SIZES],
+        "idle_per_shape": [
+            await bench_idle_shape(hass, shape, SHAPE_SIZE)
+            for shape in PROFILE_READING_SHAPES
+        ],
+        # Other work on the machine inflates wall and CPU times (not requests).
+        "load_average": os.getloadavg(),
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
     await hass.async_block_till_done()
