@@ -54,9 +54,10 @@ PAGE_SIZE: Final = 3
 COUNTERS: Final = CHANNEL_COUNTERS[Channel.MESSAGES]
 
 RANK: Final = {"SCHEDULED": 0, "PROCESSING": 1, "COMPLETED": 3, "CANCELED": 3}
-# An unknown status supersedes the in-flight ones, never the final ones, and
-# announces nothing.
-UNKNOWN_RANK: Final = 2
+# An unknown status ranks lowest, but in a fetch by id (the operation left
+# the in-flight listings), where it supersedes the in-flight statuses; it
+# never announces anything.
+UNKNOWN_FETCHED_RANK: Final = 2
 TERMINAL: Final = ("COMPLETED", "CANCELED")
 
 # How an operation's createdAt is written, fixed per operation.
@@ -141,15 +142,16 @@ class MachineApi:
     quirky: bool = True
     fail_at: int | None = None
     requests: int = 0
-    # (id, JSON or None for a 404) in the order the tracker received them.
-    served: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
+    # (id, JSON or None for a 404, whether fetched by id) in the order the
+    # tracker received them.
+    served: list[tuple[str, dict[str, Any] | None, bool]] = field(default_factory=list)
 
     def _request(self) -> None:
         self.requests += 1
         if self.requests == self.fail_at:
             raise TwilioCommsServerError("HTTP 503", status=503)
 
-    def _render(self, life: Life) -> dict[str, Any]:
+    def _render(self, life: Life, *, fetched: bool = False) -> dict[str, Any]:
         """Return one response's view of an operation."""
         index = len(life.versions) - 1
         drop: set[str] = set()
@@ -159,21 +161,25 @@ class MachineApi:
                 # An older version again, with the same updatedAt or none.
                 index -= 1
                 if self.rng.random() < 0.5:
-                    return self._stamped(life, index, life.versions[-1].updated_at)
+                    return self._stamped(
+                        life, index, life.versions[-1].updated_at, fetched=fetched
+                    )
                 updated = False
             if self.rng.random() < 0.15:
                 drop = {key for key in life.keys if self.rng.random() < 0.4}
             if self.rng.random() < 0.1:
                 updated = False
         body = life.render(index, drop=drop, updated=updated)
-        self.served.append((life.id, body))
+        self.served.append((life.id, body, fetched))
         return body
 
-    def _stamped(self, life: Life, index: int, updated_at: datetime) -> dict[str, Any]:
+    def _stamped(
+        self, life: Life, index: int, updated_at: datetime, *, fetched: bool
+    ) -> dict[str, Any]:
         """Return an older version carrying a newer version's updatedAt."""
         body = life.render(index, drop=set(), updated=True)
         body["updatedAt"] = stamp(updated_at)
-        self.served.append((life.id, body))
+        self.served.append((life.id, body, fetched))
         return body
 
     def _status(self, life: Life) -> str:
@@ -226,9 +232,9 @@ class MachineApi:
         """Return one operation, or 404 once it is gone."""
         self._request()
         if (life := self.lives.get(operation_id)) is None:
-            self.served.append((operation_id, None))
+            self.served.append((operation_id, None, True))
             raise TwilioCommsNotFoundError("HTTP 404", status=404)
-        return Operation.from_json(self._render(life))
+        return Operation.from_json(self._render(life, fetched=True))
 
 
 @dataclass(slots=True)
@@ -240,9 +246,9 @@ class Shown:
     peak: int
 
 
-def model_rank(operation: Operation) -> int:
+def model_rank(operation: Operation, *, fetched: bool) -> int:
     """Return a status's rank for superseding."""
-    return RANK.get(operation.status.name, UNKNOWN_RANK)
+    return RANK.get(operation.status.name, UNKNOWN_FETCHED_RANK if fetched else -1)
 
 
 def announced_rank(operation: Operation) -> int:
@@ -250,7 +256,7 @@ def announced_rank(operation: Operation) -> int:
     return RANK.get(operation.status.name, -1)
 
 
-def supersedes(current: Operation, held: Operation) -> bool:
+def supersedes(current: Operation, held: Operation, *, fetched: bool) -> bool:
     """Return whether the model replaces what it holds with an observation."""
     if (
         current.updated_at is not None
@@ -258,7 +264,7 @@ def supersedes(current: Operation, held: Operation) -> bool:
         and current.updated_at != held.updated_at
     ):
         return current.updated_at > held.updated_at
-    return model_rank(current) >= model_rank(held)
+    return model_rank(current, fetched=fetched) >= model_rank(held, fetched=fetched)
 
 
 def merged_stats(held: Operation, current: Operation) -> dict[str, int]:
@@ -455,14 +461,14 @@ class TrackerMachine(RuleBasedStateMachine):
         self.data = data
 
     def _fold(
-        self, served: list[tuple[str, dict[str, Any] | None]]
+        self, served: list[tuple[str, dict[str, Any] | None, bool]]
     ) -> set[tuple[str, str]]:
         """Fold what a successful refresh was served into the model; return its transitions."""
         baseline = not self.refreshed
         transitions: set[tuple[str, str]] = set()
         gone: set[str] = set()
         window_start = self.now - WINDOW
-        for op_id, body in served:
+        for op_id, body, fetched in served:
             if body is None:
                 gone.add(op_id)
                 continue
@@ -482,7 +488,7 @@ class TrackerMachine(RuleBasedStateMachine):
                 if not baseline and rank >= 0:
                     transitions.add((op_id, operation.status.value))
                 continue
-            if not supersedes(operation, shown.operation):
+            if not supersedes(operation, shown.operation, fetched=fetched):
                 continue
             if not baseline and rank >= 0 and rank > shown.peak:
                 transitions.add((op_id, operation.status.value))

@@ -30,8 +30,9 @@ the state machine in tests/test_tracker_machine.py:
 4. An unknown status is re-read at recheck_after, then at doubling intervals
    up to MAX_RECHECK; it does not count as active.
 5. Never backward: a newer observation (by updatedAt) wins; with equal or
-   missing updatedAt, the more advanced status wins (an unknown status counts
-   as past the in-flight ones, before the final ones).
+   missing updatedAt, the more advanced status wins (an unknown status ranks
+   lowest, but in a fetch of an operation that left the in-flight listings,
+   where it ranks after them and before the final ones).
 6. Announced once: a transition is reported only into a known status more
    advanced than any known one the operation was seen in, so no status is
    announced twice.
@@ -67,14 +68,10 @@ _LOGGER = logging.getLogger(__package__)
 # The statuses the API can filter on, to find what is still in flight.
 _ACTIVE_FILTERS: Final = (OperationStatus.PROCESSING, OperationStatus.SCHEDULED)
 
-# How far along its life each status is. An unknown status comes after the
-# in-flight ones, since an operation shown in one is no longer listed as
-# scheduled or processing, and before the final ones, since nothing says it
-# is final.
+# How far along its life each known status is.
 _RANK: Final = {
     OperationStatus.SCHEDULED: 0,
     OperationStatus.PROCESSING: 1,
-    OperationStatus.UNKNOWN: 2,
     OperationStatus.COMPLETED: 3,
     OperationStatus.CANCELED: 3,
 }
@@ -83,9 +80,23 @@ _RANK: Final = {
 _NO_PEAK: Final = -1
 
 
+def _rank(status: OperationStatus, *, left_flight: bool) -> int:
+    """Return how far along a status is, to compare two answers.
+
+    An unknown status ranks lowest, since nothing says it is further along;
+    except in the answer to a fetch of an operation the in-flight listings no
+    longer show, which has left scheduled and processing but is not known to
+    be final.
+    """
+    if status is OperationStatus.UNKNOWN:
+        return 2 if left_flight else _NO_PEAK
+    return _RANK[status]
+
+
 def _known_rank(status: OperationStatus) -> int:
     """Return a status's rank for announcements; an unknown one announces nothing."""
-    return _NO_PEAK if status is OperationStatus.UNKNOWN else _RANK[status]
+    return _RANK.get(status, _NO_PEAK)
+
 
 # Overlap between the recent and the in-flight listings' creation ranges.
 RANGE_SEAM: Final = timedelta(seconds=1)
@@ -236,12 +247,14 @@ class _State:
         )
 
 
-def _supersedes(current: Operation, held: Operation) -> bool:
+def _supersedes(current: Operation, held: Operation, *, left_flight: bool) -> bool:
     """Return whether an observation replaces the one held (invariant 5)."""
     if current.updated_at is not None and held.updated_at is not None:
         if current.updated_at != held.updated_at:
             return current.updated_at > held.updated_at
-    return _RANK[current.status] >= _RANK[held.status]
+    return _rank(current.status, left_flight=left_flight) >= _rank(
+        held.status, left_flight=left_flight
+    )
 
 
 def _merge(previous: Operation, current: Operation) -> Operation:
@@ -299,14 +312,17 @@ class ChannelTracker:
         window_start = now - self.window
         baseline = state.serial == 0
         gone: set[str] = set()
+        left: set[str] = set()
         if baseline:
             observed, truncated = await self._list(start_date=window_start)
         else:
             observed, truncated = await self._async_incremental(
-                state, now, window_start, gone
+                state, now, window_start, gone, left
             )
         new = state.copy()
-        transitions = self._fold(new, observed, now, window_start, baseline=baseline)
+        transitions = self._fold(
+            new, observed, now, window_start, left, baseline=baseline
+        )
         for op_id in gone & new.entries.keys():
             new.order.pop(bisect_left(new.order, (new.entries[op_id].order_key, op_id)))
             _forget(new, op_id, self.channel)
@@ -325,11 +341,17 @@ class ChannelTracker:
         return data
 
     async def _async_incremental(
-        self, state: _State, now: datetime, window_start: datetime, gone: set[str]
+        self,
+        state: _State,
+        now: datetime,
+        window_start: datetime,
+        gone: set[str],
+        left: set[str],
     ) -> tuple[list[Operation], list[Operation] | None]:
         """Return what changed since the last refresh, at the fewest requests.
 
-        Operations the API no longer knows (past retention) are added to gone.
+        Operations the API no longer knows (past retention) are added to gone,
+        those fetched because the in-flight listings no longer show them to left.
         """
         recent_start = window_start
         if state.newest_created is not None:
@@ -373,6 +395,8 @@ class ChannelTracker:
                 observed.append(await self.client.get_operation(self.channel, op_id))
             except TwilioCommsNotFoundError:
                 gone.add(op_id)
+            else:
+                left.add(op_id)
         return observed, truncated
 
     async def _list(
@@ -410,6 +434,7 @@ class ChannelTracker:
         observed: list[Operation],
         now: datetime,
         window_start: datetime,
+        left: set[str],
         *,
         baseline: bool,
     ) -> list[Transition]:
@@ -443,7 +468,9 @@ class ChannelTracker:
                 shown = operation
             else:
                 previous = new.operations[operation.id]
-                if not _supersedes(operation, previous):
+                if not _supersedes(
+                    operation, previous, left_flight=operation.id in left
+                ):
                     # Listings answered a moment apart can disagree; the
                     # newer observation stands.
                     continue
