@@ -7,8 +7,16 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.twilio_comms.api import DEFAULT_BASE_URL, DEFAULT_REST_BASE_URL
-from custom_components.twilio_comms.base_url import BaseUrls, resolve_base_urls
+from custom_components.twilio_comms.base_url import (
+    BaseUrls,
+    override_origin,
+    resolve_base_urls,
+    warn_if_overridden,
+)
+from custom_components.twilio_comms.connection import build_client
 from custom_components.twilio_comms.const import BASE_URL_ENV
+
+from .common import AUTH_TOKEN_DATA
 
 # What the override names when none is set: Twilio's own APIs.
 DEFAULTS = BaseUrls(comms=DEFAULT_BASE_URL, rest=DEFAULT_REST_BASE_URL)
@@ -135,3 +143,17 @@ async def test_warning_once_per_setup(
     await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert len(warnings()) == 2
+
+
+async def test_no_override_no_warning(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Without an override the client talks to Twilio and nothing is logged."""
+    monkeypatch.delenv(BASE_URL_ENV, raising=False)
+    client = build_client(hass, AUTH_TOKEN_DATA)
+    assert str(client.base_url) == DEFAULT_BASE_URL
+    assert override_origin(client) is None
+    warn_if_overridden(client)
+    assert BASE_URL_ENV not in caplog.text

@@ -105,11 +105,6 @@ class TwilioCommsClient:
         """Return where Comms API requests go."""
         return self._base_url
 
-    @property
-    def rest_base_url(self) -> URL:
-        """Return where the classic REST API's requests go."""
-        return self._rest_base_url
-
     # --------------------------------------------------------------- account
 
     async def verify_account(self) -> None:

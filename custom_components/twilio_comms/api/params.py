@@ -11,10 +11,8 @@ from .exceptions import TwilioCommsValidationError
 from .wire import format_timestamp
 
 
-def is_loopback_host(host: str | None) -> bool:
+def is_loopback_host(host: str) -> bool:
     """Return whether a URL host names this machine: localhost or a loopback IP."""
-    if not host:
-        return False
     if host.lower() == "localhost":
         return True
     try:
