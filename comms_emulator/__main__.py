@@ -12,6 +12,7 @@ from .app import create_app
 from .channels import CHANNELS, GUIDE_LISTING_CHANNELS
 from .config import (
     COUNTER_READINGS,
+    KEY_TYPES,
     NOT_ENTITLED_STATUSES,
     OPERATION_ID_MODES,
     RETENTION,
@@ -239,6 +240,12 @@ def _parser() -> argparse.ArgumentParser:
     add("--api-key-sid", default=defaults.api_key_sid, help="an API key's SID")
     add("--api-key-secret", default=defaults.api_key_secret, help="its secret")
     add(
+        "--api-key-type",
+        choices=KEY_TYPES,
+        default=defaults.api_key_type,
+        help="a Main key may read the Accounts resource, a Standard key its Balance",
+    )
+    add(
         "--channels",
         type=_channels,
         default=",".join(CHANNELS),
@@ -305,6 +312,7 @@ def _config(
             auth_token=args.auth_token,
             api_key_sid=args.api_key_sid,
             api_key_secret=args.api_key_secret,
+            api_key_type=args.api_key_type,
             channels=args.channels,
             not_entitled_status=args.not_entitled_status,
             operation_id_mode=args.operation_id_mode,
@@ -334,10 +342,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         else "no new operations (--no-live)"
     )
     print(f"Comms API emulator at {base}/v1", flush=True)
+    print(f"  Accounts       {base}/2010-04-01/Accounts", flush=True)
     print(f"  control plane  {base}/_emulator/health", flush=True)
     print(f"  Account SID    {config.account_sid}", flush=True)
     print(f"  Auth Token     {config.auth_token}", flush=True)
-    print(f"  API key SID    {config.api_key_sid}", flush=True)
+    print(
+        f"  API key SID    {config.api_key_sid} ({config.api_key_type} key)",
+        flush=True,
+    )
     print(f"  API key secret {config.api_key_secret}", flush=True)
     print(f"  channels       {', '.join(sorted(config.channels))}; {live}", flush=True)
     web.run_app(create_app(config), host=args.host, port=args.port, print=None)

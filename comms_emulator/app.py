@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from .accounts import CLASSIC_PREFIX, AccountsApi
 from .api import CommsApi
 from .channels import CHANNELS, SEND_CHANNELS
 from .config import EmulatorConfig
@@ -51,4 +52,15 @@ def create_app(
     router.add_get(f"/v1/{channel}", api.list_resources)
     router.add_get(f"/v1/{channel}/{{resource_id}}", api.get_resource)
     router.add_post(f"/v1/{_alternatives(SEND_CHANNELS)}", api.send)
+    # The classic REST API's Accounts resource, which a client asks to verify
+    # the Account SID an API key was typed with.
+    accounts = AccountsApi(emulator)
+    router.add_get(
+        f"{CLASSIC_PREFIX}Accounts/{{account_sid}}.json", accounts.fetch_account
+    )
+    router.add_get(
+        f"{CLASSIC_PREFIX}Accounts/{{account_sid}}/Balance.json",
+        accounts.fetch_balance,
+    )
+    router.add_route("*", f"{CLASSIC_PREFIX}{{tail:.*}}", accounts.not_found)
     return app

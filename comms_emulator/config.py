@@ -194,6 +194,14 @@ class FaultConfig:
         return {name: getattr(self, name) for name in self.settings()}
 
 
+# Twilio's API key types (twilio.com/docs/iam/api-keys/keys-in-console): a
+# Main key reads everything, as the Auth Token does; a Standard key reads all
+# but the Accounts (/Accounts) and Keys resources.
+type KeyType = Literal["main", "standard"]
+
+KEY_TYPES: Final[tuple[KeyType, ...]] = ("main", "standard")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Credential:
     """One Basic-auth username and password pair, and the account it opens."""
@@ -201,6 +209,8 @@ class Credential:
     username: str
     password: str = field(repr=False)
     account_sid: str
+    # What the pair may read of the classic REST API's Accounts resource.
+    key_type: KeyType = "main"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -227,6 +237,8 @@ class EmulatorConfig:
     auth_token: str = DEV_AUTH_TOKEN
     api_key_sid: str = DEV_API_KEY_SID
     api_key_secret: str = DEV_API_KEY_SECRET
+    # Standard by default: the key type most users create.
+    api_key_type: KeyType = "standard"
     # More username/password pairs the API accepts, besides the two above.
     extra_credentials: tuple[Credential, ...] = ()
     channels: frozenset[str] = frozenset(CHANNELS)
@@ -261,6 +273,8 @@ class EmulatorConfig:
             raise ValueError("span must be positive and at most 7 days")
         if unknown := self.channels - set(CHANNELS):
             raise ValueError(f"unknown channels: {', '.join(sorted(unknown))}")
+        if self.api_key_type not in KEY_TYPES:
+            raise ValueError(f"api_key_type must be one of {KEY_TYPES}")
         if self.not_entitled_status not in NOT_ENTITLED_STATUSES:
             raise ValueError("not_entitled_status must be 403 or 404")
         if self.operation_id_mode not in OPERATION_ID_MODES:
@@ -289,6 +303,7 @@ class EmulatorConfig:
                 username=self.api_key_sid,
                 password=self.api_key_secret,
                 account_sid=self.account_sid,
+                key_type=self.api_key_type,
             ),
             *self.extra_credentials,
         )

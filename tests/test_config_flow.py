@@ -1,6 +1,8 @@
 """Tests for the Twilio Comms config, reauth, reconfigure and options flows."""
 
 from collections.abc import Callable, Generator
+from dataclasses import replace
+from typing import Any
 from unittest.mock import AsyncMock, MagicMock, patch
 
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
@@ -9,6 +11,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from comms_emulator import Credential, Emulator, EmulatorConfig
 from custom_components.twilio_comms.api import (
     Channel,
     TwilioCommsAuthenticationError,
@@ -24,6 +27,7 @@ from custom_components.twilio_comms.const import (
     CONF_API_KEY_SID,
     CONF_AUTH_TOKEN,
     CONF_CHANNELS,
+    CONF_CREDENTIAL_KIND,
     CONF_FAILURE_THRESHOLD,
     CONF_WINDOW_HOURS,
     DOMAIN,
@@ -40,6 +44,35 @@ from .common import (
     OTHER_ACCOUNT_SID,
     operations_page,
 )
+
+# An API key of another account: it opens the Comms API, for that account.
+OTHER_KEY_SID = "SKfedcba9876543210fedcba9876543210"
+OTHER_KEY_SECRET = "0therAccountsKeySecret0123456789"
+
+# The test account's SID with one character mistyped.
+TYPO_ACCOUNT_SID = ACCOUNT_SID[:-1] + "0"
+
+API_KEY_INPUT = {
+    CONF_ACCOUNT_SID: ACCOUNT_SID,
+    CONF_API_KEY_SID: API_KEY_SID,
+    CONF_API_KEY_SECRET: API_KEY_SECRET,
+}
+
+
+@pytest.fixture
+def emulator_config(emulator_config: EmulatorConfig) -> EmulatorConfig:
+    """Let the emulator also know another account's API key."""
+    return replace(
+        emulator_config,
+        extra_credentials=(
+            Credential(
+                username=OTHER_KEY_SID,
+                password=OTHER_KEY_SECRET,
+                account_sid=OTHER_ACCOUNT_SID,
+                key_type="standard",
+            ),
+        ),
+    )
 
 
 @pytest.fixture
@@ -416,3 +449,162 @@ async def test_options_flow(hass: HomeAssistant) -> None:
         CONF_WINDOW_HOURS: 48,
         CONF_FAILURE_THRESHOLD: 2.5,
     }
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(
+    ("key_type", "user_input", "expected"),
+    [
+        pytest.param(
+            "standard",
+            {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN},
+            AUTH_TOKEN_DATA,
+            id="auth-token",
+        ),
+        pytest.param("standard", API_KEY_INPUT, API_KEY_DATA, id="standard-key"),
+        pytest.param("main", API_KEY_INPUT, API_KEY_DATA, id="main-key"),
+    ],
+)
+async def test_user_flow_verifies_the_account(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    key_type: str,
+    user_input: dict[str, str],
+    expected: dict[str, Any],
+) -> None:
+    """Either kind of credentials, verified against Twilio, creates the entry."""
+    emulator.credentials[API_KEY_SID] = replace(
+        emulator.credentials[API_KEY_SID], key_type=key_type
+    )
+    result = await start_user_flow(hass, expected[CONF_CREDENTIAL_KIND])
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == expected
+    assert result["result"].unique_id == ACCOUNT_SID
+
+
+@pytest.mark.usefixtures("mock_setup_entry", "emulator")
+@pytest.mark.parametrize(
+    "user_input",
+    [
+        pytest.param({**API_KEY_INPUT, CONF_ACCOUNT_SID: TYPO_ACCOUNT_SID}, id="typo"),
+        pytest.param(
+            {
+                CONF_ACCOUNT_SID: ACCOUNT_SID,
+                CONF_API_KEY_SID: OTHER_KEY_SID,
+                CONF_API_KEY_SECRET: OTHER_KEY_SECRET,
+            },
+            id="other-accounts-key",
+        ),
+    ],
+)
+async def test_api_key_must_belong_to_the_account(
+    hass: HomeAssistant, user_input: dict[str, str]
+) -> None:
+    """A working key with an Account SID it does not belong to creates no entry."""
+    result = await start_user_flow(hass, "api_key")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "account_mismatch"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], API_KEY_INPUT
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == ACCOUNT_SID
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_other_accounts_key_with_its_own_sid(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Another account's key with that account's SID is an entry for that account."""
+    result = await start_user_flow(hass, "api_key")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ACCOUNT_SID: OTHER_ACCOUNT_SID,
+            CONF_API_KEY_SID: OTHER_KEY_SID,
+            CONF_API_KEY_SECRET: OTHER_KEY_SECRET,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == OTHER_ACCOUNT_SID
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_revoked_key_is_invalid_auth(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """A key that lost access is refused as bad credentials, not as another account."""
+    del emulator.credentials[API_KEY_SID]
+    result = await start_user_flow(hass, "api_key")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], API_KEY_INPUT
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reauth_with_another_accounts_key(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Reauth refuses a key of another account typed with this one's SID."""
+    entry = mock_entry(API_KEY_DATA)
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ACCOUNT_SID: ACCOUNT_SID,
+            CONF_API_KEY_SID: OTHER_KEY_SID,
+            CONF_API_KEY_SECRET: OTHER_KEY_SECRET,
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "account_mismatch"}
+    assert entry.data == API_KEY_DATA
+
+    # A key that lost access is refused too; the account's own key is not.
+    rotated = {**API_KEY_INPUT, CONF_API_KEY_SECRET: "r0tatedSecret0123456789abcdef012"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], rotated)
+    assert result["errors"] == {"base": "invalid_auth"}
+    emulator.credentials[API_KEY_SID] = replace(
+        emulator.credentials[API_KEY_SID], password=rotated[CONF_API_KEY_SECRET]
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], rotated)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_API_KEY_SECRET] == rotated[CONF_API_KEY_SECRET]
+
+
+@pytest.mark.usefixtures("mock_setup_entry", "emulator")
+async def test_reconfigure_to_another_accounts_key(hass: HomeAssistant) -> None:
+    """Reconfigure refuses switching to a key of another account."""
+    entry = mock_entry()
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "api_key"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ACCOUNT_SID: ACCOUNT_SID,
+            CONF_API_KEY_SID: OTHER_KEY_SID,
+            CONF_API_KEY_SECRET: OTHER_KEY_SECRET,
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "account_mismatch"}
+    assert entry.data == AUTH_TOKEN_DATA
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], API_KEY_INPUT
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == API_KEY_DATA

@@ -37,6 +37,8 @@ async def test_diagnostics(
     assert diagnostics == snapshot(
         exclude=props("entry_id", "created_at", "modified_at")
     )
+    # The emulator's override shows, as its scheme and host alone.
+    assert diagnostics["base_url_override"] == "http://127.0.0.1"
     text = str(diagnostics)
     data = ALICE_SUBENTRY["data"]
     personal = (data[CONF_ADDRESS], data[CONF_SENDER], ALICE_SUBENTRY["title"])

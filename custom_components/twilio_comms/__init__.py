@@ -12,6 +12,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .base_url import warn_if_overridden
 from .connection import build_client
 from .const import CONF_CHANNELS, DOMAIN, ChannelKey
 from .coordinator import (
@@ -42,6 +43,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) -> bool:
     """Set up Twilio Comms from a config entry."""
     client = build_client(hass, entry.data)
+    warn_if_overridden(client)
     tracked = [ChannelKey(key) for key in entry.options[CONF_CHANNELS]]
     coordinators = {
         key: ChannelCoordinator(hass, entry, client, key) for key in tracked

@@ -33,6 +33,7 @@ from .addresses import parse_address
 from .api import (
     CredentialKind,
     RecipientChannel,
+    TwilioCommsAccountMismatchError,
     TwilioCommsAuthenticationError,
     TwilioCommsError,
     TwilioCommsForbiddenError,
@@ -90,13 +91,15 @@ class NoCommsAccess(Exception):
     """The credentials work, but no Comms API channel is open to the account."""
 
 
-async def async_probe_channels(
+async def async_check_credentials(
     hass: HomeAssistant, data: Mapping[str, Any]
 ) -> list[ChannelKey]:
-    """Return the channels these credentials can read, cheapest call per channel.
+    """Return the channels these credentials can read, once their account is verified.
 
-    Raises the client's errors for bad credentials or an unreachable API, and
-    NoCommsAccess when every channel refuses the account.
+    Raises the client's errors for bad credentials or an unreachable API,
+    NoCommsAccess when every channel refuses the account, and
+    TwilioCommsAccountMismatchError when the credentials are not the typed
+    Account SID's.
     """
     client = build_client(hass, data)
     results = await asyncio.gather(
@@ -118,6 +121,11 @@ async def async_probe_channels(
             raise error
     if not usable:
         raise NoCommsAccess
+    # The Account SID becomes the entry's unique id and the reauth and
+    # reconfigure "same account" check, yet the Comms API never sees an API
+    # key's: only Twilio's REST API can confirm it. (An Auth Token's SID is
+    # its username, so this only confirms what authenticating proved.)
+    await client.verify_account()
     return usable
 
 
@@ -210,11 +218,13 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
         if errors := _format_errors(data):
             return data, [], errors
         try:
-            channels = await async_probe_channels(self.hass, data)
+            channels = await async_check_credentials(self.hass, data)
         except TwilioCommsAuthenticationError:
             return data, [], {"base": "invalid_auth"}
         except NoCommsAccess:
             return data, [], {"base": "no_comms_access"}
+        except TwilioCommsAccountMismatchError:
+            return data, [], {"base": "account_mismatch"}
         except TwilioCommsError:
             return data, [], {"base": "cannot_connect"}
         except Exception:  # noqa: BLE001

@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import CredentialKind, Credentials, TwilioCommsClient
-from .base_url import resolve_base_url
+from .base_url import resolve_base_urls
 from .const import (
     CONF_ACCOUNT_SID,
     CONF_API_KEY_SECRET,
@@ -28,8 +28,10 @@ def credentials_from_data(data: Mapping[str, Any]) -> Credentials:
 
 def build_client(hass: HomeAssistant, data: Mapping[str, Any]) -> TwilioCommsClient:
     """Return a client on Home Assistant's shared HTTP session."""
+    urls = resolve_base_urls()
     return TwilioCommsClient(
         async_get_clientsession(hass),
         credentials_from_data(data),
-        base_url=resolve_base_url(),
+        base_url=urls.comms,
+        rest_base_url=urls.rest,
     )

@@ -5,6 +5,7 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
+from .base_url import override_origin
 from .const import (
     CONF_ACCOUNT_SID,
     CONF_ADDRESS,
@@ -63,5 +64,7 @@ async def async_get_config_entry_diagnostics(
         }
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        # A development override sends everything elsewhere: say so first.
+        "base_url_override": override_origin(entry.runtime_data.client),
         "channels": channels,
     }

@@ -89,6 +89,15 @@ class CommsServer:
         """Script the replies to a request; path is relative to /v1."""
         self.script[method, f"/v1{path}"].extend(replies)
 
+    def add_rest(self, method: str, path: str, *replies: Reply) -> None:
+        """Script the replies to a classic REST API request; path is relative to it."""
+        self.script[method, f"/2010-04-01{path}"].extend(replies)
+
+    @property
+    def rest_base_url(self) -> str:
+        """Return where the classic REST API is served, on the same host."""
+        return self.base_url.removesuffix("/v1") + "/2010-04-01"
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Record the request and answer it from the script."""
         self.requests.append(
@@ -167,5 +176,6 @@ def client(
         session,
         credentials,
         base_url=comms_server.base_url,
+        rest_base_url=comms_server.rest_base_url,
         request_timeout=SHORT_TIMEOUT,
     )

@@ -384,16 +384,47 @@ async def test_a_guide_style_push_id_can_be_fetched(
         "https://comms.twilio.com/v1?x=1",
         "https://comms.twilio.com/v1#top",
         "https://comms.twilio.com:99999/v1",
+        "http://comms.twilio.com/v1",
+        "http://192.168.1.10:8765/v1",
+        "http://localhost.evil.example/v1",
     ],
-    ids=["ftp", "relative", "userinfo", "query", "fragment", "bad port"],
+    ids=[
+        "ftp",
+        "relative",
+        "userinfo",
+        "query",
+        "fragment",
+        "bad port",
+        "plain http",
+        "plain http on lan",
+        "plain http to a lookalike",
+    ],
 )
+@pytest.mark.parametrize("which", ["base_url", "rest_base_url"])
 async def test_unsafe_base_url_is_rejected(
-    session: aiohttp.ClientSession, credentials: Credentials, base_url: str
+    session: aiohttp.ClientSession, credentials: Credentials, base_url: str, which: str
 ) -> None:
     """A base URL that could leak credentials or misroute requests is refused."""
     with pytest.raises(TwilioCommsValidationError) as info:
-        TwilioCommsClient(session, credentials, base_url=base_url)
+        TwilioCommsClient(session, credentials, **{which: base_url})
     assert AUTH_TOKEN not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://127.0.0.1:8765/v1",
+        "http://127.8.9.10/v1",
+        "http://[::1]:8765/v1",
+        "http://localhost:8765/v1",
+        "https://192.168.1.10/v1",
+    ],
+)
+async def test_plain_http_to_loopback_only(
+    session: aiohttp.ClientSession, credentials: Credentials, base_url: str
+) -> None:
+    """Plain http is for this machine only (the emulator); https goes anywhere."""
+    TwilioCommsClient(session, credentials, base_url=base_url, rest_base_url=base_url)
 
 
 @pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan"), True, "5"])

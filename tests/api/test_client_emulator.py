@@ -7,7 +7,13 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 import pytest
 
-from comms_emulator import EMULATOR_KEY, Emulator, EmulatorConfig, create_app
+from comms_emulator import (
+    EMULATOR_KEY,
+    Credential,
+    Emulator,
+    EmulatorConfig,
+    create_app,
+)
 from comms_emulator.config import (
     DEV_ACCOUNT_SID,
     DEV_API_KEY_SECRET,
@@ -23,6 +29,7 @@ from custom_components.twilio_comms.api import (
     PushNotificationSendRequest,
     PushProvider,
     PushRecipient,
+    TwilioCommsAccountMismatchError,
     TwilioCommsAuthenticationError,
     TwilioCommsClient,
     TwilioCommsForbiddenError,
@@ -78,6 +85,7 @@ def client_for(
         session,
         credentials or Credentials.from_auth_token(DEV_ACCOUNT_SID, DEV_AUTH_TOKEN),
         base_url=str(server.make_url("/v1")),
+        rest_base_url=str(server.make_url("/2010-04-01")),
         request_timeout=0.5,
     )
 
@@ -210,5 +218,51 @@ async def test_errors_map_to_the_client_hierarchy(
         assert {op.status for op in page.items} == {OperationStatus.UNKNOWN}
         assert all(op.raw_status for op in page.items)
         assert all(len(op.stats.as_dict()) < 12 for op in page.items)
+    finally:
+        await server.close()
+
+
+@pytest.mark.parametrize("key_type", ["standard", "main"])
+async def test_verify_account_with_either_kind(
+    clock: Clock, session: ClientSession, key_type: str
+) -> None:
+    """The Auth Token, a Main key and a Standard key each verify their account."""
+    server = await serve(
+        EmulatorConfig(operations_per_channel=0, api_key_type=key_type), clock
+    )
+    try:
+        for credentials in (
+            Credentials.from_auth_token(DEV_ACCOUNT_SID, DEV_AUTH_TOKEN),
+            Credentials.from_api_key(
+                DEV_ACCOUNT_SID, DEV_API_KEY_SID, DEV_API_KEY_SECRET
+            ),
+        ):
+            await client_for(server, session, credentials).verify_account()
+    finally:
+        await server.close()
+
+
+async def test_verify_account_refuses_another_accounts_key(
+    clock: Clock, session: ClientSession
+) -> None:
+    """A key of another account reads Comms, yet does not verify this account."""
+    other = Credential(
+        username="SK00000000000000000000000000000002",
+        password="other-secret",
+        account_sid="AC00000000000000000000000000000002",
+        key_type="standard",
+    )
+    server = await serve(
+        EmulatorConfig(operations_per_channel=0, extra_credentials=(other,)), clock
+    )
+    try:
+        client = client_for(
+            server,
+            session,
+            Credentials.from_api_key(DEV_ACCOUNT_SID, other.username, other.password),
+        )
+        await client.list_operations(Channel.MESSAGES)
+        with pytest.raises(TwilioCommsAccountMismatchError):
+            await client.verify_account()
     finally:
         await server.close()

@@ -42,6 +42,8 @@ def test_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     assert "http://127.0.0.1:8765/v1" in out
     assert DEV_ACCOUNT_SID in out
     assert DEV_AUTH_TOKEN in out
+    assert "http://127.0.0.1:8765/2010-04-01/Accounts" in out
+    assert "(standard key)" in out
 
 
 def test_flags_reach_the_configuration() -> None:
@@ -59,6 +61,7 @@ def test_flags_reach_the_configuration() -> None:
             "--auth-token=t",
             "--api-key-sid=SK1",
             "--api-key-secret=s",
+            "--api-key-type=main",
             "--channels=Messages,Emails",
             "--not-entitled-status=404",
             "--operation-id-mode=headers",
@@ -74,6 +77,7 @@ def test_flags_reach_the_configuration() -> None:
     assert (config.active_fraction, config.failure_rate) == (0.5, 0.1)
     assert config.new_operation_interval == 0
     assert set(emulator.credentials) == {"AC1", "SK1"}
+    assert emulator.credentials["SK1"].key_type == "main"
     assert emulator.entitled == {"Messages", "Emails"}
     assert config.not_entitled_status == 404
     assert config.operation_id_mode == "headers"

@@ -7,6 +7,7 @@ from .const import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_PAGES,
     DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_REST_BASE_URL,
     DEFAULT_RETRY_AFTER,
     MAX_PAGE_SIZE,
     MAX_RECIPIENTS,
@@ -18,6 +19,7 @@ from .const import (
 )
 from .credentials import Credentials
 from .exceptions import (
+    TwilioCommsAccountMismatchError,
     TwilioCommsAuthenticationError,
     TwilioCommsBadRequestError,
     TwilioCommsConnectionError,
@@ -45,6 +47,7 @@ from .models import (
     PushNotification,
 )
 from .pagination import Page
+from .params import is_loopback_host
 from .send import (
     MessageRecipient,
     MessageSender,
@@ -64,6 +67,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_PAGES",
     "DEFAULT_REQUEST_TIMEOUT",
+    "DEFAULT_REST_BASE_URL",
     "DEFAULT_RETRY_AFTER",
     "MAX_PAGE_SIZE",
     "MAX_RECIPIENTS",
@@ -91,6 +95,7 @@ __all__ = [
     "RecipientChannel",
     "SendResult",
     "SenderChannel",
+    "TwilioCommsAccountMismatchError",
     "TwilioCommsAuthenticationError",
     "TwilioCommsBadRequestError",
     "TwilioCommsClient",
@@ -107,6 +112,7 @@ __all__ = [
     "TwilioCommsServerError",
     "TwilioCommsTimeoutError",
     "TwilioCommsValidationError",
+    "is_loopback_host",
     "is_operation_id",
     "is_web_url",
     "validate_operation_id",

@@ -9,19 +9,25 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+from yarl import URL
 
 from .accepted import SendResult, send_result
 from .const import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_PAGES,
     DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_REST_BASE_URL,
     Channel,
     OperationStatus,
 )
 from .credentials import Credentials
 from .error_response import clean_detail, response_error
 from .exceptions import (
+    TwilioCommsAccountMismatchError,
+    TwilioCommsAuthenticationError,
     TwilioCommsConnectionError,
+    TwilioCommsError,
+    TwilioCommsForbiddenError,
     TwilioCommsInvalidResponseError,
     TwilioCommsNotFoundError,
     TwilioCommsTimeoutError,
@@ -52,9 +58,16 @@ from .params import (
     page_params,
 )
 from .send import MessageSendRequest, PushNotificationSendRequest
-from .wire import parse_json
+from .wire import as_object, as_text, parse_json
 
 _LOGGER = logging.getLogger(__package__)
+
+
+def _named_account(data: Any, key: str) -> str:
+    """Return the Account SID a classic REST API resource names under a key."""
+    if (obj := as_object(data)) is None or (sid := as_text(obj.get(key))) is None:
+        raise TwilioCommsInvalidResponseError(f"The answer names no {key}")
+    return sid
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,13 +90,64 @@ class TwilioCommsClient:
         credentials: Credentials,
         *,
         base_url: str = DEFAULT_BASE_URL,
+        rest_base_url: str = DEFAULT_REST_BASE_URL,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
         """Store the session and credentials; no request is made here."""
         self._session = session
         self._credentials = credentials
         self._base_url = checked_base_url(base_url)
+        self._rest_base_url = checked_base_url(rest_base_url)
         self._request_timeout = checked_timeout(request_timeout)
+
+    @property
+    def base_url(self) -> URL:
+        """Return where Comms API requests go."""
+        return self._base_url
+
+    # --------------------------------------------------------------- account
+
+    async def verify_account(self) -> None:
+        """Check that the credentials open the account their Account SID names.
+
+        The Comms API never sees the Account SID of an API key, so only
+        Twilio's REST API can tell whether it was typed right. It answers an
+        account-scoped path only for that account's own credentials, and
+        401 (error 20003) for another account's key or a deleted one
+        (twilio.com/docs/api/errors/20003). The Accounts resource answers the
+        Auth Token and Main keys; a Standard key may read everything but the
+        Accounts and Keys resources (twilio.com/docs/iam/api-keys), so its
+        account's Balance, which names the account too, is asked next.
+
+        Raise TwilioCommsAccountMismatchError when neither names the account.
+        """
+        sid = self._credentials.account_sid
+        named = await self._account_named_by(("Accounts", f"{sid}.json"), "sid")
+        if named is None:
+            named = await self._account_named_by(
+                ("Accounts", sid, "Balance.json"), "account_sid"
+            )
+        if named is None or named.lower() != sid.lower():
+            raise TwilioCommsAccountMismatchError(
+                f"The credentials do not open the account ending in {sid[-4:]}"
+            )
+
+    async def _account_named_by(
+        self, segments: tuple[str, ...], key: str
+    ) -> str | None:
+        """Return the Account SID a REST API resource names, or None if refused."""
+        try:
+            return await self._get(
+                segments,
+                lambda data: _named_account(data, key),
+                base=self._rest_base_url,
+            )
+        except (
+            TwilioCommsAuthenticationError,
+            TwilioCommsForbiddenError,
+            TwilioCommsNotFoundError,
+        ):
+            return None
 
     # ------------------------------------------------------------ operations
 
@@ -259,9 +323,11 @@ class TwilioCommsClient:
         segments: tuple[str, ...],
         parse: Callable[[Any], T],
         params: Mapping[str, str] | None = None,
+        *,
+        base: URL | None = None,
     ) -> T:
         """GET a JSON document and parse it, naming the request if it is malformed."""
-        reply = await self._request("GET", segments, params=params)
+        reply = await self._request("GET", segments, params=params, base=base)
         try:
             return parse(reply.data)
         except TwilioCommsInvalidResponseError as err:
@@ -272,14 +338,18 @@ class TwilioCommsClient:
         method: str,
         segments: tuple[str, ...],
         *,
+        base: URL | None = None,
         params: Mapping[str, str] | None = None,
         json_body: object = None,
         json_required: bool = True,
     ) -> _Reply:
-        """Make one request: the only place with a timeout, transport and HTTP errors."""
+        """Make one request: the only place with a timeout, transport and HTTP errors.
+
+        Segments are relative to the Comms API unless another base is given.
+        """
         # Ids are validated before they get here; quoting still guarantees a
         # segment can never add a path level, a query or a fragment.
-        url = self._base_url.joinpath(
+        url = (base or self._base_url).joinpath(
             *(quote(segment, safe="") for segment in segments), encoded=True
         )
         target = f"{method} {url.path}"
@@ -287,6 +357,7 @@ class TwilioCommsClient:
             aiohttp.hdrs.AUTHORIZATION: self._credentials.authorization,
             aiohttp.hdrs.ACCEPT: "application/json",
         }
+        failure: TwilioCommsError | None = None
         try:
             async with (
                 asyncio.timeout(self._request_timeout),
@@ -305,17 +376,23 @@ class TwilioCommsClient:
                 ) as response,
             ):
                 body = await response.read()
-        except TimeoutError as err:
+        except TimeoutError:
             _LOGGER.debug("%s timed out", target)
-            raise TwilioCommsTimeoutError(
+            failure = TwilioCommsTimeoutError(
                 f"{target} timed out after {self._request_timeout:g} s"
-            ) from err
+            )
         except aiohttp.ClientError as err:
             _LOGGER.debug("%s failed: %s", target, type(err).__name__)
             reason = clean_detail(str(err), self._credentials.redact)
-            raise TwilioCommsConnectionError(
+            failure = TwilioCommsConnectionError(
                 f"{target} failed: {type(err).__name__}: {reason}"
-            ) from err
+            )
+        # Raised here, outside the handlers, so that the aiohttp error is
+        # neither its __cause__ nor its __context__: aiohttp's errors keep the
+        # request's headers, Authorization included (a ClientResponseError's
+        # request_info shows in its repr). Its type and text are kept above.
+        if failure is not None:
+            raise failure
         _LOGGER.debug("%s -> HTTP %s", target, response.status)
         if not 200 <= response.status < 300:
             raise response_error(

@@ -8,6 +8,10 @@ from typing import Final
 # the "/preview" version is experimental, so it is never a default.
 DEFAULT_BASE_URL: Final = "https://comms.twilio.com/v1"
 
+# Twilio's main REST API, where the Accounts resource lives: the one place
+# that tells which account an API key belongs to (comms-api.md §14).
+DEFAULT_REST_BASE_URL: Final = "https://api.twilio.com/2010-04-01"
+
 # Seconds one request (connect, send and read) may take; long enough for a
 # slow beta API, short enough that a hung connection cannot stall a poll.
 DEFAULT_REQUEST_TIMEOUT: Final = 10.0

@@ -15,6 +15,10 @@ class TwilioCommsTimeoutError(TwilioCommsConnectionError):
     """The API did not answer within the request timeout."""
 
 
+class TwilioCommsAccountMismatchError(TwilioCommsError):
+    """The credentials work, but do not open the account their Account SID names."""
+
+
 class TwilioCommsInvalidResponseError(TwilioCommsError):
     """The API answered with something that is not the documented JSON."""
 

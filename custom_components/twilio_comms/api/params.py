@@ -1,6 +1,7 @@
 """Query parameters and other caller input, validated before a request."""
 
 from datetime import datetime
+from ipaddress import ip_address
 import math
 
 from yarl import URL
@@ -10,24 +11,41 @@ from .exceptions import TwilioCommsValidationError
 from .wire import format_timestamp
 
 
+def is_loopback_host(host: str) -> bool:
+    """Return whether a URL host names this machine: localhost or a loopback IP."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def checked_base_url(base_url: str) -> URL:
     """Return the base URL, refusing anything that could leak or misroute."""
     try:
-        url = URL(str(base_url).rstrip("/"))
-    except ValueError as err:
-        raise TwilioCommsValidationError("The base URL is not a URL") from err
+        url: URL | None = URL(str(base_url).rstrip("/"))
+    except ValueError:
+        url = None
+    # Raised outside the handler: the parser's error quotes the URL, and a
+    # URL may hold a password.
+    if url is None:
+        raise TwilioCommsValidationError("The base URL is not a URL")
     # Credentials in the URL would clash with (or leak next to) the header,
-    # and a query or fragment would end up on every request.
+    # a query or fragment would end up on every request, and plain http
+    # would carry the Authorization header in clear text off this machine.
     if (
         url.scheme not in {"http", "https"}
         or not url.host
+        or (url.scheme == "http" and not is_loopback_host(url.host))
         or url.user is not None
         or url.password is not None
         or url.query_string
         or url.fragment
     ):
         raise TwilioCommsValidationError(
-            "The base URL must be an http(s) URL without credentials, query or fragment"
+            "The base URL must be an https URL (http only to loopback) without "
+            "credentials, query or fragment"
         )
     return url
 
