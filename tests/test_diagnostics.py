@@ -10,6 +10,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from comms_emulator import Emulator
 from custom_components.twilio_comms.const import CONF_ADDRESS, CONF_SENDER
 
 from .common import ACCOUNT_SID, ALICE_SUBENTRY, API_KEY_SID, SECRETS
@@ -44,3 +45,23 @@ async def test_diagnostics(
     personal = (data[CONF_ADDRESS], data[CONF_SENDER], ALICE_SUBENTRY["title"])
     for secret in (*SECRETS, ACCOUNT_SID, API_KEY_SID, *personal):
         assert secret not in text
+
+
+async def test_diagnostics_of_an_entry_that_is_not_loaded(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """An entry Twilio refused at setup (or one reloading) still has diagnostics."""
+    emulator.credentials.clear()
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, mock_config_entry
+    )
+    assert diagnostics["state"] == "setup_error"
+    assert diagnostics["channels"] == {}
+    for secret in (*SECRETS, ACCOUNT_SID):
+        assert secret not in str(diagnostics)

@@ -3,6 +3,7 @@
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from .base_url import override_origin
@@ -36,6 +37,10 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: TwilioCommsConfigEntry
 ) -> dict[str, Any]:
     """Return redacted diagnostics for a config entry."""
+    redacted = async_redact_data(entry.as_dict(), TO_REDACT)
+    if entry.state is not ConfigEntryState.LOADED:
+        # Failed setup, or asked for mid-reload: nothing runs to describe.
+        return {"entry": redacted, "state": entry.state.value, "channels": {}}
     channels: dict[str, Any] = {}
     for key, coordinator in entry.runtime_data.coordinators.items():
         data = coordinator.data
@@ -63,7 +68,7 @@ async def async_get_config_entry_diagnostics(
             },
         }
     return {
-        "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "entry": redacted,
         # A development override sends everything elsewhere: say so first.
         "base_url_override": override_origin(entry.runtime_data.client),
         "channels": channels,
