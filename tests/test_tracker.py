@@ -558,3 +558,33 @@ async def test_unknown_status_without_updated_at_leaves_flight() -> None:
     assert data.operations[OPERATION_ID].status.value == "unknown"
     assert data.totals["sent"] == 1
     assert not data.transitions
+
+
+async def test_first_answer_lacking_a_counter_the_channel_reports_is_read_again() -> (
+    None
+):
+    """Invariant 3: a counter other operations report, missing from one answer, is waited for once."""
+    now = SEED_NOW
+    api = FakeOperationsApi()
+    earlier = now - timedelta(hours=2)
+    api.put(
+        operation(
+            op_id(1),
+            "COMPLETED",
+            f"{earlier:%Y-%m-%dT%H:%M:%SZ}",
+            {"total": 3, "sent": 3},
+        ),
+        earlier,
+    )
+    tracker = make_tracker(api, Channel.MESSAGES)
+    await tracker.async_refresh(now)
+    # A short send, first seen already completed, in an answer without "sent".
+    created = now + timedelta(seconds=10)
+    text = f"{created:%Y-%m-%dT%H:%M:%SZ}"
+    api.put(operation(op_id(2), "COMPLETED", text, {"total": 2}), created)
+    await tracker.async_refresh(now + timedelta(seconds=20))
+    assert tracker.has_active
+    api.put(operation(op_id(2), "COMPLETED", text, {"total": 2, "sent": 2}), created)
+    data = await tracker.async_refresh(now + timedelta(seconds=40))
+    assert not tracker.has_active
+    assert data.totals["sent"] == 5

@@ -25,8 +25,9 @@ the state machine in tests/test_tracker_machine.py:
    when complete. An exception at any point leaves the previous state as it
    was, and the next refresh works.
 3. Settled means terminal (COMPLETED, CANCELED). Missing counters never keep
-   an operation unsettled: a terminal observation lacking counters an earlier
-   one had is read once more, then settled on what the API gave.
+   an operation unsettled: a terminal observation lacking counters that an
+   earlier observation of it, or another operation of the channel, reported
+   is read once more, then settled on what the API gave.
 4. An unknown status is re-read at recheck_after, then at doubling intervals
    up to MAX_RECHECK; it does not count as active.
 5. Never backward: a newer observation (by updatedAt) wins; with equal or
@@ -45,7 +46,7 @@ the state machine in tests/test_tracker_machine.py:
 """
 
 from bisect import bisect_left, insort
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import logging
@@ -489,7 +490,10 @@ class ChannelTracker:
                     )
                 )
             entry = self._next_entry(
-                replace(entry, peak=max(entry.peak, rank)), previous, operation, now
+                replace(entry, peak=max(entry.peak, rank)),
+                _expected_counters(previous, new),
+                operation,
+                now,
             )
             _add(new, shown, entry, channel)
         return transitions
@@ -497,7 +501,7 @@ class ChannelTracker:
     def _next_entry(
         self,
         entry: _Entry,
-        previous: Operation | None,
+        expected: Iterable[str],
         operation: Operation,
         now: datetime,
     ) -> _Entry:
@@ -514,9 +518,7 @@ class ChannelTracker:
             )
         if not status.is_terminal:
             return replace(entry, pending=True, recheck_at=None, recheck_step=None)
-        lacking = previous is not None and any(
-            operation.stats.get(key) is None for key in previous.stats.as_dict()
-        )
+        lacking = any(operation.stats.get(key) is None for key in expected)
         reread = lacking and not entry.reread
         return replace(
             entry,
@@ -578,6 +580,19 @@ class ChannelTracker:
             refresh_serial=new.serial,
             truncated=new.truncated_before is not None,
         )
+
+
+def _expected_counters(previous: Operation | None, state: _State) -> set[str]:
+    """Return the counters an observation should have: its own earlier ones and the channel's.
+
+    A key the channel's other operations report, missing from one answer, is
+    most likely missing from that answer alone; a key no operation reports is
+    missing for good and is not waited for.
+    """
+    expected = set(state.reporters)
+    if previous is not None:
+        expected |= previous.stats.as_dict().keys()
+    return expected
 
 
 def _recheck_due(entry: _Entry, now: datetime) -> bool:
