@@ -296,8 +296,8 @@ async def test_followed_send_not_listed_yet_is_read_by_id(
     del log.plans[index], log.created[index]
     coordinator = init_integration.runtime_data.coordinators["messages"]
     emulator.reset_requests()
-    await coordinator.async_follow(plan.id)
-    await coordinator.async_follow("comms_operation_01h9krwprkeee8fzqspvwy6nq8")
+    coordinator.async_follow(plan.id)
+    coordinator.async_follow("comms_operation_01h9krwprkeee8fzqspvwy6nq8")
     await poll(hass, freezer, SENT_UPDATE_INTERVAL)
     assert coordinator.last_update_success
     assert plan.id in coordinator.data.operations

@@ -21,6 +21,8 @@ from syrupy.assertion import SnapshotAssertion
 import voluptuous as vol
 
 from comms_emulator import Emulator, EmulatorConfig
+from comms_emulator.config import FaultConfig
+from comms_emulator.faults import FaultInjector
 from custom_components.twilio_comms.api import (
     OperationStatus,
     TwilioCommsBadRequestError,
@@ -34,7 +36,7 @@ from custom_components.twilio_comms.const import (
 )
 
 from .common import DEFAULT_OPTIONS, SECRETS, record_events
-from .soak import poll
+from .soak import REQUEST_TIMEOUT_MARGIN, poll
 
 # The emulator counts requests by route template; sends are POSTs.
 SEND_ROUTE = "POST /v1/{channel}"
@@ -140,6 +142,72 @@ async def test_sent_message_is_followed_until_final(
     assert int(hass.states.get("sensor.messages_operations_in_window").state) == (
         operations_before + 1
     )
+
+
+# Past both the client's timeout and the emulator's slow answer.
+SLOW_ANSWER_MARGIN = REQUEST_TIMEOUT_MARGIN + timedelta(
+    seconds=FaultConfig().slow_seconds
+)
+
+
+def slow_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every read the emulator answers slow, and no send."""
+
+    def draw(self: FaultInjector, *, read: bool) -> str | None:
+        if not read:
+            return None
+        self.counts["slow"] += 1
+        return "slow"
+
+    monkeypatch.setattr(FaultInjector, "draw_request_fault", draw)
+
+
+@pytest.mark.parametrize(
+    ("domain", "service", "data"),
+    [
+        (DOMAIN, "send_message", {"recipients": ["+15558675310"], "text": "Hi"}),
+        (DOMAIN, "send_push_notification", {"user_ids": [PUSH_USER], "title": "T", "body": "B"}),
+        ("notify", "send_message", {"entity_id": "notify.alice", "message": "Hi"}),
+    ],
+)  # fmt: skip
+async def test_send_returns_while_the_poll_after_it_is_slow(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry_with_recipient: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    domain: str,
+    service: str,
+    data: dict[str, Any],
+) -> None:
+    """A send returns once Twilio accepted it; following it never holds it up."""
+    entry = mock_config_entry_with_recipient
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    if domain == DOMAIN:
+        data = {ATTR_CONFIG_ENTRY_ID: entry.entry_id, **data}
+    with monkeypatch.context() as patched:
+        slow_reads(patched)
+        sending = asyncio.ensure_future(
+            hass.services.async_call(domain, service, data, blocking=True)
+        )
+        # The loop's clock is frozen: a slow answer never comes unless time
+        # moves, so the read that follows the send hangs.
+        for _ in range(100):
+            await asyncio.sleep(0)
+        returned = sending.done()
+    # Time out the slow read and end the emulator's wait, so the test ends
+    # clean either way.
+    while not sending.done():
+        async_fire_time_changed(hass, dt_util.utcnow() + SLOW_ANSWER_MARGIN)
+        await asyncio.sleep(0)
+    async_fire_time_changed(hass, dt_util.utcnow() + SLOW_ANSWER_MARGIN)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert returned
+    sending.result()
+    assert sends(emulator) == 1
+    assert emulator.faults.counts["slow"] == 1
 
 
 async def test_send_message_with_every_option(

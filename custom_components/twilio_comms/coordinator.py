@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -122,18 +122,22 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         self._adapt_interval(now)
         return data
 
-    async def async_follow(
-        self, operation_id: str, send_at: datetime | None = None
-    ) -> None:
+    @callback
+    def async_follow(self, operation_id: str, send_at: datetime | None = None) -> None:
         """Watch an operation we sent closely from its send time until it is final.
 
-        It is read at once, so it shows up without waiting for the next poll.
+        It is read at once, in the background: the send that asked for this
+        has returned already, and a slow poll must never hold it up.
         """
         now = dt_util.utcnow()
         start = max(now, send_at) if send_at else now
         self.tracker.follow(operation_id, start, start + SENT_FOLLOW_LIMIT)
         self._adapt_interval(now)
-        await self.async_request_refresh()
+        self.config_entry.async_create_background_task(
+            self.hass,
+            self.async_request_refresh(),
+            name=f"{self.name} follow {operation_id}",
+        )
 
     def _wait(self, retry_after: float) -> float:
         """Return the seconds to wait as Twilio asked, but never less than a poll.

@@ -90,9 +90,9 @@ async def async_send(
     *,
     send_at: datetime | None = None,
 ) -> SendResult:
-    """Send through the entry's client, then follow the operation until it is final.
+    """Send through the entry's client; follow the operation in the background.
 
-    The operation shows up in the channel's sensors and events when that
+    This returns as soon as Twilio accepted the send. The operation shows up in the channel's sensors and events when that
     channel is tracked; otherwise the send is only made.
     """
     try:
@@ -107,5 +107,5 @@ async def async_send(
             CHANNEL_NAMES[key],
         )
     elif coordinator is not None:
-        await coordinator.async_follow(result.operation_id, send_at)
+        coordinator.async_follow(result.operation_id, send_at)
     return result
