@@ -26,6 +26,7 @@ from comms_emulator.faults import FaultInjector
 from custom_components.twilio_comms.api import (
     OperationStatus,
     TwilioCommsBadRequestError,
+    TwilioCommsRequestTooLargeError,
 )
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
@@ -410,6 +411,24 @@ async def test_send_rejected_by_twilio(
         await send_hi(hass, init_integration)
     assert err.value.translation_key == "request_rejected"
     assert "too long" in err.value.translation_placeholders["error"]
+
+
+async def test_send_too_large_for_twilio(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A 413 says the request was too large, not that Twilio was out of reach."""
+    with (
+        patch(
+            "custom_components.twilio_comms.api.TwilioCommsClient.send_message",
+            side_effect=TwilioCommsRequestTooLargeError(
+                "POST /v1/Messages failed with HTTP 413", status=413
+            ),
+        ),
+        pytest.raises(HomeAssistantError) as err,
+    ):
+        await send_hi(hass, init_integration)
+    assert err.value.translation_key == "request_too_large"
+    assert err.value.translation_placeholders == {"channel": "Messages"}
 
 
 async def test_send_with_rejected_credentials_starts_reauth(

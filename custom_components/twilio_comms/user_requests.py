@@ -15,6 +15,7 @@ from .api import (
     TwilioCommsForbiddenError,
     TwilioCommsNotFoundError,
     TwilioCommsRateLimitError,
+    TwilioCommsRequestTooLargeError,
     TwilioCommsValidationError,
 )
 from .const import CHANNEL_NAMES, DOMAIN, LOGGER, ChannelKey
@@ -68,6 +69,12 @@ def translated_error(
             translation_domain=DOMAIN,
             translation_key="request_rate_limited",
             translation_placeholders={"retry_after": str(round(err.retry_after))},
+        )
+    if isinstance(err, TwilioCommsRequestTooLargeError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="request_too_large",
+            translation_placeholders={"channel": channel},
         )
     if isinstance(err, TwilioCommsBadRequestError):
         return HomeAssistantError(

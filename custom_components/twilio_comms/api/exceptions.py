@@ -53,6 +53,10 @@ class TwilioCommsBadRequestError(TwilioCommsResponseError):
     """The API rejected the request as malformed (400)."""
 
 
+class TwilioCommsRequestTooLargeError(TwilioCommsResponseError):
+    """The API (or a gateway before it) refused the request as too large (413)."""
+
+
 class TwilioCommsAuthenticationError(TwilioCommsResponseError):
     """The API rejected the credentials (401)."""
 
