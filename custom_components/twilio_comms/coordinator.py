@@ -1,5 +1,6 @@
 """Coordinators of the Twilio Comms integration: one per tracked channel."""
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import override
@@ -28,6 +29,7 @@ from .const import (
     DOMAIN,
     IDLE_UPDATE_INTERVAL,
     LOGGER,
+    REFRESH_DEADLINE,
     SENT_FOLLOW_LIMIT,
     SENT_UPDATE_INTERVAL,
     ChannelKey,
@@ -84,8 +86,19 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         """Refresh the channel, mapping every client error to Home Assistant's."""
         placeholders = {"channel": CHANNEL_NAMES[self.channel_key]}
         now = dt_util.utcnow()
+        deadline = REFRESH_DEADLINE.total_seconds()
         try:
-            data = await self.tracker.async_refresh(now)
+            # The client raises its own timeouts as TwilioCommsError; a bare
+            # TimeoutError is this deadline. The tracker keeps its previous
+            # state when a refresh is cut short (its invariant 2).
+            async with asyncio.timeout(deadline):
+                data = await self.tracker.async_refresh(now)
+        except TimeoutError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="refresh_deadline",
+                translation_placeholders={**placeholders, "seconds": f"{deadline:g}"},
+            ) from err
         except TwilioCommsAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
