@@ -26,6 +26,7 @@ from comms_emulator.faults import FaultInjector
 from custom_components.twilio_comms.api import (
     OperationStatus,
     TwilioCommsBadRequestError,
+    TwilioCommsNotFoundError,
     TwilioCommsRequestTooLargeError,
 )
 from custom_components.twilio_comms.const import (
@@ -72,7 +73,10 @@ async def push_door(
 ) -> dict[str, Any]:
     """Send a short push notification through the action."""
     return await call(
-        hass, entry, "send_push_notification", title="Door", body="Open", **data
+        hass,
+        entry,
+        "send_push_notification",
+        **{"title": "Door", "body": "Open", **data},
     )
 
 
@@ -291,6 +295,12 @@ async def test_send_message_senders(
         ({"send_at": "2026-11-22 12:00:00"}, ("send_at_in_past", None)),
         ({"text": "   "}, ("invalid_request", {"error": "The message text must not be empty"})),
         ({"sender_id": " "}, ("invalid_request", {"error": "A sender id must not be empty"})),
+        ({"send_at": "9999-12-31T23:59:00"}, ("send_at_too_far", {"days": "35"})),
+        ({"send_at": "2026-12-28T12:00:01+00:00"}, ("send_at_too_far", {"days": "35"})),
+        ({"text": "x" * 1601}, ("text_too_long", {"limit": "1600"})),
+        ({"media_urls": ["https://e.com/" + "x" * 2048]}, ("media_url_too_long", {"limit": "2048"})),
+        ({"recipients": ["+1" + "5" * 100_000]}, ("invalid_recipient", {"address": "+1" + "5" * 38 + "…"})),
+        ({"sender": "x" * 100_000}, ("invalid_sender", {"address": "x" * 40 + "…"})),
     ],
 )  # fmt: skip
 async def test_send_message_input_errors(
@@ -499,7 +509,7 @@ async def test_sent_push_notification_is_followed(
         user_ids=[PUSH_USER],
         title="Front door",
         body="The front door opened.",
-        priority="LOW",
+        priority="HIGH",
     )
     operation_id = response["operation_id"]
     plan = emulator.world.find("PushNotifications", operation_id, emulator.clock())
@@ -509,7 +519,7 @@ async def test_sent_push_notification_is_followed(
             {"userId": PUSH_USER},
         ],
         "content": {"body": "The front door opened.", "title": "Front door"},
-        "priority": "LOW",
+        "priority": "HIGH",
     }
     for _ in range(200):
         await poll(hass, freezer, SENT_UPDATE_INTERVAL)
@@ -527,6 +537,9 @@ async def test_sent_push_notification_is_followed(
         ({"user_ids": ["user-1"]}, "invalid_push_user_id"),
         ({"device_tokens": [" "], "provider": "APN"}, "invalid_request"),
         ({"user_ids": ["comms_pushnotificationuser_01h9"], "tags": {"a b": "c"}}, "invalid_tags"),
+        ({"user_ids": [PUSH_USER], "title": "x" * 4001}, "push_content_too_long"),
+        ({"devices": [{"token": "t" * 4097, "provider": "FCM"}]}, "device_token_too_long"),
+        ({"user_ids": ["u" * 100_000]}, "invalid_push_user_id"),
     ],
 )  # fmt: skip
 async def test_send_push_notification_input_errors(
@@ -541,6 +554,57 @@ async def test_send_push_notification_input_errors(
     with pytest.raises(ServiceValidationError) as err:
         await push_door(hass, init_integration, **data)
     assert err.value.translation_key == translation_key
+    for value in (err.value.translation_placeholders or {}).values():
+        assert len(value) <= 41
+    assert sends(emulator) == 0
+
+
+async def test_send_at_as_far_as_twilio_schedules(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """35 days ahead is the furthest a send can be scheduled, and is taken."""
+    when = dt_util.utcnow() + timedelta(days=35)
+    response = await call(
+        hass,
+        init_integration,
+        "send_message",
+        recipients=["+15558675310"],
+        text="Hi",
+        send_at=when.isoformat(),
+    )
+    assert response["tracked"] is True
+
+
+async def test_push_to_devices_of_both_providers(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """One call reaches FCM and APN devices, besides the older tokens + provider form."""
+    response = await push_door(
+        hass,
+        init_integration,
+        devices=[
+            {"token": "fcm-token-2", "provider": "fcm"},
+            {"token": "apn-token-1", "provider": "APN"},
+        ],
+        device_tokens=["fcm-token-1"],
+        provider="FCM",
+    )
+    plan = emulator.world.find(
+        "PushNotifications", response["operation_id"], emulator.clock()
+    )
+    assert plan.submitted["to"] == [
+        {"token": "fcm-token-1", "provider": "FCM"},
+        {"token": "fcm-token-2", "provider": "FCM"},
+        {"token": "apn-token-1", "provider": "APN"},
+    ]
+
+
+async def test_push_low_priority_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """LOW is not a priority Twilio's Comms documentation shows."""
+    with pytest.raises(vol.Invalid):
+        await push_door(hass, init_integration, user_ids=[PUSH_USER], priority="LOW")
     assert sends(emulator) == 0
 
 
@@ -610,6 +674,27 @@ async def test_get_operation_errors(
     assert err.value.translation_key == translation_key
     if translation_key == "invalid_operation_id":
         assert emulator.requests["total"] == 0
+
+
+async def test_get_operation_without_its_resources(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A 404 from the resources listing, the operation read, answers the operation."""
+    latest = init_integration.runtime_data.coordinators["messages"].data.latest
+    with patch(
+        "custom_components.twilio_comms.api.TwilioCommsClient.list_messages",
+        side_effect=TwilioCommsNotFoundError("HTTP 404", status=404),
+    ):
+        response = await call(
+            hass,
+            init_integration,
+            "get_operation",
+            channel="messages",
+            operation_id=latest.id,
+        )
+    assert response["operation_id"] == latest.id
+    assert response["resources"] is None
+    assert response["more_resources"] is None
 
 
 async def test_get_operation_garbage_answer(

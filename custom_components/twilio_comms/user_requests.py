@@ -2,6 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Final
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -13,6 +14,7 @@ from .api import (
     TwilioCommsClient,
     TwilioCommsError,
     TwilioCommsForbiddenError,
+    TwilioCommsInputTooLongError,
     TwilioCommsNotFoundError,
     TwilioCommsRateLimitError,
     TwilioCommsRequestTooLargeError,
@@ -20,6 +22,15 @@ from .api import (
 )
 from .const import CHANNEL_NAMES, DOMAIN, LOGGER, ChannelKey
 from .coordinator import TwilioCommsConfigEntry
+
+# The error of each field the client bounds, by the name it gives the field.
+_TOO_LONG: Final = {
+    "text": "text_too_long",
+    "media_url": "media_url_too_long",
+    "sender_id": "sender_id_too_long",
+    "push_content": "push_content_too_long",
+    "device_token": "device_token_too_long",
+}
 
 
 def build_request[T](make: Callable[[], T]) -> T:
@@ -32,6 +43,13 @@ def build_request[T](make: Callable[[], T]) -> T:
 
 def _invalid_request(err: TwilioCommsValidationError) -> ServiceValidationError:
     """Return the input error for a request the client refused to send."""
+    if isinstance(err, TwilioCommsInputTooLongError):
+        # Each field has its own message, which never repeats the input.
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=_TOO_LONG[err.field],
+            translation_placeholders={"limit": str(err.limit)},
+        )
     return ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="invalid_request",

@@ -35,6 +35,17 @@ class TwilioCommsValidationError(TwilioCommsError, ValueError):
     """A caller passed an argument or a send request the API would reject."""
 
 
+class TwilioCommsInputTooLongError(TwilioCommsValidationError):
+    """A field of a send request is longer than the API or the channel takes."""
+
+    @override
+    def __init__(self, message: str, *, field: str, limit: int) -> None:
+        """Store which field is too long, and its limit."""
+        super().__init__(message)
+        self.field = field
+        self.limit = limit
+
+
 class TwilioCommsResponseError(TwilioCommsError):
     """The API answered with an HTTP error status."""
 
