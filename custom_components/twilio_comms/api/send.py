@@ -310,7 +310,8 @@ class PushRecipient:
         else:
             _require_text(self.token, "A device token")
             _require_length(
-                len(self.token),
+                # A string by now; `or` only tells the type checker so.
+                len(self.token or ""),
                 MAX_DEVICE_TOKEN_LENGTH,
                 "device_token",
                 "A device token",
