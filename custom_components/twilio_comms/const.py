@@ -24,6 +24,9 @@ SUBENTRY_RECIPIENT: Final = "recipient"
 CONF_ADDRESS: Final = "address"
 CONF_RECIPIENT_CHANNEL: Final = "recipient_channel"
 CONF_SENDER: Final = "sender"
+# The sender's own channel, kept when it differs from the recipient's (a
+# whatsapp: sender of a phone recipient); absent in subentries made before.
+CONF_SENDER_CHANNEL: Final = "sender_channel"
 
 
 class ChannelKey(StrEnum):
