@@ -28,6 +28,7 @@ from custom_components.twilio_comms.api import (
     TwilioCommsBadRequestError,
     TwilioCommsNotFoundError,
     TwilioCommsRequestTooLargeError,
+    TwilioCommsServerError,
 )
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
@@ -676,25 +677,42 @@ async def test_get_operation_errors(
         assert emulator.requests["total"] == 0
 
 
+async def get_latest_listing_failing(
+    hass: HomeAssistant, entry: MockConfigEntry, error: Exception
+) -> dict[str, Any]:
+    """Call get_operation for the latest message operation, its listing failing."""
+    latest = entry.runtime_data.coordinators["messages"].data.latest
+    with patch(
+        "custom_components.twilio_comms.api.TwilioCommsClient.list_messages",
+        side_effect=error,
+    ):
+        return await call(
+            hass, entry, "get_operation", channel="messages", operation_id=latest.id
+        )
+
+
 async def test_get_operation_without_its_resources(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A 404 from the resources listing, the operation read, answers the operation."""
+    response = await get_latest_listing_failing(
+        hass, init_integration, TwilioCommsNotFoundError("HTTP 404", status=404)
+    )
     latest = init_integration.runtime_data.coordinators["messages"].data.latest
-    with patch(
-        "custom_components.twilio_comms.api.TwilioCommsClient.list_messages",
-        side_effect=TwilioCommsNotFoundError("HTTP 404", status=404),
-    ):
-        response = await call(
-            hass,
-            init_integration,
-            "get_operation",
-            channel="messages",
-            operation_id=latest.id,
-        )
     assert response["operation_id"] == latest.id
     assert response["resources"] is None
     assert response["more_resources"] is None
+
+
+async def test_get_operation_resources_failing(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Any other failure of the resources listing is the action's failure."""
+    with pytest.raises(HomeAssistantError) as err:
+        await get_latest_listing_failing(
+            hass, init_integration, TwilioCommsServerError("HTTP 500", status=500)
+        )
+    assert err.value.translation_key == "request_failed"
 
 
 async def test_get_operation_garbage_answer(
