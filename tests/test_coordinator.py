@@ -1,5 +1,6 @@
 """Tests of polling: request cost, transitions, events, failures and recovery."""
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 import logging
@@ -8,11 +9,15 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from comms_emulator import Emulator
 from comms_emulator.config import ChannelShape
 from comms_emulator.faults import FaultInjector
+from custom_components.twilio_comms import coordinator as coordinator_module
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
     CONF_CHANNELS,
@@ -323,9 +328,47 @@ async def test_followed_send_not_listed_yet_is_read_by_id(
     del log.plans[index], log.created[index]
     coordinator = init_integration.runtime_data.coordinators["messages"]
     emulator.reset_requests()
-    await coordinator.async_follow(plan.id)
-    await coordinator.async_follow("comms_operation_01h9krwprkeee8fzqspvwy6nq8")
+    coordinator.async_follow(plan.id)
+    coordinator.async_follow("comms_operation_01h9krwprkeee8fzqspvwy6nq8")
     await poll(hass, freezer, SENT_UPDATE_INTERVAL)
     assert coordinator.last_update_success
     assert plan.id in coordinator.data.operations
     assert emulator.requests[OPERATION_ROUTE] >= 2
+
+
+async def test_refresh_has_a_deadline(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Slow answers, each within the request timeout, cannot stretch one refresh.
+
+    In flight, a refresh makes three listings; at 9 s each, a 20 s deadline
+    passes during the third.
+    """
+    monkeypatch.setattr(coordinator_module, "REFRESH_DEADLINE", timedelta(seconds=20))
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    assert coordinator.tracker.has_active
+    slow = timedelta(seconds=9)
+    emulator.config.faults.update({"slow": 1.0, "slow_seconds": slow.total_seconds()})
+    freezer.tick(ACTIVE_UPDATE_INTERVAL)
+    async_fire_time_changed(hass)
+    settled = asyncio.ensure_future(
+        hass.async_block_till_done(wait_background_tasks=True)
+    )
+    # Simulated time: each slow answer started moves the clock to its end.
+    seen = 0
+    while not settled.done():
+        await asyncio.sleep(0)
+        if emulator.faults.counts["slow"] > seen:
+            seen = emulator.faults.counts["slow"]
+            freezer.tick(slow)
+            async_fire_time_changed(hass)
+    await settled
+    assert seen == 3
+    assert not coordinator.last_update_success
+    error = coordinator.last_exception
+    assert error.translation_key == "refresh_deadline"
+    assert error.translation_placeholders == {"channel": "Messages", "seconds": "20"}

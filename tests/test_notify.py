@@ -25,6 +25,7 @@ from custom_components.twilio_comms.const import (
     CONF_ADDRESS,
     CONF_RECIPIENT_CHANNEL,
     CONF_SENDER,
+    CONF_SENDER_CHANNEL,
     DOMAIN,
     SENT_UPDATE_INTERVAL,
     SUBENTRY_RECIPIENT,
@@ -161,6 +162,7 @@ async def test_add_recipient(
         CONF_ADDRESS: "+442079460100",
         CONF_RECIPIENT_CHANNEL: "WHATSAPP",
         CONF_SENDER: None,
+        CONF_SENDER_CHANNEL: None,
     }
     assert result["unique_id"] == "WHATSAPP:+442079460100"
     await hass.async_block_till_done()
@@ -244,3 +246,52 @@ async def test_remove_recipient(
     assert entity_registry.async_get(ALICE) is None
     assert hass.states.get(ALICE) is None
     assert device_registry.async_get(device_id) is None
+
+
+async def test_whatsapp_sender_keeps_its_channel(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """A whatsapp: sender sends on WhatsApp, as in the action, and shows so when edited."""
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, SUBENTRY_RECIPIENT),
+        context={"source": SOURCE_USER},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Bob",
+            CONF_ADDRESS: "+442079460100",
+            CONF_RECIPIENT_CHANNEL: "PHONE",
+            CONF_SENDER: "whatsapp:+15550001111",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    await notify(hass, "notify.bob", **{ATTR_MESSAGE: "Hi"})
+    assert sent_messages(emulator)[-1].submitted["from"] == {
+        "address": "+15550001111",
+        "channel": "WHATSAPP",
+    }
+    subentry_id = next(
+        key for key, sub in init_integration.subentries.items() if sub.title == "Bob"
+    )
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, SUBENTRY_RECIPIENT),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+    )
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested[CONF_SENDER] == "whatsapp:+15550001111"
+
+
+async def test_notify_text_too_long_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """A message past Twilio's 1600 characters is refused, saying so, and not sent."""
+    with pytest.raises(ServiceValidationError) as err:
+        await notify(hass, ALICE, **{ATTR_MESSAGE: "x" * 1600, ATTR_TITLE: "Title"})
+    assert err.value.translation_key == "text_too_long"
+    assert sent_messages(emulator) == []

@@ -21,9 +21,14 @@ from syrupy.assertion import SnapshotAssertion
 import voluptuous as vol
 
 from comms_emulator import Emulator, EmulatorConfig
+from comms_emulator.config import FaultConfig
+from comms_emulator.faults import FaultInjector
 from custom_components.twilio_comms.api import (
     OperationStatus,
     TwilioCommsBadRequestError,
+    TwilioCommsNotFoundError,
+    TwilioCommsRequestTooLargeError,
+    TwilioCommsServerError,
 )
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
@@ -34,7 +39,7 @@ from custom_components.twilio_comms.const import (
 )
 
 from .common import DEFAULT_OPTIONS, SECRETS, record_events
-from .soak import poll
+from .soak import REQUEST_TIMEOUT_MARGIN, poll
 
 # The emulator counts requests by route template; sends are POSTs.
 SEND_ROUTE = "POST /v1/{channel}"
@@ -69,7 +74,10 @@ async def push_door(
 ) -> dict[str, Any]:
     """Send a short push notification through the action."""
     return await call(
-        hass, entry, "send_push_notification", title="Door", body="Open", **data
+        hass,
+        entry,
+        "send_push_notification",
+        **{"title": "Door", "body": "Open", **data},
     )
 
 
@@ -140,6 +148,72 @@ async def test_sent_message_is_followed_until_final(
     assert int(hass.states.get("sensor.messages_operations_in_window").state) == (
         operations_before + 1
     )
+
+
+# Past both the client's timeout and the emulator's slow answer.
+SLOW_ANSWER_MARGIN = REQUEST_TIMEOUT_MARGIN + timedelta(
+    seconds=FaultConfig().slow_seconds
+)
+
+
+def slow_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every read the emulator answers slow, and no send."""
+
+    def draw(self: FaultInjector, *, read: bool) -> str | None:
+        if not read:
+            return None
+        self.counts["slow"] += 1
+        return "slow"
+
+    monkeypatch.setattr(FaultInjector, "draw_request_fault", draw)
+
+
+@pytest.mark.parametrize(
+    ("domain", "service", "data"),
+    [
+        (DOMAIN, "send_message", {"recipients": ["+15558675310"], "text": "Hi"}),
+        (DOMAIN, "send_push_notification", {"user_ids": [PUSH_USER], "title": "T", "body": "B"}),
+        ("notify", "send_message", {"entity_id": "notify.alice", "message": "Hi"}),
+    ],
+)  # fmt: skip
+async def test_send_returns_while_the_poll_after_it_is_slow(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry_with_recipient: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    domain: str,
+    service: str,
+    data: dict[str, Any],
+) -> None:
+    """A send returns once Twilio accepted it; following it never holds it up."""
+    entry = mock_config_entry_with_recipient
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    if domain == DOMAIN:
+        data = {ATTR_CONFIG_ENTRY_ID: entry.entry_id, **data}
+    with monkeypatch.context() as patched:
+        slow_reads(patched)
+        sending = asyncio.ensure_future(
+            hass.services.async_call(domain, service, data, blocking=True)
+        )
+        # The loop's clock is frozen: a slow answer never comes unless time
+        # moves, so the read that follows the send hangs.
+        for _ in range(100):
+            await asyncio.sleep(0)
+        returned = sending.done()
+    # Time out the slow read and end the emulator's wait, so the test ends
+    # clean either way.
+    while not sending.done():
+        async_fire_time_changed(hass, dt_util.utcnow() + SLOW_ANSWER_MARGIN)
+        await asyncio.sleep(0)
+    async_fire_time_changed(hass, dt_util.utcnow() + SLOW_ANSWER_MARGIN)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert returned
+    sending.result()
+    assert sends(emulator) == 1
+    assert emulator.faults.counts["slow"] == 1
 
 
 async def test_send_message_with_every_option(
@@ -222,6 +296,12 @@ async def test_send_message_senders(
         ({"send_at": "2026-11-22 12:00:00"}, ("send_at_in_past", None)),
         ({"text": "   "}, ("invalid_request", {"error": "The message text must not be empty"})),
         ({"sender_id": " "}, ("invalid_request", {"error": "A sender id must not be empty"})),
+        ({"send_at": "9999-12-31T23:59:00"}, ("send_at_too_far", {"days": "35"})),
+        ({"send_at": "2026-12-28T12:00:01+00:00"}, ("send_at_too_far", {"days": "35"})),
+        ({"text": "x" * 1601}, ("text_too_long", {"limit": "1600"})),
+        ({"media_urls": ["https://e.com/" + "x" * 2048]}, ("media_url_too_long", {"limit": "2048"})),
+        ({"recipients": ["+1" + "5" * 100_000]}, ("invalid_recipient", {"address": "+1" + "5" * 38 + "…"})),
+        ({"sender": "x" * 100_000}, ("invalid_sender", {"address": "x" * 40 + "…"})),
     ],
 )  # fmt: skip
 async def test_send_message_input_errors(
@@ -344,6 +424,24 @@ async def test_send_rejected_by_twilio(
     assert "too long" in err.value.translation_placeholders["error"]
 
 
+async def test_send_too_large_for_twilio(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A 413 says the request was too large, not that Twilio was out of reach."""
+    with (
+        patch(
+            "custom_components.twilio_comms.api.TwilioCommsClient.send_message",
+            side_effect=TwilioCommsRequestTooLargeError(
+                "POST /v1/Messages failed with HTTP 413", status=413
+            ),
+        ),
+        pytest.raises(HomeAssistantError) as err,
+    ):
+        await send_hi(hass, init_integration)
+    assert err.value.translation_key == "request_too_large"
+    assert err.value.translation_placeholders == {"channel": "Messages"}
+
+
 async def test_send_with_rejected_credentials_starts_reauth(
     hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
 ) -> None:
@@ -412,7 +510,7 @@ async def test_sent_push_notification_is_followed(
         user_ids=[PUSH_USER],
         title="Front door",
         body="The front door opened.",
-        priority="LOW",
+        priority="HIGH",
     )
     operation_id = response["operation_id"]
     plan = emulator.world.find("PushNotifications", operation_id, emulator.clock())
@@ -422,7 +520,7 @@ async def test_sent_push_notification_is_followed(
             {"userId": PUSH_USER},
         ],
         "content": {"body": "The front door opened.", "title": "Front door"},
-        "priority": "LOW",
+        "priority": "HIGH",
     }
     for _ in range(200):
         await poll(hass, freezer, SENT_UPDATE_INTERVAL)
@@ -440,6 +538,9 @@ async def test_sent_push_notification_is_followed(
         ({"user_ids": ["user-1"]}, "invalid_push_user_id"),
         ({"device_tokens": [" "], "provider": "APN"}, "invalid_request"),
         ({"user_ids": ["comms_pushnotificationuser_01h9"], "tags": {"a b": "c"}}, "invalid_tags"),
+        ({"user_ids": [PUSH_USER], "title": "x" * 4001}, "push_content_too_long"),
+        ({"devices": [{"token": "t" * 4097, "provider": "FCM"}]}, "device_token_too_long"),
+        ({"user_ids": ["u" * 100_000]}, "invalid_push_user_id"),
     ],
 )  # fmt: skip
 async def test_send_push_notification_input_errors(
@@ -454,6 +555,57 @@ async def test_send_push_notification_input_errors(
     with pytest.raises(ServiceValidationError) as err:
         await push_door(hass, init_integration, **data)
     assert err.value.translation_key == translation_key
+    for value in (err.value.translation_placeholders or {}).values():
+        assert len(value) <= 41
+    assert sends(emulator) == 0
+
+
+async def test_send_at_as_far_as_twilio_schedules(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """35 days ahead is the furthest a send can be scheduled, and is taken."""
+    when = dt_util.utcnow() + timedelta(days=35)
+    response = await call(
+        hass,
+        init_integration,
+        "send_message",
+        recipients=["+15558675310"],
+        text="Hi",
+        send_at=when.isoformat(),
+    )
+    assert response["tracked"] is True
+
+
+async def test_push_to_devices_of_both_providers(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """One call reaches FCM and APN devices, besides the older tokens + provider form."""
+    response = await push_door(
+        hass,
+        init_integration,
+        devices=[
+            {"token": "fcm-token-2", "provider": "fcm"},
+            {"token": "apn-token-1", "provider": "APN"},
+        ],
+        device_tokens=["fcm-token-1"],
+        provider="FCM",
+    )
+    plan = emulator.world.find(
+        "PushNotifications", response["operation_id"], emulator.clock()
+    )
+    assert plan.submitted["to"] == [
+        {"token": "fcm-token-1", "provider": "FCM"},
+        {"token": "fcm-token-2", "provider": "FCM"},
+        {"token": "apn-token-1", "provider": "APN"},
+    ]
+
+
+async def test_push_low_priority_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """LOW is not a priority Twilio's Comms documentation shows."""
+    with pytest.raises(vol.Invalid):
+        await push_door(hass, init_integration, user_ids=[PUSH_USER], priority="LOW")
     assert sends(emulator) == 0
 
 
@@ -523,6 +675,44 @@ async def test_get_operation_errors(
     assert err.value.translation_key == translation_key
     if translation_key == "invalid_operation_id":
         assert emulator.requests["total"] == 0
+
+
+async def get_latest_listing_failing(
+    hass: HomeAssistant, entry: MockConfigEntry, error: Exception
+) -> dict[str, Any]:
+    """Call get_operation for the latest message operation, its listing failing."""
+    latest = entry.runtime_data.coordinators["messages"].data.latest
+    with patch(
+        "custom_components.twilio_comms.api.TwilioCommsClient.list_messages",
+        side_effect=error,
+    ):
+        return await call(
+            hass, entry, "get_operation", channel="messages", operation_id=latest.id
+        )
+
+
+async def test_get_operation_without_its_resources(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A 404 from the resources listing, the operation read, answers the operation."""
+    response = await get_latest_listing_failing(
+        hass, init_integration, TwilioCommsNotFoundError("HTTP 404", status=404)
+    )
+    latest = init_integration.runtime_data.coordinators["messages"].data.latest
+    assert response["operation_id"] == latest.id
+    assert response["resources"] is None
+    assert response["more_resources"] is None
+
+
+async def test_get_operation_resources_failing(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Any other failure of the resources listing is the action's failure."""
+    with pytest.raises(HomeAssistantError) as err:
+        await get_latest_listing_failing(
+            hass, init_integration, TwilioCommsServerError("HTTP 500", status=500)
+        )
+    assert err.value.translation_key == "request_failed"
 
 
 async def test_get_operation_garbage_answer(

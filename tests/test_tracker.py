@@ -588,3 +588,47 @@ async def test_first_answer_lacking_a_counter_the_channel_reports_is_read_again(
     data = await tracker.async_refresh(now + timedelta(seconds=40))
     assert not tracker.has_active
     assert data.totals["sent"] == 5
+
+
+# ------------------------------------------------------------ our own sends
+
+
+async def followed_reads(
+    api: FakeOperationsApi, tracker: ChannelTracker, refreshes: list[datetime]
+) -> int:
+    """Return the by-id reads a series of refreshes made: all but one listing each."""
+    api.requests = 0
+    for now in refreshes:
+        await tracker.async_refresh(now)
+    return api.requests - len(refreshes)
+
+
+async def test_reads_of_followed_sends_are_capped_per_refresh() -> None:
+    """However many sends are followed and not listed yet, a refresh reads a few."""
+    api = FakeOperationsApi()
+    tracker = make_tracker(api, Channel.MESSAGES)
+    await tracker.async_refresh(SEED_NOW)
+    for number in range(3 * tracker_module.MAX_FOLLOW_FETCHES):
+        tracker.follow(op_id(number), SEED_NOW, SEED_NOW + timedelta(minutes=15))
+    reads = await followed_reads(api, tracker, [SEED_NOW + timedelta(seconds=5)])
+    assert reads == tracker_module.MAX_FOLLOW_FETCHES
+
+
+async def test_followed_send_the_api_does_not_know_is_read_on_a_backoff() -> None:
+    """A followed id that answers 404 is read again later and later, not every poll."""
+    api = FakeOperationsApi()
+    tracker = make_tracker(api, Channel.MESSAGES)
+    await tracker.async_refresh(SEED_NOW)
+    tracker.follow(OPERATION_ID, SEED_NOW, SEED_NOW + timedelta(minutes=15))
+    # Every 5 s for the 15 minutes a send is followed: 180 refreshes.
+    polls = [SEED_NOW + timedelta(seconds=5 * n) for n in range(1, 181)]
+    reads = await followed_reads(api, tracker, polls[:90])
+    assert reads <= 8
+    # It shows up at last, by id only (no listing shows it yet): the next
+    # due read finds it.
+    api.put(
+        operation(OPERATION_ID, "PROCESSING", "2024-04-05T06:59:00Z", {"total": 1}),
+        SEED_NOW - 2 * WINDOW,
+    )
+    data = await tracker.async_refresh(polls[90] + tracker_module.MAX_FOLLOW_RETRY)
+    assert OPERATION_ID in data.operations

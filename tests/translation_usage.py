@@ -40,6 +40,10 @@ RESOLVERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
         "list(ChannelKey)",
         "each channel device is named after its ChannelKey",
     ),
+    ("user_requests", "_TOO_LONG[err.field]"): (
+        "list(_TOO_LONG.values())",
+        "each field the client bounds has its own error, looked up by its name",
+    ),
     ("config_flow", "kind"): (
         "list(CredentialKind)",
         "the credentials steps are named after the CredentialKind picked in the menu",

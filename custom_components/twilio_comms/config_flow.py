@@ -29,10 +29,11 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .addresses import parse_address
+from .addresses import WHATSAPP_PREFIX, parse_address, sender_channel_for
 from .api import (
     CredentialKind,
     RecipientChannel,
+    SenderChannel,
     TwilioCommsAccountMismatchError,
     TwilioCommsAuthenticationError,
     TwilioCommsError,
@@ -51,6 +52,7 @@ from .const import (
     CONF_FAILURE_THRESHOLD,
     CONF_RECIPIENT_CHANNEL,
     CONF_SENDER,
+    CONF_SENDER_CHANNEL,
     CONF_WINDOW_HOURS,
     DEFAULT_FAILURE_THRESHOLD,
     DEFAULT_WINDOW_HOURS,
@@ -442,6 +444,10 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
                     CONF_ADDRESS: address,
                     CONF_RECIPIENT_CHANNEL: channel,
                     CONF_SENDER: sender[0] if sender else None,
+                    # A whatsapp: sender keeps its channel, as in the action.
+                    CONF_SENDER_CHANNEL: sender_channel_for(sender[1])
+                    if sender
+                    else None,
                 }
                 # One entity per address and channel: two would send twice.
                 unique_id = f"{channel}:{address}"
@@ -470,6 +476,8 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
                 CONF_NAME: subentry.title,
                 **{key: value for key, value in subentry.data.items() if value},
             }
+            if subentry.data.get(CONF_SENDER_CHANNEL) == SenderChannel.WHATSAPP:
+                suggested[CONF_SENDER] = WHATSAPP_PREFIX + subentry.data[CONF_SENDER]
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(

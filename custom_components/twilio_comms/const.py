@@ -24,6 +24,9 @@ SUBENTRY_RECIPIENT: Final = "recipient"
 CONF_ADDRESS: Final = "address"
 CONF_RECIPIENT_CHANNEL: Final = "recipient_channel"
 CONF_SENDER: Final = "sender"
+# The sender's own channel, kept when it differs from the recipient's (a
+# whatsapp: sender of a phone recipient); absent in subentries made before.
+CONF_SENDER_CHANNEL: Final = "sender_channel"
 
 
 class ChannelKey(StrEnum):
@@ -82,6 +85,13 @@ IDLE_UPDATE_INTERVAL: Final = timedelta(minutes=2)
 # final, or SENT_FOLLOW_LIMIT at most (a scheduled send can wait for hours).
 SENT_UPDATE_INTERVAL: Final = timedelta(seconds=5)
 SENT_FOLLOW_LIMIT: Final = timedelta(minutes=15)
+
+# The longest one refresh of a channel may take, all its requests together.
+# Each request has its own 10 s timeout, but a listing may follow 100 pages:
+# without a deadline, slow pages could stretch one refresh past 16 minutes.
+# Two minutes is the idle interval, so a refresh never outlasts the wait for
+# the next one; a full window of 100 pages fits if pages take under 1.2 s.
+REFRESH_DEADLINE: Final = timedelta(minutes=2)
 
 # Overlap when asking for operations created since the newest one seen:
 # protects against clock skew between Twilio's servers and a late write of an

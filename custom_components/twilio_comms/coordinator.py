@@ -1,11 +1,12 @@
 """Coordinators of the Twilio Comms integration: one per tracked channel."""
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -28,6 +29,7 @@ from .const import (
     DOMAIN,
     IDLE_UPDATE_INTERVAL,
     LOGGER,
+    REFRESH_DEADLINE,
     SENT_FOLLOW_LIMIT,
     SENT_UPDATE_INTERVAL,
     ChannelKey,
@@ -84,8 +86,19 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         """Refresh the channel, mapping every client error to Home Assistant's."""
         placeholders = {"channel": CHANNEL_NAMES[self.channel_key]}
         now = dt_util.utcnow()
+        deadline = REFRESH_DEADLINE.total_seconds()
         try:
-            data = await self.tracker.async_refresh(now)
+            # The client raises its own timeouts as TwilioCommsError; a bare
+            # TimeoutError is this deadline. The tracker keeps its previous
+            # state when a refresh is cut short (its invariant 2).
+            async with asyncio.timeout(deadline):
+                data = await self.tracker.async_refresh(now)
+        except TimeoutError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="refresh_deadline",
+                translation_placeholders={**placeholders, "seconds": f"{deadline:g}"},
+            ) from err
         except TwilioCommsAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -122,18 +135,22 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         self._adapt_interval(now)
         return data
 
-    async def async_follow(
-        self, operation_id: str, send_at: datetime | None = None
-    ) -> None:
+    @callback
+    def async_follow(self, operation_id: str, send_at: datetime | None = None) -> None:
         """Watch an operation we sent closely from its send time until it is final.
 
-        It is read at once, so it shows up without waiting for the next poll.
+        It is read at once, in the background: the send that asked for this
+        has returned already, and a slow poll must never hold it up.
         """
         now = dt_util.utcnow()
         start = max(now, send_at) if send_at else now
         self.tracker.follow(operation_id, start, start + SENT_FOLLOW_LIMIT)
         self._adapt_interval(now)
-        await self.async_request_refresh()
+        self.config_entry.async_create_background_task(
+            self.hass,
+            self.async_request_refresh(),
+            name=f"{self.name} follow {operation_id}",
+        )
 
     def _wait(self, retry_after: float) -> float:
         """Return the seconds to wait as Twilio asked, but never less than a poll.

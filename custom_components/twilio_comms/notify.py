@@ -9,8 +9,21 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .addresses import sender_channel_for
-from .api import MessageRecipient, MessageSender, MessageSendRequest, RecipientChannel
-from .const import CONF_ADDRESS, CONF_RECIPIENT_CHANNEL, CONF_SENDER, DOMAIN, ChannelKey
+from .api import (
+    MessageRecipient,
+    MessageSender,
+    MessageSendRequest,
+    RecipientChannel,
+    SenderChannel,
+)
+from .const import (
+    CONF_ADDRESS,
+    CONF_RECIPIENT_CHANNEL,
+    CONF_SENDER,
+    CONF_SENDER_CHANNEL,
+    DOMAIN,
+    ChannelKey,
+)
 from .coordinator import TwilioCommsConfigEntry
 from .user_requests import async_send, build_request
 
@@ -46,8 +59,14 @@ class TwilioCommsRecipientNotify(NotifyEntity):
             address=subentry.data[CONF_ADDRESS], channel=channel
         )
         sender = subentry.data.get(CONF_SENDER)
+        sender_channel = subentry.data.get(CONF_SENDER_CHANNEL)
         self._sender = (
-            MessageSender(address=sender, channel=sender_channel_for(channel))
+            MessageSender(
+                address=sender,
+                channel=SenderChannel(sender_channel)
+                if sender_channel
+                else sender_channel_for(channel),
+            )
             if sender
             else None
         )

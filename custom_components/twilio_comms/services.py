@@ -1,7 +1,7 @@
 """Actions of the Twilio Comms integration: look up an operation, send."""
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
@@ -60,12 +60,23 @@ ATTR_SENDER_ID: Final = "sender_id"
 ATTR_MEDIA_URLS: Final = "media_urls"
 ATTR_SEND_AT: Final = "send_at"
 ATTR_TAGS: Final = "tags"
+ATTR_DEVICES: Final = "devices"
 ATTR_DEVICE_TOKENS: Final = "device_tokens"
+ATTR_TOKEN: Final = "token"
 ATTR_PROVIDER: Final = "provider"
 ATTR_USER_IDS: Final = "user_ids"
 ATTR_TITLE: Final = "title"
 ATTR_BODY: Final = "body"
 ATTR_PRIORITY: Final = "priority"
+
+# How far ahead a send can be scheduled. The Comms scheduling guide gives no
+# horizon; Twilio Messaging's scheduler, which Comms messages go out through,
+# takes at most 35 days (errors 35114 and 35115), so a later time is refused
+# here, before anything is sent.
+MAX_SCHEDULE_AHEAD: Final = timedelta(days=35)
+
+# Characters of a user's input an error message repeats; the rest is cut.
+MAX_ECHO_LENGTH: Final = 40
 
 # The first page of an operation's resources is enough to see how the sends
 # went; the operation's stats count them all.
@@ -73,6 +84,24 @@ RESOURCE_PAGE_SIZE: Final = 50
 
 _STRINGS: Final = vol.All(cv.ensure_list, [cv.string])
 _TAGS: Final = vol.Schema({cv.string: cv.string})
+
+
+def _provider(value: Any) -> PushProvider:
+    """Return the push provider a value names, in any case."""
+    return PushProvider(cv.string(value).upper())
+
+
+_DEVICES: Final = vol.All(
+    cv.ensure_list,
+    [
+        vol.Schema(
+            {
+                vol.Required(ATTR_TOKEN): cv.string,
+                vol.Required(ATTR_PROVIDER): _provider,
+            }
+        )
+    ],
+)
 
 GET_OPERATION_SCHEMA: Final = vol.Schema(
     {
@@ -102,8 +131,10 @@ SEND_MESSAGE_SCHEMA: Final = vol.Schema(
 SEND_PUSH_NOTIFICATION_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_DEVICES): _DEVICES,
+        # The older form: tokens that all share one provider.
         vol.Optional(ATTR_DEVICE_TOKENS): _STRINGS,
-        vol.Optional(ATTR_PROVIDER): vol.Coerce(PushProvider),
+        vol.Optional(ATTR_PROVIDER): _provider,
         vol.Optional(ATTR_USER_IDS): _STRINGS,
         vol.Required(ATTR_TITLE): cv.string,
         vol.Required(ATTR_BODY): cv.string,
@@ -148,12 +179,22 @@ def _loaded_entry(call: ServiceCall) -> TwilioCommsConfigEntry:
 
 
 def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    """Return a translated input error."""
+    """Return a translated input error; the input it repeats is cut short."""
     return ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key=key,
-        translation_placeholders=placeholders or None,
+        translation_placeholders={
+            name: _shown(value) for name, value in placeholders.items()
+        }
+        or None,
     )
+
+
+def _shown(value: str) -> str:
+    """Return a user's input as an error repeats it: at most MAX_ECHO_LENGTH characters."""
+    if len(value) <= MAX_ECHO_LENGTH:
+        return value
+    return value[:MAX_ECHO_LENGTH] + "…"
 
 
 async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
@@ -166,18 +207,27 @@ async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
     client = entry.runtime_data.client
     try:
         operation = await client.get_operation(key.channel, operation_id)
-        page = await _first_resources(client, key, operation_id)
     except TwilioCommsNotFoundError as err:
         raise _invalid("operation_not_found", operation_id=operation_id) from err
+    except TwilioCommsError as err:
+        raise translated_error(call.hass, err, entry, key) from err
+    try:
+        page = await _first_resources(client, key, operation_id)
+    except TwilioCommsNotFoundError:
+        # The operation exists: its resources are what cannot be listed (the
+        # family's listing may be missing, or they are past retention).
+        page = None
     except TwilioCommsError as err:
         raise translated_error(call.hass, err, entry, key) from err
     return {
         ATTR_CHANNEL: str(key),
         **operation_attributes(operation),
-        "resources": [
+        "resources": None
+        if page is None
+        else [
             {"id": resource.id, "status": resource.status} for resource in page.items
         ],
-        "more_resources": page.next_token is not None,
+        "more_resources": None if page is None else page.next_token is not None,
     }
 
 
@@ -253,11 +303,20 @@ def _send_at(data: Mapping[str, Any]) -> datetime | None:
     """
     if (when := data.get(ATTR_SEND_AT)) is None:
         return None
-    when = dt_util.as_utc(
-        when if when.tzinfo else when.replace(tzinfo=dt_util.get_default_time_zone())
-    )
-    if when <= dt_util.utcnow():
+    try:
+        when = dt_util.as_utc(
+            when
+            if when.tzinfo
+            else when.replace(tzinfo=dt_util.get_default_time_zone())
+        )
+    except OverflowError:
+        # Near year 9999, UTC is past the last datetime: far too far ahead.
+        raise _invalid("send_at_too_far", days=str(MAX_SCHEDULE_AHEAD.days)) from None
+    now = dt_util.utcnow()
+    if when <= now:
         raise _invalid("send_at_in_past")
+    if when > now + MAX_SCHEDULE_AHEAD:
+        raise _invalid("send_at_too_far", days=str(MAX_SCHEDULE_AHEAD.days))
     return when
 
 
@@ -276,8 +335,9 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call)
     data = call.data
     tokens: list[str] = data.get(ATTR_DEVICE_TOKENS, [])
+    devices: list[dict[str, Any]] = data.get(ATTR_DEVICES, [])
     user_ids: list[str] = [value.strip() for value in data.get(ATTR_USER_IDS, [])]
-    if not tokens and not user_ids:
+    if not tokens and not devices and not user_ids:
         raise _invalid("no_push_recipients")
     provider: PushProvider | None = data.get(ATTR_PROVIDER)
     if tokens and provider is None:
@@ -285,10 +345,15 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
     for user_id in user_ids:
         if not is_valid_id(user_id, PUSH_USER_ID_PREFIXES):
             raise _invalid("invalid_push_user_id", user_id=user_id)
+    # Each device has its own provider, so one call reaches FCM and APN.
+    targets = [
+        *((token, provider) for token in tokens),
+        *((device[ATTR_TOKEN], device[ATTR_PROVIDER]) for device in devices),
+    ]
     request = build_request(
         lambda: PushNotificationSendRequest(
             to=[
-                *(PushRecipient(token=token, provider=provider) for token in tokens),
+                *(PushRecipient(token=token, provider=kind) for token, kind in targets),
                 *(PushRecipient(user_id=user_id) for user_id in user_ids),
             ],
             title=data[ATTR_TITLE],

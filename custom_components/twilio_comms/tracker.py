@@ -12,7 +12,9 @@ refreshes it as cheaply as the Comms API allows:
 - an operation in a status this version does not know is re-read on a
   backoff of its own;
 - an operation this integration sent is followed: while the API does not
-  list it yet, it is fetched by id.
+  list it yet, it is fetched by id, at most MAX_FOLLOW_FETCHES a refresh,
+  and one that answers 404 on a backoff of its own (FOLLOW_RETRY doubling
+  up to MAX_FOLLOW_RETRY) until its follow ends.
 
 Invariants, each tested in tests/test_tracker.py and all of them together by
 the state machine in tests/test_tracker_machine.py:
@@ -105,6 +107,15 @@ RANGE_SEAM: Final = timedelta(seconds=1)
 # Beyond this many operations to re-read one by one, a single listing over
 # their creation range is cheaper than a request each.
 MAX_SINGLE_FETCHES: Final = 10
+
+# Followed sends not listed yet that one refresh reads by id, at most: a burst
+# of sends costs a few requests a poll, not one each.
+MAX_FOLLOW_FETCHES: Final = 10
+
+# The first wait before a followed send that answered 404 is read again, and
+# the longest: over a 15-minute follow, about eight reads instead of 180.
+FOLLOW_RETRY: Final = timedelta(seconds=10)
+MAX_FOLLOW_RETRY: Final = timedelta(minutes=2)
 
 # A createdAt further ahead of our clock than this is not believed: clocks
 # drift by seconds, not minutes.
@@ -290,6 +301,9 @@ class ChannelTracker:
     # Operations we sent that are not settled yet: id -> (from, until) when
     # they deserve a close watch.
     _followed: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+    # Followed sends that answered 404: when to read them again, and the wait
+    # that led there.
+    _follow_retry: dict[str, tuple[datetime, timedelta]] = field(default_factory=dict)
 
     @property
     def has_active(self) -> bool:
@@ -314,11 +328,12 @@ class ChannelTracker:
         baseline = state.serial == 0
         gone: set[str] = set()
         left: set[str] = set()
+        unfound: set[str] = set()
         if baseline:
             observed, truncated = await self._list(start_date=window_start)
         else:
             observed, truncated = await self._async_incremental(
-                state, now, window_start, gone, left
+                state, now, window_start, gone=gone, left=left, unfound=unfound
             )
         new = state.copy()
         transitions = self._fold(
@@ -339,20 +354,48 @@ class ChannelTracker:
             for op_id, span in self._followed.items()
             if op_id not in new.entries or op_id in new.pending
         }
+        self._back_off_follows(unfound, now)
         return data
+
+    def _back_off_follows(self, unfound: set[str], now: datetime) -> None:
+        """Put followed sends that answered 404 on their next, longer wait."""
+        retry = {
+            op_id: self._follow_retry[op_id]
+            for op_id in self._followed.keys() & self._follow_retry.keys()
+        }
+        for op_id in unfound & self._followed.keys():
+            step = FOLLOW_RETRY
+            if op_id in retry:
+                step = min(2 * retry[op_id][1], MAX_FOLLOW_RETRY)
+            retry[op_id] = (now + step, step)
+        self._follow_retry = retry
+
+    def _follows_due(self, state: _State, listed: set[str], now: datetime) -> list[str]:
+        """Return the followed sends to read by id now, oldest follow first, capped."""
+        due = [
+            op_id
+            for op_id in self._followed
+            if op_id not in state.entries
+            and op_id not in listed
+            and (op_id not in self._follow_retry or self._follow_retry[op_id][0] <= now)
+        ]
+        return due[:MAX_FOLLOW_FETCHES]
 
     async def _async_incremental(
         self,
         state: _State,
         now: datetime,
         window_start: datetime,
+        *,
         gone: set[str],
         left: set[str],
+        unfound: set[str],
     ) -> tuple[list[Operation], list[Operation] | None]:
         """Return what changed since the last refresh, at the fewest requests.
 
         Operations the API no longer knows (past retention) are added to gone,
-        those fetched because the in-flight listings no longer show them to left.
+        those fetched because the in-flight listings no longer show them to
+        left, and followed sends it does not know (yet) to unfound.
         """
         recent_start = window_start
         if state.newest_created is not None:
@@ -360,11 +403,11 @@ class ChannelTracker:
         observed, truncated = await self._list(start_date=recent_start)
         # A send the API does not list yet may still be readable by id.
         listed = {operation.id for operation in observed}
-        for op_id in self._followed.keys() - state.entries.keys() - listed:
+        for op_id in self._follows_due(state, listed, now):
             try:
                 observed.append(await self.client.get_operation(self.channel, op_id))
             except TwilioCommsNotFoundError:
-                continue
+                unfound.add(op_id)
         # The in-flight listings stop where the recent one starts, so no
         # operation is read twice; the ranges share a second because whether
         # the API's bounds are inclusive is undocumented.

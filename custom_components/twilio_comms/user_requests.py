@@ -2,6 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Final
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -13,12 +14,23 @@ from .api import (
     TwilioCommsClient,
     TwilioCommsError,
     TwilioCommsForbiddenError,
+    TwilioCommsInputTooLongError,
     TwilioCommsNotFoundError,
     TwilioCommsRateLimitError,
+    TwilioCommsRequestTooLargeError,
     TwilioCommsValidationError,
 )
 from .const import CHANNEL_NAMES, DOMAIN, LOGGER, ChannelKey
 from .coordinator import TwilioCommsConfigEntry
+
+# The error of each field the client bounds, by the name it gives the field.
+_TOO_LONG: Final = {
+    "text": "text_too_long",
+    "media_url": "media_url_too_long",
+    "sender_id": "sender_id_too_long",
+    "push_content": "push_content_too_long",
+    "device_token": "device_token_too_long",
+}
 
 
 def build_request[T](make: Callable[[], T]) -> T:
@@ -31,6 +43,13 @@ def build_request[T](make: Callable[[], T]) -> T:
 
 def _invalid_request(err: TwilioCommsValidationError) -> ServiceValidationError:
     """Return the input error for a request the client refused to send."""
+    if isinstance(err, TwilioCommsInputTooLongError):
+        # Each field has its own message, which never repeats the input.
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=_TOO_LONG[err.field],
+            translation_placeholders={"limit": str(err.limit)},
+        )
     return ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="invalid_request",
@@ -69,6 +88,12 @@ def translated_error(
             translation_key="request_rate_limited",
             translation_placeholders={"retry_after": str(round(err.retry_after))},
         )
+    if isinstance(err, TwilioCommsRequestTooLargeError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="request_too_large",
+            translation_placeholders={"channel": channel},
+        )
     if isinstance(err, TwilioCommsBadRequestError):
         return HomeAssistantError(
             translation_domain=DOMAIN,
@@ -90,9 +115,9 @@ async def async_send(
     *,
     send_at: datetime | None = None,
 ) -> SendResult:
-    """Send through the entry's client, then follow the operation until it is final.
+    """Send through the entry's client; follow the operation in the background.
 
-    The operation shows up in the channel's sensors and events when that
+    This returns as soon as Twilio accepted the send. The operation shows up in the channel's sensors and events when that
     channel is tracked; otherwise the send is only made.
     """
     try:
@@ -107,5 +132,5 @@ async def async_send(
             CHANNEL_NAMES[key],
         )
     elif coordinator is not None:
-        await coordinator.async_follow(result.operation_id, send_at)
+        coordinator.async_follow(result.operation_id, send_at)
     return result

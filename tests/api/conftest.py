@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import json
 from pathlib import Path
 from typing import Any
+import zlib
 
 import aiohttp
 from aiohttp import web
@@ -30,6 +31,24 @@ OPERATION_ID = "comms_operation_01h9krwprkeee8fzqspvwy6nq8"
 SHORT_TIMEOUT = 0.2
 
 
+# zlib's window bits for each HTTP Content-Encoding it can write.
+ENCODING_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+def compression_bomb(size: int, encoding: str = "gzip") -> bytes:
+    """Return a compressed body that inflates to a JSON document of about size bytes.
+
+    It is compressed a chunk at a time, so the test never holds size bytes.
+    """
+    chunk = b" " * 2**20
+    compressor = zlib.compressobj(9, zlib.DEFLATED, ENCODING_WBITS[encoding])
+    parts = [compressor.compress(b'{"operations": []')]
+    parts.extend(compressor.compress(chunk) for _ in range(size // len(chunk)))
+    parts.append(compressor.compress(b"}"))
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
 def load_fixture(name: str) -> Any:
     """Return a JSON fixture, parsed."""
     return json.loads((FIXTURES / name).read_text())
@@ -42,11 +61,12 @@ def fixture_text(name: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reply:
-    """One scripted response: JSON (or raw text), status, headers and delay."""
+    """One scripted response: JSON (or raw text or bytes), status, headers and delay."""
 
     status: int = 200
     json: Any = None
     text: str | None = None
+    body: bytes | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
     delay: float = 0.0
@@ -117,6 +137,13 @@ class CommsServer:
         if reply.delay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.release.wait(), reply.delay)
+        if reply.body is not None:
+            return web.Response(
+                status=reply.status,
+                body=reply.body,
+                headers=reply.headers,
+                content_type=reply.content_type,
+            )
         text = reply.text
         if text is None and reply.json is not None:
             text = json.dumps(reply.json)

@@ -14,7 +14,13 @@ from custom_components.twilio_comms.api import (
     PushNotification,
     TwilioCommsInvalidResponseError,
 )
-from custom_components.twilio_comms.api.models import parse_operation_errors
+from custom_components.twilio_comms.api.models import (
+    MAX_COUNTER,
+    MAX_COUNTER_NAME_LENGTH,
+    MAX_EXTRA_COUNTERS,
+    MAX_RAW_STATUS_LENGTH,
+    parse_operation_errors,
+)
 from custom_components.twilio_comms.api.wire import parse_timestamp
 
 from .conftest import load_fixture
@@ -176,6 +182,31 @@ def test_stats_are_tolerant() -> None:
     assert stats.get("sent") == 3
     assert stats.as_dict()["clicked"] == 4
     assert "failed" not in stats.as_dict()
+
+
+def test_stats_are_bounded() -> None:
+    """Unknown counters are bounded in number and name; absurd counts are not reported."""
+    stats = OperationStats.from_json(
+        {
+            "total": 10**12,
+            "sent": MAX_COUNTER,
+            "x" * (MAX_COUNTER_NAME_LENGTH + 1): 1,
+            "bad\nname": 1,
+            **{f"extra{n:03d}": n for n in range(3 * MAX_EXTRA_COUNTERS)},
+        }
+    )
+    assert stats.total is None
+    assert stats.sent == MAX_COUNTER
+    assert len(stats.extra) == MAX_EXTRA_COUNTERS
+    assert all(key.startswith("extra") for key in stats.extra)
+
+
+def test_raw_status_is_bounded() -> None:
+    """A status as long as a page is kept only as far as it can be shown."""
+    operation = Operation.from_json({"id": OPERATION_ID, "status": "P" * 100_000})
+    assert operation.status is OperationStatus.UNKNOWN
+    assert operation.raw_status is not None
+    assert len(operation.raw_status) == MAX_RAW_STATUS_LENGTH
 
 
 def test_stats_are_immutable() -> None:

@@ -1,5 +1,6 @@
 """Tests of send requests: validation, the JSON body, and reading the 202."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -19,6 +20,7 @@ from custom_components.twilio_comms.api import (
     SenderChannel,
     TwilioCommsBadRequestError,
     TwilioCommsClient,
+    TwilioCommsInputTooLongError,
     TwilioCommsValidationError,
 )
 from custom_components.twilio_comms.api.accepted import send_result
@@ -118,13 +120,39 @@ def test_push_body() -> None:
 
 
 def test_push_body_minimal() -> None:
-    """Title and tags are optional; priority may be lowered."""
-    request = PushNotificationSendRequest(to=(FCM,), body="Hi", priority=untyped("low"))
+    """Title and tags are optional; the priority is HIGH in any case."""
+    request = PushNotificationSendRequest(
+        to=(FCM,), body="Hi", priority=untyped("high")
+    )
     assert request.to_json() == {
         "to": [{"token": "fcm-token", "provider": "FCM"}],
         "content": {"body": "Hi"},
-        "priority": "LOW",
+        "priority": "HIGH",
     }
+
+
+@pytest.mark.parametrize(
+    ("make", "field", "limit"),
+    [
+        (lambda: _message(text="x" * 1601), "text", 1600),
+        (lambda: _message(media_urls=["https://e.com/" + "x" * 2048]), "media_url", 2048),
+        (lambda: MessageSender(sender_id="MG" + "0" * 127), "sender_id", 128),
+        (lambda: _push(body="é" * 2001), "push_content", 4000),
+        (lambda: _push(title="t" * 3000, body="b" * 1001), "push_content", 4000),
+        (lambda: PushRecipient(token="t" * 4097, provider=PushProvider.FCM), "device_token", 4096),
+    ],
+)  # fmt: skip
+def test_fields_are_bounded(make: Callable[[], object], field: str, limit: int) -> None:
+    """A field past its limit is refused, saying which field and the limit."""
+    with pytest.raises(TwilioCommsInputTooLongError) as err:
+        make()
+    assert (err.value.field, err.value.limit) == (field, limit)
+
+
+def test_fields_at_their_limits_are_taken() -> None:
+    """Exactly at the limits, requests build."""
+    _message(text="x" * 1600)
+    _push(title="t" * 2000, body="b" * 2000)
 
 
 def test_requests_are_frozen() -> None:
@@ -202,7 +230,7 @@ def _push(**kwargs: Any) -> PushNotificationSendRequest:
         (lambda: _push(to=()), "1 to 10000 recipients"),
         (lambda: _push(body=""), "body must not be empty"),
         (lambda: _push(title=" "), "title must not be empty"),
-        (lambda: _push(priority="URGENT"), "HIGH, LOW"),
+        (lambda: _push(priority="LOW"), "must be one of HIGH"),
         (lambda: _push(tags={"k": "a b"}), "tag value"),
         (PushRecipient, "device token must not be empty"),
         (lambda: PushRecipient(token="t"), "FCM, APN"),

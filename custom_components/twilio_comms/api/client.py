@@ -5,8 +5,9 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import logging
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
+import zlib
 
 import aiohttp
 from yarl import URL
@@ -17,6 +18,7 @@ from .const import (
     DEFAULT_MAX_PAGES,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_REST_BASE_URL,
+    MAX_RESPONSE_BYTES,
     Channel,
     OperationStatus,
 )
@@ -61,6 +63,17 @@ from .send import MessageSendRequest, PushNotificationSendRequest
 from .wire import as_object, as_text, parse_json
 
 _LOGGER = logging.getLogger(__package__)
+
+# Bytes read off the connection at a time while reading a body.
+_READ_CHUNK: Final = 64 * 1024
+
+# Content encodings offered to the server; the client inflates them itself.
+_ZLIB_ENCODINGS: Final = frozenset({"gzip", "deflate"})
+_ACCEPT_ENCODING: Final = ", ".join(sorted(_ZLIB_ENCODINGS, reverse=True))
+_PLAIN_ENCODINGS: Final = frozenset({"", "identity"})
+
+# zlib's window bits that read a gzip or a zlib header, whichever comes.
+_ZLIB_WBITS: Final = 32 + zlib.MAX_WBITS
 
 
 def _named_account(data: Any, key: str) -> str:
@@ -356,6 +369,7 @@ class TwilioCommsClient:
         headers = {
             aiohttp.hdrs.AUTHORIZATION: self._credentials.authorization,
             aiohttp.hdrs.ACCEPT: "application/json",
+            aiohttp.hdrs.ACCEPT_ENCODING: _ACCEPT_ENCODING,
         }
         failure: TwilioCommsError | None = None
         try:
@@ -373,9 +387,11 @@ class TwilioCommsClient:
                     # Statuses are mapped below, whatever the shared session's
                     # default; aiohttp's own error would carry the headers.
                     raise_for_status=False,
+                    # Bodies are inflated by _read_body, within the cap.
+                    auto_decompress=False,
                 ) as response,
             ):
-                body = await response.read()
+                body = await _read_body(response, target)
         except TimeoutError:
             _LOGGER.debug("%s timed out", target)
             failure = TwilioCommsTimeoutError(
@@ -410,3 +426,38 @@ class TwilioCommsClient:
                 f"{target} returned HTTP {response.status} without a JSON body"
             )
         return _Reply(target=target, headers=response.headers, data=data)
+
+
+async def _read_body(response: aiohttp.ClientResponse, target: str) -> bytes:
+    """Return a response body, inflated, refusing one past MAX_RESPONSE_BYTES.
+
+    The body is inflated here, a chunk at a time and never past the cap, so a
+    small gzip body that inflates without end costs no more than the cap
+    (aiohttp's own decompression would inflate up to 32 MiB per chunk first).
+    """
+    encoding = response.headers.get(aiohttp.hdrs.CONTENT_ENCODING, "").strip().lower()
+    if encoding not in _PLAIN_ENCODINGS | _ZLIB_ENCODINGS:
+        raise TwilioCommsInvalidResponseError(
+            f"{target} returned a body in an encoding it was not offered"
+        )
+    inflater = zlib.decompressobj(_ZLIB_WBITS) if encoding in _ZLIB_ENCODINGS else None
+    body = bytearray()
+    try:
+        async for chunk in response.content.iter_chunked(_READ_CHUNK):
+            # One byte more than the room left is enough to know the cap is
+            # passed; what the inflater holds back stays compressed.
+            body += (
+                inflater.decompress(chunk, MAX_RESPONSE_BYTES - len(body) + 1)
+                if inflater
+                else chunk
+            )
+            if len(body) > MAX_RESPONSE_BYTES:
+                raise TwilioCommsInvalidResponseError(
+                    f"{target} returned a body larger than "
+                    f"{MAX_RESPONSE_BYTES // 2**20} MiB"
+                )
+    except zlib.error as err:
+        raise TwilioCommsInvalidResponseError(
+            f"{target} returned a body that does not decompress"
+        ) from err
+    return bytes(body)

@@ -16,6 +16,12 @@ DEFAULT_REST_BASE_URL: Final = "https://api.twilio.com/2010-04-01"
 # slow beta API, short enough that a hung connection cannot stall a poll.
 DEFAULT_REQUEST_TIMEOUT: Final = 10.0
 
+# The most bytes of one response body the client reads, once decompressed.
+# A full page of 1000 operations (the largest page the API documents) is about
+# 330 KiB; 2 MiB leaves six times that for fields the beta API may add, while
+# a gzip body that inflates without end costs at most this much memory.
+MAX_RESPONSE_BYTES: Final = 2 * 2**20
+
 # The smallest `pageSize` the API documents; one item is the cheapest probe.
 MIN_PAGE_SIZE: Final = 1
 

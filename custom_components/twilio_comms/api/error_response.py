@@ -13,6 +13,7 @@ from .exceptions import (
     TwilioCommsForbiddenError,
     TwilioCommsNotFoundError,
     TwilioCommsRateLimitError,
+    TwilioCommsRequestTooLargeError,
     TwilioCommsResponseError,
     TwilioCommsServerError,
 )
@@ -24,6 +25,7 @@ _STATUS_ERRORS: Final[Mapping[int, type[TwilioCommsResponseError]]] = {
     401: TwilioCommsAuthenticationError,
     403: TwilioCommsForbiddenError,
     404: TwilioCommsNotFoundError,
+    413: TwilioCommsRequestTooLargeError,
     429: TwilioCommsRateLimitError,
 }
 

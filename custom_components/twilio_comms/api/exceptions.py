@@ -39,6 +39,17 @@ class TwilioCommsValidationError(TwilioCommsError, ValueError):
     """A caller passed an argument or a send request the API would reject."""
 
 
+class TwilioCommsInputTooLongError(TwilioCommsValidationError):
+    """A field of a send request is longer than the API or the channel takes."""
+
+    @override
+    def __init__(self, message: str, *, field: str, limit: int) -> None:
+        """Store which field is too long, and its limit."""
+        super().__init__(message)
+        self.field = field
+        self.limit = limit
+
+
 class TwilioCommsResponseError(TwilioCommsError):
     """The API answered with an HTTP error status."""
 
@@ -55,6 +66,10 @@ class TwilioCommsResponseError(TwilioCommsError):
 
 class TwilioCommsBadRequestError(TwilioCommsResponseError):
     """The API rejected the request as malformed (400)."""
+
+
+class TwilioCommsRequestTooLargeError(TwilioCommsResponseError):
+    """The API (or a gateway before it) refused the request as too large (413)."""
 
 
 class TwilioCommsAuthenticationError(TwilioCommsResponseError):

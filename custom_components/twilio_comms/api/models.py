@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from .const import CHANNEL_COUNTERS, OperationStatus
+from .const import CHANNEL_COUNTERS, MAX_RECIPIENTS, OperationStatus
 from .exceptions import TwilioCommsInvalidResponseError
 from .ids import (
     EMAIL_ID_PREFIXES,
@@ -30,6 +30,21 @@ from .wire import (
 STATS_KEYS: Final = tuple(
     dict.fromkeys(key for keys in CHANNEL_COUNTERS.values() for key in keys)
 )
+
+# Counters the API may add that one operation keeps, and the longest name
+# kept: a response cannot make an operation (or the state attributes that
+# show its stats) grow without bound.
+MAX_EXTRA_COUNTERS: Final = 20
+MAX_COUNTER_NAME_LENGTH: Final = 64
+
+# The largest counter believed. A send reaches at most 10,000 recipients
+# (comms-api.md §1), each with up to 10 connected addresses, so even
+# attempts stay far below this; a larger value is treated as not reported,
+# and the tracker keeps what an earlier observation said.
+MAX_COUNTER: Final = MAX_RECIPIENTS * 1000
+
+# The longest raw status kept, to show what an unknown status was.
+MAX_RAW_STATUS_LENGTH: Final = 64
 
 # The status of a resource whose status is missing or not a string.
 UNKNOWN_RESOURCE_STATUS: Final = "UNKNOWN"
@@ -61,11 +76,15 @@ class OperationStats:
         known: dict[str, Any] = {}
         extra: dict[str, int] = {}
         for key, value in (as_object(data) or {}).items():
-            if (count := as_count(value)) is None:
+            if (count := as_count(value)) is None or count > MAX_COUNTER:
                 continue
             if key in STATS_KEYS:
                 known[key] = count
-            else:
+            elif (
+                len(extra) < MAX_EXTRA_COUNTERS
+                and len(key) <= MAX_COUNTER_NAME_LENGTH
+                and key.isprintable()
+            ):
                 extra[key] = count
         return cls(**known, extra=frozen(extra))
 
@@ -104,11 +123,19 @@ class Operation:
         return cls(
             id=obj["id"],
             status=OperationStatus.parse(obj.get("status")),
-            raw_status=as_text(obj.get("status")),
+            raw_status=_raw_status(obj.get("status")),
             stats=OperationStats.from_json(obj.get("stats")),
             created_at=parse_timestamp(obj.get("createdAt")),
             updated_at=parse_timestamp(obj.get("updatedAt")),
         )
+
+
+def _raw_status(value: object) -> str | None:
+    """Return a status as sent, cut to MAX_RAW_STATUS_LENGTH characters."""
+    text = as_text(value)
+    if text is None or len(text) <= MAX_RAW_STATUS_LENGTH:
+        return text
+    return text[: MAX_RAW_STATUS_LENGTH - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

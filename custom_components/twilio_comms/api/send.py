@@ -10,7 +10,7 @@ from typing import Any, Final
 from yarl import URL
 
 from .const import MAX_RECIPIENTS
-from .exceptions import TwilioCommsValidationError
+from .exceptions import TwilioCommsInputTooLongError, TwilioCommsValidationError
 from .ids import PUSH_USER_ID_PREFIXES, is_valid_id
 from .wire import format_timestamp, frozen
 
@@ -26,6 +26,22 @@ MAX_TAG_VALUE_LENGTH: Final = 256
 # The schema's alphabet for tag keys and values. Tags "can be templated with
 # Liquid" too, but the schema pattern wins: tags stay plain.
 _TAG_PATTERN: Final = re.compile(r"[a-zA-Z0-9._~-]+", re.ASCII)
+
+# The longest message text: Twilio Messaging's body limit (error 21617),
+# which every channel a Comms message can go out on shares.
+MAX_TEXT_LENGTH: Final = 1600
+
+# The most UTF-8 bytes of a push notification's title and body together. APNs
+# and FCM both cap a notification's payload at 4096 bytes; the rest is left
+# for the keys around them.
+MAX_PUSH_CONTENT_BYTES: Final = 4000
+
+# Our own caps where Twilio documents none: an FCM token is about 160
+# characters and an APNs token 64, media URLs rarely pass 2,000 characters
+# (what browsers and CDNs reliably take), and Twilio's ids are 34 to 50.
+MAX_DEVICE_TOKEN_LENGTH: Final = 4096
+MAX_MEDIA_URL_LENGTH: Final = 2048
+MAX_SENDER_ID_LENGTH: Final = 128
 
 # Media attachments per message; the cap comes from an independent client,
 # the official schema is not visible (comms-api.md §8).
@@ -55,16 +71,28 @@ class PushProvider(StrEnum):
 
 
 class PushPriority(StrEnum):
-    """Delivery priority of a push notification."""
+    """Delivery priority of a push notification.
+
+    Only HIGH, the default: the reference says there is an enum, but none of
+    Twilio's Comms pages shows another value (comms-api.md §9). LOW belongs
+    to the older Notify API and is not sent here until Comms documents it.
+    """
 
     HIGH = "HIGH"
-    LOW = "LOW"
 
 
 def _require(condition: bool, message: str) -> None:
     """Raise TwilioCommsValidationError with the message unless condition holds."""
     if not condition:
         raise TwilioCommsValidationError(message)
+
+
+def _require_length(size: int, limit: int, field: str, what: str) -> None:
+    """Raise TwilioCommsInputTooLongError unless size is within limit."""
+    if size > limit:
+        raise TwilioCommsInputTooLongError(
+            f"{what} is longer than {limit}", field=field, limit=limit
+        )
 
 
 def _require_text(value: object, what: str) -> None:
@@ -177,6 +205,9 @@ class MessageSender:
                 "A sender is either an address and channel or a sender id, not both",
             )
             _require_text(self.sender_id, "A sender id")
+            _require_length(
+                len(self.sender_id), MAX_SENDER_ID_LENGTH, "sender_id", "A sender id"
+            )
             return
         _require_text(self.address, "A sender address")
         _coerce_enum(self, "channel", SenderChannel, "A sender channel")
@@ -211,12 +242,14 @@ class MessageSendRequest:
         )
         if self.text is not None:
             _require_text(self.text, "The message text")
+            _require_length(len(self.text), MAX_TEXT_LENGTH, "text", "The message text")
         _require(
             not isinstance(self.media_urls, str), "media_urls must be a list of URLs"
         )
         _require(len(self.media_urls) <= MAX_MEDIA, f"At most {MAX_MEDIA} media URLs")
         for url in self.media_urls:
             _require(is_web_url(url), "Each media URL must be an http(s) URL")
+            _require_length(len(url), MAX_MEDIA_URL_LENGTH, "media_url", "A media URL")
         _require(
             self.sender is None or isinstance(self.sender, MessageSender),
             "The sender must be a MessageSender",
@@ -276,6 +309,13 @@ class PushRecipient:
             )
         else:
             _require_text(self.token, "A device token")
+            _require_length(
+                # A string by now; `or` only tells the type checker so.
+                len(self.token or ""),
+                MAX_DEVICE_TOKEN_LENGTH,
+                "device_token",
+                "A device token",
+            )
             _coerce_enum(self, "provider", PushProvider, "A push provider")
         _validate_variables(self.variables)
         _freeze(self, variables=frozen(self.variables))
@@ -309,6 +349,10 @@ class PushNotificationSendRequest:
         _require_text(self.body, "The notification body")
         if self.title is not None:
             _require_text(self.title, "The notification title")
+        size = len(f"{self.title or ''}{self.body}".encode(errors="replace"))
+        _require_length(
+            size, MAX_PUSH_CONTENT_BYTES, "push_content", "The title and body"
+        )
         _coerce_enum(self, "priority", PushPriority, "The priority")
         validate_tags(self.tags)
         _freeze(self, to=tuple(self.to), tags=frozen(self.tags))
