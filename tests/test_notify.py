@@ -130,6 +130,7 @@ async def test_add_recipient(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     entity_registry: er.EntityRegistry,
+    emulator: Emulator,
 ) -> None:
     """A recipient added in the UI becomes a notify entity; a bad number is refused."""
     result = await hass.config_entries.subentries.async_init(
@@ -141,7 +142,7 @@ async def test_add_recipient(
     user_input = {
         CONF_NAME: "Bob",
         CONF_ADDRESS: "555 0100",
-        CONF_RECIPIENT_CHANNEL: "PHONE",
+        CONF_RECIPIENT_CHANNEL: "phone",
     }
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], user_input
@@ -159,13 +160,18 @@ async def test_add_recipient(
     assert result["title"] == "Bob"
     assert result["data"] == {
         CONF_ADDRESS: "+442079460100",
-        CONF_RECIPIENT_CHANNEL: "WHATSAPP",
+        CONF_RECIPIENT_CHANNEL: "whatsapp",
         CONF_SENDER: None,
     }
+    # The API's spelling, as the ids of recipients added before had it.
     assert result["unique_id"] == "WHATSAPP:+442079460100"
     await hass.async_block_till_done()
     assert hass.states.get("notify.bob") is not None
     assert entity_registry.async_get("notify.bob").config_subentry_id is not None
+    await notify(hass, "notify.bob", **{ATTR_MESSAGE: "Hello"})
+    assert sent_messages(emulator)[-1].submitted["to"] == [
+        {"address": "+442079460100", "channel": "WHATSAPP"}
+    ]
 
 
 async def test_add_same_recipient_twice_aborts(
@@ -181,7 +187,7 @@ async def test_add_same_recipient_twice_aborts(
         {
             CONF_NAME: "Alice again",
             CONF_ADDRESS: "+1 555 867 5310",
-            CONF_RECIPIENT_CHANNEL: "PHONE",
+            CONF_RECIPIENT_CHANNEL: "phone",
         },
     )
     assert result["type"] is FlowResultType.ABORT
@@ -206,7 +212,8 @@ async def test_edit_recipient(
     assert suggested == {
         CONF_NAME: "Alice",
         CONF_ADDRESS: "+15558675310",
-        CONF_RECIPIENT_CHANNEL: "PHONE",
+        # Alice was stored with the API's PHONE; the form offers phone.
+        CONF_RECIPIENT_CHANNEL: "phone",
         CONF_SENDER: "+15550001111",
     }
     result = await hass.config_entries.subentries.async_configure(
@@ -214,7 +221,7 @@ async def test_edit_recipient(
         {
             CONF_NAME: "Alice",
             CONF_ADDRESS: "+15558675399",
-            CONF_RECIPIENT_CHANNEL: "PHONE",
+            CONF_RECIPIENT_CHANNEL: "phone",
         },
     )
     assert result["type"] is FlowResultType.ABORT

@@ -4,7 +4,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 import logging
-from typing import Any
+from typing import Any, Final
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -19,12 +19,18 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 import voluptuous as vol
+import yaml
 
 from comms_emulator import Emulator, EmulatorConfig
 from custom_components.twilio_comms.api import (
     OperationStatus,
+    PushPriority,
+    PushProvider,
+    RecipientChannel,
+    SenderChannel,
     TwilioCommsBadRequestError,
 )
+from custom_components.twilio_comms.choices import from_option
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
     CONF_CHANNELS,
@@ -35,6 +41,7 @@ from custom_components.twilio_comms.const import (
 
 from .common import DEFAULT_OPTIONS, SECRETS, record_events
 from .soak import poll
+from .validity import INTEGRATION_DIR
 
 # The emulator counts requests by route template; sends are POSTs.
 SEND_ROUTE = "POST /v1/{channel}"
@@ -155,7 +162,7 @@ async def test_send_message_with_every_option(
         init_integration,
         "send_message",
         recipients="+1 (555) 867-5310",
-        recipient_channel="PHONE",
+        recipient_channel="phone",
         text="Snapshot attached",
         sender="+15550001111",
         media_urls=["https://example.com/snapshot.jpg"],
@@ -185,7 +192,7 @@ async def test_send_message_with_every_option(
     ("sender", "expected"),
     [
         ({"sender": "whatsapp:+15550001111"}, {"address": "+15550001111", "channel": "WHATSAPP"}),
-        ({"sender": "+15550001111", "sender_channel": "RCS"}, {"address": "+15550001111", "channel": "RCS"}),
+        ({"sender": "+15550001111", "sender_channel": "rcs"}, {"address": "+15550001111", "channel": "RCS"}),
         ({"sender_id": "MG0123"}, {"senderId": "MG0123"}),
     ],
 )  # fmt: skip
@@ -254,7 +261,8 @@ async def test_send_message_schema_errors(
     """A sender and a sender id at once, or an unknown channel, fail the schema."""
     for data in (
         {"sender": "+15550001111", "sender_id": "MG0123"},
-        {"recipient_channel": "PIGEON"},
+        {"recipient_channel": "pigeon"},
+        {"recipient_channel": 1},
         {"recipients": []},
     ):
         with pytest.raises(vol.Invalid):
@@ -265,6 +273,66 @@ async def test_send_message_schema_errors(
                 **{"recipients": ["+15558675310"], "text": "Hi", **data},
             )
     assert sends(emulator) == 0
+
+
+# Each select of services.yaml whose options stand for the API's upper-case
+# values, with the enum of those values.
+API_SELECTS: Final = {
+    ("send_message", "recipient_channel"): RecipientChannel,
+    ("send_message", "sender_channel"): SenderChannel,
+    ("send_push_notification", "provider"): PushProvider,
+    ("send_push_notification", "priority"): PushPriority,
+}
+
+
+def test_select_options_stand_for_every_api_value() -> None:
+    """Each API value has a lower-case option in services.yaml, and nothing else.
+
+    hassfest refuses upper-case option keys, so the options differ from what
+    the API reads; each must still name exactly one of its values.
+    """
+    services = yaml.safe_load((INTEGRATION_DIR / "services.yaml").read_text("utf-8"))
+    selects = {
+        (action, name): field["selector"]["select"]
+        for action, spec in services.items()
+        for name, field in spec["fields"].items()
+        if "select" in field["selector"]
+        and field["selector"]["select"]["translation_key"] != "channels"
+    }
+    assert set(selects) == set(API_SELECTS)
+    for place, enum in API_SELECTS.items():
+        options = selects[place]["options"]
+        assert options == [member.lower() for member in enum], place
+        assert [from_option(enum, option) for option in options] == list(enum)
+        if "default" in (field := services[place[0]]["fields"][place[1]]):
+            assert field["default"] in options
+
+
+@pytest.mark.parametrize(
+    ("provider", "priority"),
+    [("apn", "high"), ("APN", "HIGH")],
+    ids=["select options", "the API's spelling, as older automations use"],
+)
+async def test_push_options_in_either_case(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    provider: str,
+    priority: str,
+) -> None:
+    """The action's select options reach the API in its upper-case spelling."""
+    response = await push_door(
+        hass,
+        init_integration,
+        device_tokens=["apn-token-1"],
+        provider=provider,
+        priority=priority,
+    )
+    plan = emulator.world.find(
+        "PushNotifications", response["operation_id"], emulator.clock()
+    )
+    assert plan.submitted["to"] == [{"token": "apn-token-1", "provider": "APN"}]
+    assert plan.submitted["priority"] == "HIGH"
 
 
 @pytest.mark.parametrize(
@@ -408,11 +476,11 @@ async def test_sent_push_notification_is_followed(
         init_integration,
         "send_push_notification",
         device_tokens=["fcm-token-1"],
-        provider="FCM",
+        provider="fcm",
         user_ids=[PUSH_USER],
         title="Front door",
         body="The front door opened.",
-        priority="LOW",
+        priority="low",
     )
     operation_id = response["operation_id"]
     plan = emulator.world.find("PushNotifications", operation_id, emulator.clock())
@@ -438,7 +506,7 @@ async def test_sent_push_notification_is_followed(
         ({}, "no_push_recipients"),
         ({"device_tokens": ["t1"]}, "provider_required"),
         ({"user_ids": ["user-1"]}, "invalid_push_user_id"),
-        ({"device_tokens": [" "], "provider": "APN"}, "invalid_request"),
+        ({"device_tokens": [" "], "provider": "apn"}, "invalid_request"),
         ({"user_ids": ["comms_pushnotificationuser_01h9"], "tags": {"a b": "c"}}, "invalid_tags"),
     ],
 )  # fmt: skip

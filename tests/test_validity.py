@@ -26,6 +26,7 @@ from .validity import (
     check_hacs,
     check_manifest,
     check_quality_scale,
+    check_translation_keys,
     minimum_home_assistant,
 )
 
@@ -290,6 +291,74 @@ def test_quality_scale_rule_list() -> None:
 
 
 # ---------------------------------------------------------------- translations
+
+STRINGS = INTEGRATION_DIR / "translations" / "en.json"
+
+
+def test_translation_keys_pass_hassfest() -> None:
+    """Select options, states, attributes, devices and actions use hassfest's keys."""
+    assert check_translation_keys(STRINGS) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda s: s["selector"]["push_provider"]["options"].update(FCM="FCM"),
+            "selector.push_provider.options.FCM",
+        ),
+        (
+            lambda s: s["selector"]["push_priority"]["options"].update(
+                {"_high": "High"}
+            ),
+            "selector.push_priority.options._high",
+        ),
+        (
+            lambda s: s["selector"]["push_priority"]["options"].update(
+                {"high-": "High"}
+            ),
+            "selector.push_priority.options.high-",
+        ),
+        (
+            lambda s: s["selector"]["sender_channel"]["options"].update(
+                {"what__sapp": "WhatsApp"}
+            ),
+            "selector.sender_channel.options.what__sapp",
+        ),
+        (
+            lambda s: s["entity"]["sensor"]["latest_operation_status"]["state"].update(
+                {"In progress": "In progress"}
+            ),
+            "entity.sensor.latest_operation_status.state.In progress",
+        ),
+        (
+            lambda s: s["entity"]["binary_sensor"]["delivery_problem"][
+                "state_attributes"
+            ].update({"failureRate": {"name": "Failure rate"}}),
+            "entity.binary_sensor.delivery_problem.state_attributes.failureRate",
+        ),
+        (
+            lambda s: s["device"].update({"Messages": {"name": "Messages"}}),
+            "device.Messages",
+        ),
+        (
+            lambda s: s["services"]["send_message"]["fields"].update(
+                {"-text": {"name": "Text", "description": "Text"}}
+            ),
+            "services.send_message.fields.-text",
+        ),
+    ],
+)
+def test_translation_key_check_catches(
+    tmp_path: Path, change: Any, expected: str
+) -> None:
+    """Upper case, a separator at either end or doubled, and spaces are reported."""
+    strings = json.loads(STRINGS.read_text("utf-8"))
+    change(strings)
+    problems = check_translation_keys(_write_json(tmp_path / "en.json", strings))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{expected}: "), problems
+
 
 # Problems the checks find in the integration as it stands, reported to its
 # authors rather than fixed here. The test fails when one is fixed (drop it

@@ -377,3 +377,61 @@ def check_quality_scale(path: Path) -> list[str]:
         for rule in sorted(ALL_QUALITY_SCALE_RULES - set(rules))
     )
     return problems
+
+
+# ---------------------------------------------------------------- translation keys
+
+# home-assistant/core script/hassfest/translations.py, translation_key_validator
+# (RE_TRANSLATION_KEY, as core has it in 2025-2026): lower-case letters, digits,
+# "-" and "_", with no separator at either end or next to another. Restated as
+# words of letters and digits joined by single separators.
+TRANSLATION_KEY: Final = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+
+# Where hassfest's strings schema applies that rule to the keys of a mapping,
+# as paths from the root of en.json ("*" for any key). Other mappings there
+# (steps, errors, exceptions) use looser slug rules, which this file's other
+# checks and cv.slug-shaped keys already meet.
+TRANSLATION_KEY_PLACES: Final = (
+    ("device",),
+    ("entity", "*"),
+    ("entity", "*", "*", "state"),
+    ("entity", "*", "*", "state_attributes"),
+    ("entity", "*", "*", "state_attributes", "*", "state"),
+    ("selector", "*", "options"),
+    ("selector", "*", "choices"),
+    ("selector", "*", "fields"),
+    ("selector", "*", "unit_of_measurement"),
+    ("services",),
+    ("services", "*", "fields"),
+    ("services", "*", "sections"),
+)
+
+
+def _mappings_at(
+    node: Any, path: tuple[str, ...], where: str = ""
+) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Yield each mapping a path leads to in parsed JSON, with where it is."""
+    if not isinstance(node, dict):
+        return
+    if not path:
+        yield where, node
+        return
+    head, *rest = path
+    for key in node if head == "*" else [head]:
+        if key in node:
+            yield from _mappings_at(
+                node[key], tuple(rest), f"{where}.{key}".lstrip(".")
+            )
+
+
+def check_translation_keys(strings_path: Path) -> list[str]:
+    """Return the keys of en.json that hassfest's translation key rule refuses."""
+    strings = load_json_ordered(strings_path)
+    return [
+        f"{where}.{key}: not a valid translation key (lower-case letters, digits, "
+        f"single - or _ inside)"
+        for path in TRANSLATION_KEY_PLACES
+        for where, mapping in _mappings_at(strings, path)
+        for key in mapping
+        if TRANSLATION_KEY.fullmatch(key) is None
+    ]

@@ -10,6 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .addresses import sender_channel_for
 from .api import MessageRecipient, MessageSender, MessageSendRequest, RecipientChannel
+from .choices import from_option
 from .const import CONF_ADDRESS, CONF_RECIPIENT_CHANNEL, CONF_SENDER, DOMAIN, ChannelKey
 from .coordinator import TwilioCommsConfigEntry
 from .user_requests import async_send, build_request
@@ -41,7 +42,9 @@ class TwilioCommsRecipientNotify(NotifyEntity):
     def __init__(self, entry: TwilioCommsConfigEntry, subentry: ConfigSubentry) -> None:
         """Initialise the entity of a recipient subentry."""
         self._entry = entry
-        channel = RecipientChannel(subentry.data[CONF_RECIPIENT_CHANNEL])
+        # Recipients added before the options were lower case hold the API's
+        # PHONE or WHATSAPP; from_option reads both, so they keep working.
+        channel = from_option(RecipientChannel, subentry.data[CONF_RECIPIENT_CHANNEL])
         self._recipient = MessageRecipient(
             address=subentry.data[CONF_ADDRESS], channel=channel
         )

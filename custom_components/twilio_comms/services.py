@@ -40,6 +40,7 @@ from .api import (
     validate_tags,
 )
 from .api.ids import PUSH_USER_ID_PREFIXES, is_valid_id
+from .choices import option_validator
 from .const import DOMAIN, ChannelKey
 from .coordinator import TwilioCommsConfigEntry
 from .operation import operation_attributes
@@ -88,11 +89,11 @@ SEND_MESSAGE_SCHEMA: Final = vol.Schema(
         vol.Required(ATTR_RECIPIENTS): vol.All(_STRINGS, vol.Length(min=1)),
         vol.Optional(
             ATTR_RECIPIENT_CHANNEL, default=RecipientChannel.PHONE
-        ): vol.Coerce(RecipientChannel),
+        ): option_validator(RecipientChannel),
         vol.Required(ATTR_TEXT): cv.string,
         vol.Exclusive(ATTR_SENDER, "sender"): cv.string,
         vol.Exclusive(ATTR_SENDER_ID, "sender"): cv.string,
-        vol.Optional(ATTR_SENDER_CHANNEL): vol.Coerce(SenderChannel),
+        vol.Optional(ATTR_SENDER_CHANNEL): option_validator(SenderChannel),
         vol.Optional(ATTR_MEDIA_URLS): _STRINGS,
         vol.Optional(ATTR_SEND_AT): cv.datetime,
         vol.Optional(ATTR_TAGS): _TAGS,
@@ -103,11 +104,11 @@ SEND_PUSH_NOTIFICATION_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Optional(ATTR_DEVICE_TOKENS): _STRINGS,
-        vol.Optional(ATTR_PROVIDER): vol.Coerce(PushProvider),
+        vol.Optional(ATTR_PROVIDER): option_validator(PushProvider),
         vol.Optional(ATTR_USER_IDS): _STRINGS,
         vol.Required(ATTR_TITLE): cv.string,
         vol.Required(ATTR_BODY): cv.string,
-        vol.Optional(ATTR_PRIORITY): vol.Coerce(PushPriority),
+        vol.Optional(ATTR_PRIORITY): option_validator(PushPriority),
         vol.Optional(ATTR_TAGS): _TAGS,
     }
 )

@@ -62,7 +62,7 @@ POLL_INTERVAL: Final = 0.5
 DEMO_RECIPIENT: Final = {
     "name": "Demo phone",
     "address": "+15558675310",
-    "recipient_channel": "PHONE",
+    "recipient_channel": "phone",
 }
 
 # The config flow probes the emulator, which may inject a fault: retry a few times.
