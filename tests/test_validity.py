@@ -26,6 +26,7 @@ from .validity import (
     check_hacs,
     check_manifest,
     check_quality_scale,
+    check_readme_links,
     check_translation_keys,
     minimum_home_assistant,
 )
@@ -168,6 +169,46 @@ def test_minimum_version_is_read_from_the_requirements(tmp_path: Path) -> None:
     assert check_hacs(HACS_JSON, None) == [
         "the minimum Home Assistant version is unknown"
     ]
+
+
+# ---------------------------------------------------------------- README.md
+
+
+def test_readme_relative_links_survive_hacs() -> None:
+    """HACS can rewrite every relative link and image of README, and each exists."""
+    assert check_readme_links(REPO_ROOT / "README.md") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "![The dashboard (scripts/develop)](docs/images/dashboard.png)",
+            "a parenthesis comes before the target of the relative link to docs/",
+        ),
+        (
+            "([the blueprint](blueprints/automation/twilio_comms/)):",
+            "a parenthesis comes before the target",
+        ),
+        ("See (below) [LICENSE](LICENSE).", "a parenthesis comes before"),
+        ("![gone](docs/images/missing.png)", "docs/images/missing.png does not exist"),
+    ],
+    ids=["alt text", "around the link", "earlier in the line", "missing file"],
+)
+def test_readme_link_check_catches(tmp_path: Path, line: str, expected: str) -> None:
+    """A parenthesis before a relative target, or a target that is not there."""
+    shutil.copytree(REPO_ROOT / "docs", tmp_path / "docs")
+    shutil.copytree(REPO_ROOT / "blueprints", tmp_path / "blueprints")
+    (tmp_path / "LICENSE").write_text("MIT", "utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        f"# Title\n\n![fine](docs/images/dashboard.png) and [a link](#x) (ok)\n"
+        f"[LICENSE](LICENSE), [site](https://example.com/a)\n{line}\n",
+        "utf-8",
+    )
+    problems = check_readme_links(readme)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"README.md:5: {expected}"), problems
 
 
 # ---------------------------------------------------------------- brand images

@@ -435,3 +435,37 @@ def check_translation_keys(strings_path: Path) -> list[str]:
         for key in mapping
         if TRANSLATION_KEY.fullmatch(key) is None
     ]
+
+
+# ---------------------------------------------------------------- README links
+
+# An inline link or image whose target is in the repository (no scheme, not an
+# anchor); the text may hold nested brackets, as a badge's image does.
+_RELATIVE_LINK: Final = re.compile(
+    r"!?\[(?P<text>(?:[^\[\]]|\[[^\]]*\])*)\]\((?!\w+:|#)(?P<target>[^)\s]+)\)"
+)
+
+
+def check_readme_links(readme_path: Path) -> list[str]:
+    """Return relative links HACS would break, or whose file does not exist.
+
+    HACS shows README.md outside GitHub, so it rewrites relative links to the
+    repository; it takes the link's target from the first "(" on the line.
+    A parenthesis before the target (in an image's alt text, a link's text or
+    the sentence around it) makes it rewrite the wrong text, and the image or
+    link breaks.
+    """
+    problems: list[str] = []
+    lines = readme_path.read_text("utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        for match in _RELATIVE_LINK.finditer(line):
+            target = match.group("target")
+            if line.index("(") != match.start("target") - 1:
+                problems.append(
+                    f"README.md:{number}: a parenthesis comes before the target of "
+                    f"the relative link to {target}"
+                )
+            path = target.split("#", 1)[0]
+            if path and not (readme_path.parent / path).exists():
+                problems.append(f"README.md:{number}: {path} does not exist")
+    return problems
