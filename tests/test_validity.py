@@ -27,6 +27,7 @@ from .validity import (
     check_manifest,
     check_quality_scale,
     check_readme_links,
+    check_release,
     check_translation_keys,
     minimum_home_assistant,
 )
@@ -209,6 +210,84 @@ def test_readme_link_check_catches(tmp_path: Path, line: str, expected: str) -> 
     problems = check_readme_links(readme)
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"README.md:5: {expected}"), problems
+
+
+# ---------------------------------------------------------------- releases
+
+CHANGELOG = REPO_ROOT / "CHANGELOG.md"
+RELEASE_WORKFLOW = REPO_ROOT / ".github" / "workflows" / "release.yml"
+
+
+def test_release_is_in_step() -> None:
+    """manifest.json's version has the newest CHANGELOG entry; its tag makes the zip."""
+    assert check_release(MANIFEST, CHANGELOG, RELEASE_WORKFLOW, HACS_JSON) == []
+
+
+@pytest.fixture
+def release_copy(tmp_path: Path) -> Path:
+    """Return a copy of the files a release depends on, to break."""
+    for path in (MANIFEST, CHANGELOG, RELEASE_WORKFLOW, HACS_JSON):
+        target = tmp_path / path.relative_to(REPO_ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    return tmp_path
+
+
+def _release_problems(root: Path) -> list[str]:
+    return check_release(
+        *(
+            root / path.relative_to(REPO_ROOT)
+            for path in (MANIFEST, CHANGELOG, RELEASE_WORKFLOW, HACS_JSON)
+        )
+    )
+
+
+def _bump_manifest(root: Path) -> None:
+    path = root / MANIFEST.relative_to(REPO_ROOT)
+    _write_json(path, json.loads(path.read_text("utf-8")) | {"version": "9.9.9"})
+
+
+def _edit_text(root: Path, original: Path, old: str, new: str) -> None:
+    path = root / original.relative_to(REPO_ROOT)
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_bump_manifest, "newest entry is '0.1.0', manifest.json's version is '9.9.9'"),
+        (
+            lambda root: _edit_text(
+                root, CHANGELOG, "# Changelog\n", "# Changelog\n\n## 0.2.0\n\nNext.\n"
+            ),
+            "newest entry is '0.2.0'",
+        ),
+        (
+            lambda root: _edit_text(root, RELEASE_WORKFLOW, "ZIP: twilio_comms.zip", "ZIP: x.zip"),
+            "the workflow zips 'x.zip'",
+        ),
+        (
+            lambda root: _edit_text(root, RELEASE_WORKFLOW, 'tags: ["v*.*.*"]', "branches: [main]"),
+            "tags v*.*.* only",
+        ),
+        (
+            lambda root: _edit_text(root, HACS_JSON, '"zip_release": true', '"zip_release": false'),
+            "does not ask for the release zip",
+        ),
+        (
+            lambda root: _edit_text(root, RELEASE_WORKFLOW, "INTEGRATION: custom_components/twilio_comms", "INTEGRATION: ."),
+            "does not zip twilio_comms",
+        ),
+    ],
+    ids=["version bumped alone", "changelog ahead", "zip name", "trigger", "hacs.json", "folder"],
+)  # fmt: skip
+def test_release_check_catches(release_copy: Path, change: Any, expected: str) -> None:
+    """A version, changelog, workflow or hacs.json out of step is reported."""
+    change(release_copy)
+    problems = _release_problems(release_copy)
+    assert any(expected in problem for problem in problems), problems
 
 
 # ---------------------------------------------------------------- brand images

@@ -469,3 +469,58 @@ def check_readme_links(readme_path: Path) -> list[str]:
             if path and not (readme_path.parent / path).exists():
                 problems.append(f"README.md:{number}: {path} does not exist")
     return problems
+
+
+# ---------------------------------------------------------------- releases
+
+# A version heading of CHANGELOG.md: "## " and the version, nothing else.
+_CHANGELOG_HEADING: Final = re.compile(r"^## (?P<version>\S+)$", re.MULTILINE)
+
+# The tags that publish a release: v and a three-part version.
+RELEASE_TAG_PATTERN: Final = "v*.*.*"
+
+
+def latest_changelog_version(changelog_path: Path) -> str | None:
+    """Return the version of CHANGELOG.md's first (newest) entry, or None."""
+    match = _CHANGELOG_HEADING.search(changelog_path.read_text("utf-8"))
+    return match.group("version") if match else None
+
+
+def check_release(
+    manifest_path: Path, changelog_path: Path, workflow_path: Path, hacs_path: Path
+) -> list[str]:
+    """Return what keeps a tag of manifest.json's version from making a release.
+
+    HACS's default store installs GitHub releases: the tag is v<version>, the
+    workflow publishes the zip hacs.json names, and CHANGELOG.md's newest
+    entry is that version's (the workflow takes the notes from it).
+    """
+    version = str(load_json_ordered(manifest_path).get("version"))
+    problems: list[str] = []
+    latest = latest_changelog_version(changelog_path)
+    if latest != version:
+        problems.append(
+            f"CHANGELOG.md's newest entry is {latest!r}, manifest.json's version "
+            f"is {version!r}"
+        )
+    if re.fullmatch(r"\d+\.\d+\.\d+", version) is None:
+        problems.append(f"version {version!r} does not match the tags v*.*.*")
+    workflow = yaml.safe_load(workflow_path.read_text("utf-8"))
+    # YAML 1.1 reads the key "on" as True.
+    trigger = workflow.get("on", workflow.get(True, {}))
+    if trigger != {"push": {"tags": [RELEASE_TAG_PATTERN]}}:
+        problems.append(f"the workflow must run on tags {RELEASE_TAG_PATTERN} only")
+    hacs = load_json_ordered(hacs_path)
+    if not hacs.get("zip_release"):
+        problems.append("hacs.json does not ask for the release zip")
+    env = workflow.get("env", {})
+    if env.get("ZIP") != hacs.get("filename"):
+        problems.append(
+            f"the workflow zips {env.get('ZIP')!r}, hacs.json expects "
+            f"{hacs.get('filename')!r}"
+        )
+    if env.get("INTEGRATION") != str(
+        manifest_path.parent.relative_to(workflow_path.parents[2])
+    ):
+        problems.append(f"the workflow does not zip {manifest_path.parent.name}")
+    return problems
