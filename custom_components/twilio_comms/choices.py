@@ -7,7 +7,6 @@ offer `phone`, `fcm`, `high`, ... and the integration sends the API's `PHONE`,
 
 from collections.abc import Callable
 from enum import StrEnum
-from functools import partial
 from typing import Any
 
 from homeassistant.helpers import config_validation as cv
@@ -36,7 +35,12 @@ def from_option[E: StrEnum](enum: type[E], value: str) -> E:
 
 def option_validator[E: StrEnum](enum: type[E]) -> Callable[[Any], E]:
     """Return an action schema validator turning a select option into its API value."""
-    validator: Callable[[Any], E] = vol.All(
-        cv.string, vol.Coerce(partial(from_option, enum))
-    )
-    return validator
+
+    def validate(value: Any) -> E:
+        """Return the API value an option names, or fail the schema."""
+        try:
+            return from_option(enum, cv.string(value))
+        except ValueError as err:
+            raise vol.Invalid(f"expected one of {', '.join(options_of(enum))}") from err
+
+    return validate
