@@ -11,10 +11,8 @@ from .const import BASE_URL_ENV, LOGGER
 _LOOPBACK_NAMES = frozenset({"localhost"})
 
 
-def _is_loopback(host: str | None) -> bool:
+def _is_loopback(host: str) -> bool:
     """Return whether a URL host names this machine."""
-    if host is None:
-        return False
     if host in _LOOPBACK_NAMES:
         return True
     try:
