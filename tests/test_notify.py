@@ -122,7 +122,7 @@ async def test_notify_empty_message_is_refused(
     emulator.reset_requests()
     with pytest.raises(ServiceValidationError) as err:
         await notify(hass, ALICE, **{ATTR_MESSAGE: "  "})
-    assert err.value.translation_key == "invalid_request"
+    assert err.value.translation_key == "empty_text"
     assert emulator.requests["POST /v1/{channel}"] == 0
 
 

@@ -29,6 +29,7 @@ from custom_components.twilio_comms.api import (
     RecipientChannel,
     SenderChannel,
     TwilioCommsBadRequestError,
+    TwilioCommsValidationError,
 )
 from custom_components.twilio_comms.choices import from_option
 from custom_components.twilio_comms.const import (
@@ -38,6 +39,7 @@ from custom_components.twilio_comms.const import (
     IDLE_UPDATE_INTERVAL,
     SENT_UPDATE_INTERVAL,
 )
+from custom_components.twilio_comms.user_requests import build_request
 
 from .common import DEFAULT_OPTIONS, SECRETS, record_events
 from .soak import poll
@@ -76,7 +78,10 @@ async def push_door(
 ) -> dict[str, Any]:
     """Send a short push notification through the action."""
     return await call(
-        hass, entry, "send_push_notification", title="Door", body="Open", **data
+        hass,
+        entry,
+        "send_push_notification",
+        **({"title": "Door", "body": "Open"} | data),
     )
 
 
@@ -227,8 +232,10 @@ async def test_send_message_senders(
         ({"tags": {f"k{i}": "v" for i in range(11)}}, ("invalid_tags", None)),
         ({"send_at": "2026-11-23T11:00:00+00:00"}, ("send_at_in_past", None)),
         ({"send_at": "2026-11-22 12:00:00"}, ("send_at_in_past", None)),
-        ({"text": "   "}, ("invalid_request", {"error": "The message text must not be empty"})),
-        ({"sender_id": " "}, ("invalid_request", {"error": "A sender id must not be empty"})),
+        ({"recipients": ["+15558675310"] * 10_001}, ("too_many_recipients", {"max": "10000"})),
+        ({"text": "   "}, ("empty_text", None)),
+        ({"sender_id": " "}, ("invalid_sender_id", None)),
+        ({"media_urls": [f"https://example.com/{i}.jpg" for i in range(11)]}, ("too_many_media_urls", {"max": "10"})),
     ],
 )  # fmt: skip
 async def test_send_message_input_errors(
@@ -339,8 +346,8 @@ async def test_push_options_in_either_case(
     ("fault", "translation_key"),
     [
         ("rate_limit", "request_rate_limited"),
-        ("server_error", "request_failed"),
-        ("unavailable", "request_failed"),
+        ("server_error", "request_http_error"),
+        ("unavailable", "request_http_error"),
     ],
 )
 async def test_send_api_errors(
@@ -360,7 +367,9 @@ async def test_send_api_errors(
     if fault == "rate_limit":
         assert int(placeholders["retry_after"]) > 0
     else:
-        assert placeholders["channel"] == "Messages"
+        # The status, never the client's English text.
+        assert placeholders == {"channel": "Messages", "status": placeholders["status"]}
+        assert int(placeholders["status"]) >= 500
     for secret in SECRETS:
         assert secret not in str(placeholders)
 
@@ -389,8 +398,8 @@ async def test_send_timeout(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
     with pytest.raises(HomeAssistantError) as err:
         await sending
-    assert err.value.translation_key == "request_failed"
-    assert "timed out" in err.value.translation_placeholders["error"]
+    assert err.value.translation_key == "request_timeout"
+    assert err.value.translation_placeholders == {"channel": "Messages"}
 
 
 async def test_send_rejected_by_twilio(
@@ -398,7 +407,9 @@ async def test_send_rejected_by_twilio(
 ) -> None:
     """A 400 from Twilio says what Twilio objected to."""
     rejection = TwilioCommsBadRequestError(
-        "POST /v1/Messages -> HTTP 400: content.text is too long", status=400
+        "POST /v1/Messages -> HTTP 400: content.text is too long",
+        status=400,
+        detail="content.text is too long",
     )
     with (
         patch(
@@ -409,7 +420,11 @@ async def test_send_rejected_by_twilio(
     ):
         await send_hi(hass, init_integration)
     assert err.value.translation_key == "request_rejected"
-    assert "too long" in err.value.translation_placeholders["error"]
+    # Twilio's own words, not the client's sentence around them.
+    assert err.value.translation_placeholders == {
+        "status": "400",
+        "detail": "content.text is too long",
+    }
 
 
 async def test_send_with_rejected_credentials_starts_reauth(
@@ -506,7 +521,10 @@ async def test_sent_push_notification_is_followed(
         ({}, "no_push_recipients"),
         ({"device_tokens": ["t1"]}, "provider_required"),
         ({"user_ids": ["user-1"]}, "invalid_push_user_id"),
-        ({"device_tokens": [" "], "provider": "apn"}, "invalid_request"),
+        ({"device_tokens": [" "], "provider": "apn"}, "invalid_device_token"),
+        ({"user_ids": [PUSH_USER] * 10_001}, "too_many_recipients"),
+        ({"user_ids": [PUSH_USER], "title": " "}, "empty_title"),
+        ({"user_ids": [PUSH_USER], "body": " "}, "empty_body"),
         ({"user_ids": ["comms_pushnotificationuser_01h9"], "tags": {"a b": "c"}}, "invalid_tags"),
     ],
 )  # fmt: skip
@@ -607,7 +625,7 @@ async def test_get_operation_garbage_answer(
             channel="messages",
             operation_id=latest.id,
         )
-    assert err.value.translation_key == "request_failed"
+    assert err.value.translation_key == "request_invalid_response"
 
 
 async def test_actions_need_a_loaded_entry(
@@ -631,3 +649,19 @@ async def test_actions_need_a_loaded_entry(
     with pytest.raises(ServiceValidationError) as err:
         await send_hi(hass, init_integration)
     assert err.value.translation_key == "service_config_entry_not_loaded"
+
+
+def test_a_request_the_client_refuses_is_an_input_error() -> None:
+    """A client rule the actions do not check first still reads as the user's input.
+
+    Its English text stays in the chain, never in the translated message.
+    """
+
+    def refuse() -> None:
+        raise TwilioCommsValidationError("A rule of the client's")
+
+    with pytest.raises(ServiceValidationError) as err:
+        build_request(refuse)
+    assert err.value.translation_key == "invalid_request"
+    assert err.value.translation_placeholders is None
+    assert isinstance(err.value.__cause__, TwilioCommsValidationError)

@@ -5,6 +5,7 @@ from typing import override
 from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -66,6 +67,10 @@ class TwilioCommsRecipientNotify(NotifyEntity):
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send the message, with the title as its first line if there is one."""
+        if not message.strip():
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="empty_text"
+            )
         text = f"{title}\n{message}" if title else message
         request = build_request(
             lambda: MessageSendRequest(

@@ -19,6 +19,7 @@ import voluptuous as vol
 
 from .addresses import parse_address, sender_channel_for
 from .api import (
+    MAX_RECIPIENTS,
     CommsResource,
     MessageRecipient,
     MessageSender,
@@ -40,6 +41,7 @@ from .api import (
     validate_tags,
 )
 from .api.ids import PUSH_USER_ID_PREFIXES, is_valid_id
+from .api.send import MAX_MEDIA
 from .choices import option_validator
 from .const import DOMAIN, ChannelKey
 from .coordinator import TwilioCommsConfigEntry
@@ -202,12 +204,18 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call)
     data = call.data
     channel: RecipientChannel = data[ATTR_RECIPIENT_CHANNEL]
+    if len(data[ATTR_RECIPIENTS]) > MAX_RECIPIENTS:
+        raise _invalid("too_many_recipients", max=str(MAX_RECIPIENTS))
     recipients = []
     for value in data[ATTR_RECIPIENTS]:
         if (parsed := parse_address(value, channel)) is None:
             raise _invalid("invalid_recipient", address=value)
         recipients.append(MessageRecipient(address=parsed[0], channel=parsed[1]))
+    if not data[ATTR_TEXT].strip():
+        raise _invalid("empty_text")
     media_urls: list[str] = data.get(ATTR_MEDIA_URLS, [])
+    if len(media_urls) > MAX_MEDIA:
+        raise _invalid("too_many_media_urls", max=str(MAX_MEDIA))
     for url in media_urls:
         if not is_web_url(url):
             raise _invalid("invalid_media_url", url=url)
@@ -235,6 +243,8 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
 def _sender(data: Mapping[str, Any], channel: RecipientChannel) -> MessageSender | None:
     """Return the sender a call asks for: an address, a sender id, or none."""
     if (sender_id := data.get(ATTR_SENDER_ID)) is not None:
+        if not sender_id.strip():
+            raise _invalid("invalid_sender_id")
         return build_request(lambda: MessageSender(sender_id=sender_id))
     if (address := data.get(ATTR_SENDER)) is None:
         return None
@@ -280,12 +290,21 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
     user_ids: list[str] = [value.strip() for value in data.get(ATTR_USER_IDS, [])]
     if not tokens and not user_ids:
         raise _invalid("no_push_recipients")
+    if len(tokens) + len(user_ids) > MAX_RECIPIENTS:
+        raise _invalid("too_many_recipients", max=str(MAX_RECIPIENTS))
     provider: PushProvider | None = data.get(ATTR_PROVIDER)
     if tokens and provider is None:
         raise _invalid("provider_required")
     for user_id in user_ids:
         if not is_valid_id(user_id, PUSH_USER_ID_PREFIXES):
             raise _invalid("invalid_push_user_id", user_id=user_id)
+    for token in tokens:
+        if not token.strip():
+            raise _invalid("invalid_device_token")
+    if not data[ATTR_TITLE].strip():
+        raise _invalid("empty_title")
+    if not data[ATTR_BODY].strip():
+        raise _invalid("empty_body")
     request = build_request(
         lambda: PushNotificationSendRequest(
             to=[

@@ -19,6 +19,7 @@ from .api import (
 )
 from .const import CHANNEL_NAMES, DOMAIN, LOGGER, ChannelKey
 from .coordinator import TwilioCommsConfigEntry
+from .errors import REQUEST_FAILURES, failure_of, failure_placeholders
 
 
 def build_request[T](make: Callable[[], T]) -> T:
@@ -30,11 +31,14 @@ def build_request[T](make: Callable[[], T]) -> T:
 
 
 def _invalid_request(err: TwilioCommsValidationError) -> ServiceValidationError:
-    """Return the input error for a request the client refused to send."""
+    """Return the input error for a request the client refused to send.
+
+    The actions check what a user can get wrong with an error of its own
+    first; this is for a rule of the client's they do not know yet, and its
+    English text stays in the exception chain.
+    """
     return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="invalid_request",
-        translation_placeholders={"error": str(err)},
+        translation_domain=DOMAIN, translation_key="invalid_request"
     )
 
 
@@ -70,15 +74,19 @@ def translated_error(
             translation_placeholders={"retry_after": str(round(err.retry_after))},
         )
     if isinstance(err, TwilioCommsBadRequestError):
+        # Twilio's own words (or the HTTP reason) are the only detail there is.
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="request_rejected",
-            translation_placeholders={"error": str(err)},
+            translation_placeholders={
+                "status": str(err.status),
+                "detail": err.detail or "-",
+            },
         )
     return HomeAssistantError(
         translation_domain=DOMAIN,
-        translation_key="request_failed",
-        translation_placeholders={"channel": channel, "error": str(err)},
+        translation_key=REQUEST_FAILURES[failure_of(err)],
+        translation_placeholders={"channel": channel, **failure_placeholders(err)},
     )
 
 
