@@ -23,6 +23,7 @@ from comms_emulator import Emulator
 from comms_emulator.lifecycle import OperationPlan
 from custom_components.twilio_comms.const import (
     CONF_ADDRESS,
+    CONF_CHANNELS,
     CONF_RECIPIENT_CHANNEL,
     CONF_SENDER,
     DOMAIN,
@@ -75,6 +76,35 @@ async def test_recipient_entity(
     assert hass.states.get(ALICE) == snapshot(name="state")
     device = device_registry.async_get(entity.device_id)
     assert device.name == "Alice"
+    # It hangs under the account's Messages device, which sends for it.
+    messages = next(
+        candidate
+        for candidate in dr.async_entries_for_config_entry(
+            device_registry, init_integration.entry_id
+        )
+        if (DOMAIN, f"{init_integration.unique_id}_messages") in candidate.identifiers
+    )
+    assert device.via_device_id == messages.id
+
+
+@pytest.mark.usefixtures("emulator")
+async def test_recipient_without_tracked_messages(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """With Messages untracked, a recipient's device stands on its own and works."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={**mock_config_entry.options, CONF_CHANNELS: ["push_notifications"]},
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    device = device_registry.async_get(entity_registry.async_get(ALICE).device_id)
+    assert device.via_device_id is None
+    await notify(hass, ALICE, **{ATTR_MESSAGE: "Door open"})
 
 
 async def test_notify_sends_and_follows(

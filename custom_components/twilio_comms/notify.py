@@ -6,6 +6,7 @@ from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -14,6 +15,7 @@ from .api import MessageRecipient, MessageSender, MessageSendRequest, RecipientC
 from .choices import from_option
 from .const import CONF_ADDRESS, CONF_RECIPIENT_CHANNEL, CONF_SENDER, DOMAIN, ChannelKey
 from .coordinator import TwilioCommsConfigEntry
+from .entity import channel_device_id
 from .user_requests import async_send, build_request
 
 PARALLEL_UPDATES = 0
@@ -63,6 +65,21 @@ class TwilioCommsRecipientNotify(NotifyEntity):
             manufacturer="Twilio",
             model="Comms API recipient",
         )
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Link the recipient's device to the Messages device it sends through.
+
+        The link is set on the registry entry by device id: DeviceInfo's
+        via_device is deprecated from Home Assistant 2026.8, and its
+        replacement is unknown to older releases.
+        """
+        await super().async_added_to_hass()
+        messages = channel_device_id(self.hass, self._entry, ChannelKey.MESSAGES)
+        if self.device_entry is not None and messages is not None:
+            dr.async_get(self.hass).async_update_device(
+                self.device_entry.id, via_device_id=messages
+            )
 
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:
