@@ -59,7 +59,8 @@ DEFAULT_OPTIONS: Final = {
 
 
 # A recipient subentry; its phone numbers are personal data, never in
-# diagnostics.
+# diagnostics. It holds the API's PHONE, as recipients added before the select
+# options were lower case do: they must keep working.
 ALICE_SUBENTRY = ConfigSubentryDataWithId(
     subentry_id="01KTWC0MMSTESTRECIPIENT001",
     data={

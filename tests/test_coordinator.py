@@ -151,7 +151,10 @@ async def test_unavailable_and_recovery_logged_once(
     await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
     assert hass.states.get("sensor.messages_sent").state == STATE_UNAVAILABLE
     failures = [
-        r for r in caplog.records if "Could not update Messages" in r.getMessage()
+        r
+        for r in caplog.records
+        if "The Twilio Comms API answered an update of Messages with HTTP 500"
+        in r.getMessage()
     ]
     assert len(failures) == 1
     emulator.config.faults.server_error = 0.0

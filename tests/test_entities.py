@@ -1,6 +1,7 @@
 """Snapshot and behaviour tests of the Twilio Comms entities."""
 
 from datetime import timedelta
+import re
 from typing import Any
 from unittest.mock import patch
 
@@ -19,6 +20,8 @@ from comms_emulator import Emulator
 from custom_components.twilio_comms.const import CONF_FAILURE_THRESHOLD
 
 from .common import DEFAULT_OPTIONS, SECRETS
+from .soak import poll
+from .validity import REPO_ROOT
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "emulator")
@@ -121,7 +124,8 @@ async def test_problem_sensor_threshold(
         / (stats["sent"] + stats["failed"])
     )
     state, attributes = await _problem_at(hass, mock_config_entry, 0.0)
-    assert attributes["failure_rate"] == pytest.approx(window_rate, abs=0.01)
+    rate = hass.states.get("sensor.messages_failure_rate").state
+    assert float(rate) == pytest.approx(window_rate, abs=0.01)
     assert attributes["latest_operation_id"] == latest["id"]
     assert attributes["latest_operation_failure_rate"] == pytest.approx(
         latest_rate, abs=0.01
@@ -137,3 +141,36 @@ async def test_problem_sensor_threshold(
         hass, mock_config_entry, max(window_rate, latest_rate) + 0.01
     )
     assert state == "off"
+
+
+# Attributes README's examples and the blueprint read: of the entity that
+# triggered (an Operations event entity), or of a named entity.
+_TRIGGER_ATTRIBUTE = re.compile(r"trigger\.to_state\.attributes\.(\w+)")
+_BLUEPRINT_EVENT_ATTRIBUTE = re.compile(r"\bevent\.(\w+)")
+_STATE_ATTR = re.compile(r"state_attr\(\s*'([\w.]+)',\s*'(\w+)'\s*\)")
+
+
+async def test_documented_attributes_exist(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Every attribute README and the blueprint use is one the entities have."""
+    readme = (REPO_ROOT / "README.md").read_text("utf-8")
+    blueprint = (
+        REPO_ROOT / "blueprints/automation/twilio_comms/notify_on_failed_operation.yaml"
+    ).read_text("utf-8")
+    event_attributes = {
+        *_TRIGGER_ATTRIBUTE.findall(readme),
+        *_BLUEPRINT_EVENT_ATTRIBUTE.findall(blueprint.split("\nvariables:", 1)[1]),
+    } - {"event_type"}
+    named = set(_STATE_ATTR.findall(readme + blueprint))
+    assert {"failed", "stats", "operation_id"} <= event_attributes
+    assert named
+    # The seeded operations in flight finish, so the event entity has data.
+    for _ in range(30):
+        await poll(hass, freezer, timedelta(minutes=20))
+    event = hass.states.get("event.messages_operations")
+    assert event_attributes <= set(event.attributes)
+    for entity_id, attribute in named:
+        assert attribute in hass.states.get(entity_id).attributes, entity_id

@@ -23,6 +23,7 @@ from comms_emulator import Emulator
 from comms_emulator.lifecycle import OperationPlan
 from custom_components.twilio_comms.const import (
     CONF_ADDRESS,
+    CONF_CHANNELS,
     CONF_RECIPIENT_CHANNEL,
     CONF_SENDER,
     CONF_SENDER_CHANNEL,
@@ -76,6 +77,35 @@ async def test_recipient_entity(
     assert hass.states.get(ALICE) == snapshot(name="state")
     device = device_registry.async_get(entity.device_id)
     assert device.name == "Alice"
+    # It hangs under the account's Messages device, which sends for it.
+    messages = next(
+        candidate
+        for candidate in dr.async_entries_for_config_entry(
+            device_registry, init_integration.entry_id
+        )
+        if (DOMAIN, f"{init_integration.unique_id}_messages") in candidate.identifiers
+    )
+    assert device.via_device_id == messages.id
+
+
+@pytest.mark.usefixtures("emulator")
+async def test_recipient_without_tracked_messages(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """With Messages untracked, a recipient's device stands on its own and works."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={**mock_config_entry.options, CONF_CHANNELS: ["push_notifications"]},
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    device = device_registry.async_get(entity_registry.async_get(ALICE).device_id)
+    assert device.via_device_id is None
+    await notify(hass, ALICE, **{ATTR_MESSAGE: "Door open"})
 
 
 async def test_notify_sends_and_follows(
@@ -123,7 +153,7 @@ async def test_notify_empty_message_is_refused(
     emulator.reset_requests()
     with pytest.raises(ServiceValidationError) as err:
         await notify(hass, ALICE, **{ATTR_MESSAGE: "  "})
-    assert err.value.translation_key == "invalid_request"
+    assert err.value.translation_key == "empty_text"
     assert emulator.requests["POST /v1/{channel}"] == 0
 
 
@@ -131,6 +161,7 @@ async def test_add_recipient(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     entity_registry: er.EntityRegistry,
+    emulator: Emulator,
 ) -> None:
     """A recipient added in the UI becomes a notify entity; a bad number is refused."""
     result = await hass.config_entries.subentries.async_init(
@@ -142,7 +173,7 @@ async def test_add_recipient(
     user_input = {
         CONF_NAME: "Bob",
         CONF_ADDRESS: "555 0100",
-        CONF_RECIPIENT_CHANNEL: "PHONE",
+        CONF_RECIPIENT_CHANNEL: "phone",
     }
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], user_input
@@ -160,14 +191,19 @@ async def test_add_recipient(
     assert result["title"] == "Bob"
     assert result["data"] == {
         CONF_ADDRESS: "+442079460100",
-        CONF_RECIPIENT_CHANNEL: "WHATSAPP",
+        CONF_RECIPIENT_CHANNEL: "whatsapp",
         CONF_SENDER: None,
         CONF_SENDER_CHANNEL: None,
     }
+    # The API's spelling, as the ids of recipients added before had it.
     assert result["unique_id"] == "WHATSAPP:+442079460100"
     await hass.async_block_till_done()
     assert hass.states.get("notify.bob") is not None
     assert entity_registry.async_get("notify.bob").config_subentry_id is not None
+    await notify(hass, "notify.bob", **{ATTR_MESSAGE: "Hello"})
+    assert sent_messages(emulator)[-1].submitted["to"] == [
+        {"address": "+442079460100", "channel": "WHATSAPP"}
+    ]
 
 
 async def test_add_same_recipient_twice_aborts(
@@ -183,7 +219,7 @@ async def test_add_same_recipient_twice_aborts(
         {
             CONF_NAME: "Alice again",
             CONF_ADDRESS: "+1 555 867 5310",
-            CONF_RECIPIENT_CHANNEL: "PHONE",
+            CONF_RECIPIENT_CHANNEL: "phone",
         },
     )
     assert result["type"] is FlowResultType.ABORT
@@ -208,7 +244,8 @@ async def test_edit_recipient(
     assert suggested == {
         CONF_NAME: "Alice",
         CONF_ADDRESS: "+15558675310",
-        CONF_RECIPIENT_CHANNEL: "PHONE",
+        # Alice was stored with the API's PHONE; the form offers phone.
+        CONF_RECIPIENT_CHANNEL: "phone",
         CONF_SENDER: "+15550001111",
     }
     result = await hass.config_entries.subentries.async_configure(
@@ -216,7 +253,7 @@ async def test_edit_recipient(
         {
             CONF_NAME: "Alice",
             CONF_ADDRESS: "+15558675399",
-            CONF_RECIPIENT_CHANNEL: "PHONE",
+            CONF_RECIPIENT_CHANNEL: "phone",
         },
     )
     assert result["type"] is FlowResultType.ABORT

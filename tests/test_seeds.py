@@ -289,7 +289,9 @@ async def test_seed_001_listing_and_seed_000_fetch(
     latest = hass.states.get("sensor.push_notifications_latest_operation_status")
     assert latest is not None
     assert latest.state == "scheduled"
-    assert latest.attributes["created_at"] == "2024-04-20T14:22:00+00:00"
+    assert state(hass, "sensor.push_notifications_latest_operation") == (
+        "2024-04-20T14:22:00+00:00"
+    )
     assert latest.attributes["updated_at"] == "2024-04-20T15:45:00+00:00"
     response = await hass.services.async_call(
         DOMAIN,

@@ -4,7 +4,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 import logging
-from typing import Any
+from typing import Any, Final
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -19,17 +19,24 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 import voluptuous as vol
+import yaml
 
 from comms_emulator import Emulator, EmulatorConfig
 from comms_emulator.config import FaultConfig
 from comms_emulator.faults import FaultInjector
 from custom_components.twilio_comms.api import (
     OperationStatus,
+    PushPriority,
+    PushProvider,
+    RecipientChannel,
+    SenderChannel,
     TwilioCommsBadRequestError,
     TwilioCommsNotFoundError,
     TwilioCommsRequestTooLargeError,
     TwilioCommsServerError,
+    TwilioCommsValidationError,
 )
+from custom_components.twilio_comms.choices import from_option
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
     CONF_CHANNELS,
@@ -37,9 +44,11 @@ from custom_components.twilio_comms.const import (
     IDLE_UPDATE_INTERVAL,
     SENT_UPDATE_INTERVAL,
 )
+from custom_components.twilio_comms.user_requests import build_request
 
 from .common import DEFAULT_OPTIONS, SECRETS, record_events
 from .soak import REQUEST_TIMEOUT_MARGIN, poll
+from .validity import INTEGRATION_DIR
 
 # The emulator counts requests by route template; sends are POSTs.
 SEND_ROUTE = "POST /v1/{channel}"
@@ -77,7 +86,7 @@ async def push_door(
         hass,
         entry,
         "send_push_notification",
-        **{"title": "Door", "body": "Open", **data},
+        **({"title": "Door", "body": "Open"} | data),
     )
 
 
@@ -229,7 +238,7 @@ async def test_send_message_with_every_option(
         init_integration,
         "send_message",
         recipients="+1 (555) 867-5310",
-        recipient_channel="PHONE",
+        recipient_channel="phone",
         text="Snapshot attached",
         sender="+15550001111",
         media_urls=["https://example.com/snapshot.jpg"],
@@ -259,7 +268,7 @@ async def test_send_message_with_every_option(
     ("sender", "expected"),
     [
         ({"sender": "whatsapp:+15550001111"}, {"address": "+15550001111", "channel": "WHATSAPP"}),
-        ({"sender": "+15550001111", "sender_channel": "RCS"}, {"address": "+15550001111", "channel": "RCS"}),
+        ({"sender": "+15550001111", "sender_channel": "rcs"}, {"address": "+15550001111", "channel": "RCS"}),
         ({"sender_id": "MG0123"}, {"senderId": "MG0123"}),
     ],
 )  # fmt: skip
@@ -294,8 +303,10 @@ async def test_send_message_senders(
         ({"tags": {f"k{i}": "v" for i in range(11)}}, ("invalid_tags", None)),
         ({"send_at": "2026-11-23T11:00:00+00:00"}, ("send_at_in_past", None)),
         ({"send_at": "2026-11-22 12:00:00"}, ("send_at_in_past", None)),
-        ({"text": "   "}, ("invalid_request", {"error": "The message text must not be empty"})),
-        ({"sender_id": " "}, ("invalid_request", {"error": "A sender id must not be empty"})),
+        ({"recipients": ["+15558675310"] * 10_001}, ("too_many_recipients", {"max": "10000"})),
+        ({"text": "   "}, ("empty_text", None)),
+        ({"sender_id": " "}, ("invalid_sender_id", None)),
+        ({"media_urls": [f"https://example.com/{i}.jpg" for i in range(11)]}, ("too_many_media_urls", {"max": "10"})),
         ({"send_at": "9999-12-31T23:59:00"}, ("send_at_too_far", {"days": "35"})),
         ({"send_at": "2026-12-28T12:00:01+00:00"}, ("send_at_too_far", {"days": "35"})),
         ({"text": "x" * 1601}, ("text_too_long", {"limit": "1600"})),
@@ -334,7 +345,8 @@ async def test_send_message_schema_errors(
     """A sender and a sender id at once, or an unknown channel, fail the schema."""
     for data in (
         {"sender": "+15550001111", "sender_id": "MG0123"},
-        {"recipient_channel": "PIGEON"},
+        {"recipient_channel": "pigeon"},
+        {"recipient_channel": 1},
         {"recipients": []},
     ):
         with pytest.raises(vol.Invalid):
@@ -347,12 +359,72 @@ async def test_send_message_schema_errors(
     assert sends(emulator) == 0
 
 
+# Each select of services.yaml whose options stand for the API's upper-case
+# values, with the enum of those values.
+API_SELECTS: Final = {
+    ("send_message", "recipient_channel"): RecipientChannel,
+    ("send_message", "sender_channel"): SenderChannel,
+    ("send_push_notification", "provider"): PushProvider,
+    ("send_push_notification", "priority"): PushPriority,
+}
+
+
+def test_select_options_stand_for_every_api_value() -> None:
+    """Each API value has a lower-case option in services.yaml, and nothing else.
+
+    hassfest refuses upper-case option keys, so the options differ from what
+    the API reads; each must still name exactly one of its values.
+    """
+    services = yaml.safe_load((INTEGRATION_DIR / "services.yaml").read_text("utf-8"))
+    selects = {
+        (action, name): field["selector"]["select"]
+        for action, spec in services.items()
+        for name, field in spec["fields"].items()
+        if "select" in field["selector"]
+        and field["selector"]["select"]["translation_key"] != "channels"
+    }
+    assert set(selects) == set(API_SELECTS)
+    for place, enum in API_SELECTS.items():
+        options = selects[place]["options"]
+        assert options == [member.lower() for member in enum], place
+        assert [from_option(enum, option) for option in options] == list(enum)
+        if "default" in (field := services[place[0]]["fields"][place[1]]):
+            assert field["default"] in options
+
+
+@pytest.mark.parametrize(
+    ("provider", "priority"),
+    [("apn", "high"), ("APN", "HIGH")],
+    ids=["select options", "the API's spelling, as older automations use"],
+)
+async def test_push_options_in_either_case(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    provider: str,
+    priority: str,
+) -> None:
+    """The action's select options reach the API in its upper-case spelling."""
+    response = await push_door(
+        hass,
+        init_integration,
+        device_tokens=["apn-token-1"],
+        provider=provider,
+        priority=priority,
+    )
+    plan = emulator.world.find(
+        "PushNotifications", response["operation_id"], emulator.clock()
+    )
+    assert plan.submitted["to"] == [{"token": "apn-token-1", "provider": "APN"}]
+    assert plan.submitted["priority"] == "HIGH"
+
+
 @pytest.mark.parametrize(
     ("fault", "translation_key"),
     [
         ("rate_limit", "request_rate_limited"),
-        ("server_error", "request_failed"),
-        ("unavailable", "request_failed"),
+        ("server_error", "request_http_error"),
+        ("unavailable", "request_http_error"),
     ],
 )
 async def test_send_api_errors(
@@ -372,7 +444,9 @@ async def test_send_api_errors(
     if fault == "rate_limit":
         assert int(placeholders["retry_after"]) > 0
     else:
-        assert placeholders["channel"] == "Messages"
+        # The status, never the client's English text.
+        assert placeholders == {"channel": "Messages", "status": placeholders["status"]}
+        assert int(placeholders["status"]) >= 500
     for secret in SECRETS:
         assert secret not in str(placeholders)
 
@@ -401,8 +475,8 @@ async def test_send_timeout(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
     with pytest.raises(HomeAssistantError) as err:
         await sending
-    assert err.value.translation_key == "request_failed"
-    assert "timed out" in err.value.translation_placeholders["error"]
+    assert err.value.translation_key == "request_timeout"
+    assert err.value.translation_placeholders == {"channel": "Messages"}
 
 
 async def test_send_rejected_by_twilio(
@@ -410,7 +484,9 @@ async def test_send_rejected_by_twilio(
 ) -> None:
     """A 400 from Twilio says what Twilio objected to."""
     rejection = TwilioCommsBadRequestError(
-        "POST /v1/Messages -> HTTP 400: content.text is too long", status=400
+        "POST /v1/Messages -> HTTP 400: content.text is too long",
+        status=400,
+        detail="content.text is too long",
     )
     with (
         patch(
@@ -421,7 +497,11 @@ async def test_send_rejected_by_twilio(
     ):
         await send_hi(hass, init_integration)
     assert err.value.translation_key == "request_rejected"
-    assert "too long" in err.value.translation_placeholders["error"]
+    # Twilio's own words, not the client's sentence around them.
+    assert err.value.translation_placeholders == {
+        "status": "400",
+        "detail": "content.text is too long",
+    }
 
 
 async def test_send_too_large_for_twilio(
@@ -506,11 +586,11 @@ async def test_sent_push_notification_is_followed(
         init_integration,
         "send_push_notification",
         device_tokens=["fcm-token-1"],
-        provider="FCM",
+        provider="fcm",
         user_ids=[PUSH_USER],
         title="Front door",
         body="The front door opened.",
-        priority="HIGH",
+        priority="high",
     )
     operation_id = response["operation_id"]
     plan = emulator.world.find("PushNotifications", operation_id, emulator.clock())
@@ -536,7 +616,10 @@ async def test_sent_push_notification_is_followed(
         ({}, "no_push_recipients"),
         ({"device_tokens": ["t1"]}, "provider_required"),
         ({"user_ids": ["user-1"]}, "invalid_push_user_id"),
-        ({"device_tokens": [" "], "provider": "APN"}, "invalid_request"),
+        ({"device_tokens": [" "], "provider": "apn"}, "invalid_device_token"),
+        ({"user_ids": [PUSH_USER] * 10_001}, "too_many_recipients"),
+        ({"user_ids": [PUSH_USER], "title": " "}, "empty_title"),
+        ({"user_ids": [PUSH_USER], "body": " "}, "empty_body"),
         ({"user_ids": ["comms_pushnotificationuser_01h9"], "tags": {"a b": "c"}}, "invalid_tags"),
         ({"user_ids": [PUSH_USER], "title": "x" * 4001}, "push_content_too_long"),
         ({"devices": [{"token": "t" * 4097, "provider": "FCM"}]}, "device_token_too_long"),
@@ -729,7 +812,7 @@ async def test_get_operation_garbage_answer(
             channel="messages",
             operation_id=latest.id,
         )
-    assert err.value.translation_key == "request_failed"
+    assert err.value.translation_key == "request_invalid_response"
 
 
 async def test_actions_need_a_loaded_entry(
@@ -753,3 +836,19 @@ async def test_actions_need_a_loaded_entry(
     with pytest.raises(ServiceValidationError) as err:
         await send_hi(hass, init_integration)
     assert err.value.translation_key == "service_config_entry_not_loaded"
+
+
+def test_a_request_the_client_refuses_is_an_input_error() -> None:
+    """A client rule the actions do not check first still reads as the user's input.
+
+    Its English text stays in the chain, never in the translated message.
+    """
+
+    def refuse() -> None:
+        raise TwilioCommsValidationError("A rule of the client's")
+
+    with pytest.raises(ServiceValidationError) as err:
+        build_request(refuse)
+    assert err.value.translation_key == "invalid_request"
+    assert err.value.translation_placeholders is None
+    assert isinstance(err.value.__cause__, TwilioCommsValidationError)

@@ -26,6 +26,9 @@ from .validity import (
     check_hacs,
     check_manifest,
     check_quality_scale,
+    check_readme_links,
+    check_release,
+    check_translation_keys,
     minimum_home_assistant,
 )
 
@@ -169,6 +172,124 @@ def test_minimum_version_is_read_from_the_requirements(tmp_path: Path) -> None:
     ]
 
 
+# ---------------------------------------------------------------- README.md
+
+
+def test_readme_relative_links_survive_hacs() -> None:
+    """HACS can rewrite every relative link and image of README, and each exists."""
+    assert check_readme_links(REPO_ROOT / "README.md") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "![The dashboard (scripts/develop)](docs/images/dashboard.png)",
+            "a parenthesis comes before the target of the relative link to docs/",
+        ),
+        (
+            "([the blueprint](blueprints/automation/twilio_comms/)):",
+            "a parenthesis comes before the target",
+        ),
+        ("See (below) [LICENSE](LICENSE).", "a parenthesis comes before"),
+        ("![gone](docs/images/missing.png)", "docs/images/missing.png does not exist"),
+    ],
+    ids=["alt text", "around the link", "earlier in the line", "missing file"],
+)
+def test_readme_link_check_catches(tmp_path: Path, line: str, expected: str) -> None:
+    """A parenthesis before a relative target, or a target that is not there."""
+    shutil.copytree(REPO_ROOT / "docs", tmp_path / "docs")
+    shutil.copytree(REPO_ROOT / "blueprints", tmp_path / "blueprints")
+    (tmp_path / "LICENSE").write_text("MIT", "utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        f"# Title\n\n![fine](docs/images/dashboard.png) and [a link](#x) (ok)\n"
+        f"[LICENSE](LICENSE), [site](https://example.com/a)\n{line}\n",
+        "utf-8",
+    )
+    problems = check_readme_links(readme)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"README.md:5: {expected}"), problems
+
+
+# ---------------------------------------------------------------- releases
+
+CHANGELOG = REPO_ROOT / "CHANGELOG.md"
+RELEASE_WORKFLOW = REPO_ROOT / ".github" / "workflows" / "release.yml"
+
+
+def test_release_is_in_step() -> None:
+    """manifest.json's version has the newest CHANGELOG entry; its tag makes the zip."""
+    assert check_release(MANIFEST, CHANGELOG, RELEASE_WORKFLOW, HACS_JSON) == []
+
+
+@pytest.fixture
+def release_copy(tmp_path: Path) -> Path:
+    """Return a copy of the files a release depends on, to break."""
+    for path in (MANIFEST, CHANGELOG, RELEASE_WORKFLOW, HACS_JSON):
+        target = tmp_path / path.relative_to(REPO_ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    return tmp_path
+
+
+def _release_problems(root: Path) -> list[str]:
+    return check_release(
+        *(
+            root / path.relative_to(REPO_ROOT)
+            for path in (MANIFEST, CHANGELOG, RELEASE_WORKFLOW, HACS_JSON)
+        )
+    )
+
+
+def _bump_manifest(root: Path) -> None:
+    path = root / MANIFEST.relative_to(REPO_ROOT)
+    _write_json(path, json.loads(path.read_text("utf-8")) | {"version": "9.9.9"})
+
+
+def _edit_text(root: Path, original: Path, old: str, new: str) -> None:
+    path = root / original.relative_to(REPO_ROOT)
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_bump_manifest, "newest entry is '0.1.0', manifest.json's version is '9.9.9'"),
+        (
+            lambda root: _edit_text(
+                root, CHANGELOG, "# Changelog\n", "# Changelog\n\n## 0.2.0\n\nNext.\n"
+            ),
+            "newest entry is '0.2.0'",
+        ),
+        (
+            lambda root: _edit_text(root, RELEASE_WORKFLOW, "ZIP: twilio_comms.zip", "ZIP: x.zip"),
+            "the workflow zips 'x.zip'",
+        ),
+        (
+            lambda root: _edit_text(root, RELEASE_WORKFLOW, 'tags: ["v*.*.*"]', "branches: [main]"),
+            "tags v*.*.* only",
+        ),
+        (
+            lambda root: _edit_text(root, HACS_JSON, '"zip_release": true', '"zip_release": false'),
+            "does not ask for the release zip",
+        ),
+        (
+            lambda root: _edit_text(root, RELEASE_WORKFLOW, "INTEGRATION: custom_components/twilio_comms", "INTEGRATION: ."),
+            "does not zip twilio_comms",
+        ),
+    ],
+    ids=["version bumped alone", "changelog ahead", "zip name", "trigger", "hacs.json", "folder"],
+)  # fmt: skip
+def test_release_check_catches(release_copy: Path, change: Any, expected: str) -> None:
+    """A version, changelog, workflow or hacs.json out of step is reported."""
+    change(release_copy)
+    problems = _release_problems(release_copy)
+    assert any(expected in problem for problem in problems), problems
+
+
 # ---------------------------------------------------------------- brand images
 
 
@@ -290,6 +411,74 @@ def test_quality_scale_rule_list() -> None:
 
 
 # ---------------------------------------------------------------- translations
+
+STRINGS = INTEGRATION_DIR / "translations" / "en.json"
+
+
+def test_translation_keys_pass_hassfest() -> None:
+    """Select options, states, attributes, devices and actions use hassfest's keys."""
+    assert check_translation_keys(STRINGS) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda s: s["selector"]["push_provider"]["options"].update(FCM="FCM"),
+            "selector.push_provider.options.FCM",
+        ),
+        (
+            lambda s: s["selector"]["push_priority"]["options"].update(
+                {"_high": "High"}
+            ),
+            "selector.push_priority.options._high",
+        ),
+        (
+            lambda s: s["selector"]["push_priority"]["options"].update(
+                {"high-": "High"}
+            ),
+            "selector.push_priority.options.high-",
+        ),
+        (
+            lambda s: s["selector"]["sender_channel"]["options"].update(
+                {"what__sapp": "WhatsApp"}
+            ),
+            "selector.sender_channel.options.what__sapp",
+        ),
+        (
+            lambda s: s["entity"]["sensor"]["latest_operation_status"]["state"].update(
+                {"In progress": "In progress"}
+            ),
+            "entity.sensor.latest_operation_status.state.In progress",
+        ),
+        (
+            lambda s: s["entity"]["binary_sensor"]["delivery_problem"][
+                "state_attributes"
+            ].update({"failureRate": {"name": "Failure rate"}}),
+            "entity.binary_sensor.delivery_problem.state_attributes.failureRate",
+        ),
+        (
+            lambda s: s["device"].update({"Messages": {"name": "Messages"}}),
+            "device.Messages",
+        ),
+        (
+            lambda s: s["services"]["send_message"]["fields"].update(
+                {"-text": {"name": "Text", "description": "Text"}}
+            ),
+            "services.send_message.fields.-text",
+        ),
+    ],
+)
+def test_translation_key_check_catches(
+    tmp_path: Path, change: Any, expected: str
+) -> None:
+    """Upper case, a separator at either end or doubled, and spaces are reported."""
+    strings = json.loads(STRINGS.read_text("utf-8"))
+    change(strings)
+    problems = check_translation_keys(_write_json(tmp_path / "en.json", strings))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{expected}: "), problems
+
 
 # Problems the checks find in the integration as it stands, reported to its
 # authors rather than fixed here. The test fails when one is fixed (drop it

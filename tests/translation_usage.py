@@ -44,6 +44,14 @@ RESOLVERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
         "list(_TOO_LONG.values())",
         "each field the client bounds has its own error, looked up by its name",
     ),
+    ("coordinator", "UPDATE_FAILURES[failure_of(err)]"): (
+        "list(UPDATE_FAILURES.values())",
+        "a failed poll is translated after the kind of failure it is",
+    ),
+    ("user_requests", "REQUEST_FAILURES[failure_of(err)]"): (
+        "list(REQUEST_FAILURES.values())",
+        "a failed request is translated after the kind of failure it is",
+    ),
     ("config_flow", "kind"): (
         "list(CredentialKind)",
         "the credentials steps are named after the CredentialKind picked in the menu",

@@ -377,3 +377,150 @@ def check_quality_scale(path: Path) -> list[str]:
         for rule in sorted(ALL_QUALITY_SCALE_RULES - set(rules))
     )
     return problems
+
+
+# ---------------------------------------------------------------- translation keys
+
+# home-assistant/core script/hassfest/translations.py, translation_key_validator
+# (RE_TRANSLATION_KEY, as core has it in 2025-2026): lower-case letters, digits,
+# "-" and "_", with no separator at either end or next to another. Restated as
+# words of letters and digits joined by single separators.
+TRANSLATION_KEY: Final = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+
+# Where hassfest's strings schema applies that rule to the keys of a mapping,
+# as paths from the root of en.json ("*" for any key). Other mappings there
+# (steps, errors, exceptions) use looser slug rules, which this file's other
+# checks and cv.slug-shaped keys already meet.
+TRANSLATION_KEY_PLACES: Final = (
+    ("device",),
+    ("entity", "*"),
+    ("entity", "*", "*", "state"),
+    ("entity", "*", "*", "state_attributes"),
+    ("entity", "*", "*", "state_attributes", "*", "state"),
+    ("selector", "*", "options"),
+    ("selector", "*", "choices"),
+    ("selector", "*", "fields"),
+    ("selector", "*", "unit_of_measurement"),
+    ("services",),
+    ("services", "*", "fields"),
+    ("services", "*", "sections"),
+)
+
+
+def _mappings_at(
+    node: Any, path: tuple[str, ...], where: str = ""
+) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Yield each mapping a path leads to in parsed JSON, with where it is."""
+    if not isinstance(node, dict):
+        return
+    if not path:
+        yield where, node
+        return
+    head, *rest = path
+    for key in node if head == "*" else [head]:
+        if key in node:
+            yield from _mappings_at(
+                node[key], tuple(rest), f"{where}.{key}".lstrip(".")
+            )
+
+
+def check_translation_keys(strings_path: Path) -> list[str]:
+    """Return the keys of en.json that hassfest's translation key rule refuses."""
+    strings = load_json_ordered(strings_path)
+    return [
+        f"{where}.{key}: not a valid translation key (lower-case letters, digits, "
+        f"single - or _ inside)"
+        for path in TRANSLATION_KEY_PLACES
+        for where, mapping in _mappings_at(strings, path)
+        for key in mapping
+        if TRANSLATION_KEY.fullmatch(key) is None
+    ]
+
+
+# ---------------------------------------------------------------- README links
+
+# An inline link or image whose target is in the repository (no scheme, not an
+# anchor); the text may hold nested brackets, as a badge's image does.
+_RELATIVE_LINK: Final = re.compile(
+    r"!?\[(?P<text>(?:[^\[\]]|\[[^\]]*\])*)\]\((?!\w+:|#)(?P<target>[^)\s]+)\)"
+)
+
+
+def check_readme_links(readme_path: Path) -> list[str]:
+    """Return relative links HACS would break, or whose file does not exist.
+
+    HACS shows README.md outside GitHub, so it rewrites relative links to the
+    repository; it takes the link's target from the first "(" on the line.
+    A parenthesis before the target (in an image's alt text, a link's text or
+    the sentence around it) makes it rewrite the wrong text, and the image or
+    link breaks.
+    """
+    problems: list[str] = []
+    lines = readme_path.read_text("utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        for match in _RELATIVE_LINK.finditer(line):
+            target = match.group("target")
+            if line.index("(") != match.start("target") - 1:
+                problems.append(
+                    f"README.md:{number}: a parenthesis comes before the target of "
+                    f"the relative link to {target}"
+                )
+            path = target.split("#", 1)[0]
+            if path and not (readme_path.parent / path).exists():
+                problems.append(f"README.md:{number}: {path} does not exist")
+    return problems
+
+
+# ---------------------------------------------------------------- releases
+
+# A version heading of CHANGELOG.md: "## " and the version, nothing else.
+_CHANGELOG_HEADING: Final = re.compile(r"^## (?P<version>\S+)$", re.MULTILINE)
+
+# The tags that publish a release: v and a three-part version.
+RELEASE_TAG_PATTERN: Final = "v*.*.*"
+
+
+def latest_changelog_version(changelog_path: Path) -> str | None:
+    """Return the version of CHANGELOG.md's first (newest) entry, or None."""
+    match = _CHANGELOG_HEADING.search(changelog_path.read_text("utf-8"))
+    return match.group("version") if match else None
+
+
+def check_release(
+    manifest_path: Path, changelog_path: Path, workflow_path: Path, hacs_path: Path
+) -> list[str]:
+    """Return what keeps a tag of manifest.json's version from making a release.
+
+    HACS's default store installs GitHub releases: the tag is v<version>, the
+    workflow publishes the zip hacs.json names, and CHANGELOG.md's newest
+    entry is that version's (the workflow takes the notes from it).
+    """
+    version = str(load_json_ordered(manifest_path).get("version"))
+    problems: list[str] = []
+    latest = latest_changelog_version(changelog_path)
+    if latest != version:
+        problems.append(
+            f"CHANGELOG.md's newest entry is {latest!r}, manifest.json's version "
+            f"is {version!r}"
+        )
+    if re.fullmatch(r"\d+\.\d+\.\d+", version) is None:
+        problems.append(f"version {version!r} does not match the tags v*.*.*")
+    workflow = yaml.safe_load(workflow_path.read_text("utf-8"))
+    # YAML 1.1 reads the key "on" as True.
+    trigger = workflow.get("on", workflow.get(True, {}))
+    if trigger != {"push": {"tags": [RELEASE_TAG_PATTERN]}}:
+        problems.append(f"the workflow must run on tags {RELEASE_TAG_PATTERN} only")
+    hacs = load_json_ordered(hacs_path)
+    if not hacs.get("zip_release"):
+        problems.append("hacs.json does not ask for the release zip")
+    env = workflow.get("env", {})
+    if env.get("ZIP") != hacs.get("filename"):
+        problems.append(
+            f"the workflow zips {env.get('ZIP')!r}, hacs.json expects "
+            f"{hacs.get('filename')!r}"
+        )
+    if env.get("INTEGRATION") != str(
+        manifest_path.parent.relative_to(workflow_path.parents[2])
+    ):
+        problems.append(f"the workflow does not zip {manifest_path.parent.name}")
+    return problems

@@ -21,7 +21,7 @@ from .coordinator import (
     TwilioCommsRuntimeData,
     not_entitled_issue_id,
 )
-from .entity import channel_device_identifier
+from .entity import channel_device_identifier, channel_device_info
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -70,6 +70,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) 
     entry.runtime_data = TwilioCommsRuntimeData(
         client=client, coordinators=coordinators
     )
+    # The channel devices exist before any platform adds entities, so the
+    # recipients' devices can name the Messages device as the one they go
+    # through.
+    device_registry = dr.async_get(hass)
+    for key in coordinators:
+        device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id, **channel_device_info(entry, key)
+        )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Options and recipient subentries change what is set up: reload.
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))

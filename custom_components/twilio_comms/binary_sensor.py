@@ -42,16 +42,23 @@ async def async_setup_entry(
 class TwilioCommsDeliveryProblem(TwilioCommsEntity, BinarySensorEntity):
     """On when sends fail more than the user accepts."""
 
+    # It moves with each operation that finishes; the operation's id, and
+    # whether it was above the threshold, tell the story in history.
+    _unrecorded_attributes = frozenset({"latest_operation_failure_rate"})
+
     @property
     def _reasons(self) -> dict[str, Any]:
-        """Return the two signals this sensor combines, and their inputs."""
+        """Return the two signals this sensor combines, and their inputs.
+
+        The window's failure rate itself is the failure rate sensor's state,
+        so it is not repeated here.
+        """
         data = self.coordinator.data
         threshold = float(self.coordinator.config_entry.options[CONF_FAILURE_THRESHOLD])
         rate = data.failure_rate
         latest = data.latest_terminal
         latest_rate = failure_rate(latest.stats.as_dict()) if latest else None
         return {
-            "failure_rate": rate,
             "failure_threshold": threshold,
             "failure_rate_exceeded": rate is not None and rate > threshold,
             "latest_operation_id": latest.id if latest else None,

@@ -40,6 +40,7 @@ from .api import (
     TwilioCommsForbiddenError,
     TwilioCommsNotFoundError,
 )
+from .choices import from_option, option_of, options_of
 from .connection import build_client
 from .const import (
     CONF_ACCOUNT_SID,
@@ -394,10 +395,11 @@ RECIPIENT_SCHEMA: Final = vol.Schema(
             TextSelectorConfig(type=TextSelectorType.TEL)
         ),
         vol.Required(
-            CONF_RECIPIENT_CHANNEL, default=RecipientChannel.PHONE
+            CONF_RECIPIENT_CHANNEL, default=option_of(RecipientChannel.PHONE)
         ): SelectSelector(
             SelectSelectorConfig(
-                options=list(RecipientChannel), translation_key=CONF_RECIPIENT_CHANNEL
+                options=options_of(RecipientChannel),
+                translation_key=CONF_RECIPIENT_CHANNEL,
             )
         ),
         vol.Optional(CONF_SENDER): TextSelector(
@@ -430,7 +432,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         entry = self._get_entry()
         editing = self.source == SOURCE_RECONFIGURE
         if user_input is not None:
-            channel = RecipientChannel(user_input[CONF_RECIPIENT_CHANNEL])
+            channel = from_option(RecipientChannel, user_input[CONF_RECIPIENT_CHANNEL])
             recipient = parse_address(user_input[CONF_ADDRESS], channel)
             sender_text = user_input.get(CONF_SENDER, "").strip()
             sender = parse_address(sender_text, channel) if sender_text else None
@@ -442,7 +444,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
                 address, channel = recipient
                 data = {
                     CONF_ADDRESS: address,
-                    CONF_RECIPIENT_CHANNEL: channel,
+                    CONF_RECIPIENT_CHANNEL: option_of(channel),
                     CONF_SENDER: sender[0] if sender else None,
                     # A whatsapp: sender keeps its channel, as in the action.
                     CONF_SENDER_CHANNEL: sender_channel_for(sender[1])
@@ -450,6 +452,8 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
                     else None,
                 }
                 # One entity per address and channel: two would send twice.
+                # The API's spelling of the channel keeps the ids of
+                # recipients added before the options were lower case.
                 unique_id = f"{channel}:{address}"
                 own_id = self._reconfigure_subentry_id if editing else None
                 if any(
@@ -475,6 +479,11 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
             suggested = {
                 CONF_NAME: subentry.title,
                 **{key: value for key, value in subentry.data.items() if value},
+                # Recipients added before the options were lower case hold
+                # the API's PHONE or WHATSAPP.
+                CONF_RECIPIENT_CHANNEL: option_of(
+                    from_option(RecipientChannel, subentry.data[CONF_RECIPIENT_CHANNEL])
+                ),
             }
             if subentry.data.get(CONF_SENDER_CHANNEL) == SenderChannel.WHATSAPP:
                 suggested[CONF_SENDER] = WHATSAPP_PREFIX + subentry.data[CONF_SENDER]

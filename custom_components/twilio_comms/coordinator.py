@@ -34,6 +34,7 @@ from .const import (
     SENT_UPDATE_INTERVAL,
     ChannelKey,
 )
+from .errors import UPDATE_FAILURES, failure_of, failure_placeholders
 from .tracker import ChannelData, ChannelTracker
 
 type TwilioCommsConfigEntry = ConfigEntry[TwilioCommsRuntimeData]
@@ -128,8 +129,8 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             raise UpdateFailed(
                 retry_after=None if retry_after is None else self._wait(retry_after),
                 translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={**placeholders, "error": str(err)},
+                translation_key=UPDATE_FAILURES[failure_of(err)],
+                translation_placeholders={**placeholders, **failure_placeholders(err)},
             ) from err
         self._set_not_entitled(False)
         self._adapt_interval(now)

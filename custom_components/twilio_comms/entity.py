@@ -1,6 +1,8 @@
 """Base entity of the Twilio Comms integration."""
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -12,6 +14,35 @@ from .coordinator import ChannelCoordinator
 def channel_device_identifier(entry: ConfigEntry, key: ChannelKey) -> tuple[str, str]:
     """Return the device identifier of one channel of an account."""
     return (DOMAIN, f"{entry.unique_id}_{key}")
+
+
+def channel_device_id(
+    hass: HomeAssistant, entry: ConfigEntry, key: ChannelKey
+) -> str | None:
+    """Return the registry id of a channel's device, if the channel is tracked."""
+    identifier = channel_device_identifier(entry, key)
+    # Looking devices up by entry works the same on every supported release.
+    return next(
+        (
+            device.id
+            for device in dr.async_entries_for_config_entry(
+                dr.async_get(hass), entry.entry_id
+            )
+            if identifier in device.identifiers
+        ),
+        None,
+    )
+
+
+def channel_device_info(entry: ConfigEntry, key: ChannelKey) -> DeviceInfo:
+    """Return the service device of one channel of an account."""
+    return DeviceInfo(
+        identifiers={channel_device_identifier(entry, key)},
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer="Twilio",
+        model="Comms API",
+        translation_key=key,
+    )
 
 
 class TwilioCommsEntity(CoordinatorEntity[ChannelCoordinator]):
@@ -28,10 +59,4 @@ class TwilioCommsEntity(CoordinatorEntity[ChannelCoordinator]):
         key = coordinator.channel_key
         self.entity_description = description
         self._attr_unique_id = f"{entry.unique_id}_{key}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={channel_device_identifier(entry, key)},
-            entry_type=DeviceEntryType.SERVICE,
-            manufacturer="Twilio",
-            model="Comms API",
-            translation_key=key,
-        )
+        self._attr_device_info = channel_device_info(entry, key)

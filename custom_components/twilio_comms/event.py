@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api import OperationStatus
 from .coordinator import ChannelCoordinator, TwilioCommsConfigEntry
 from .entity import TwilioCommsEntity
-from .operation import operation_attributes
+from .operation import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
 
 PARALLEL_UPDATES = 0
 
@@ -45,6 +45,8 @@ async def async_setup_entry(
 
 class TwilioCommsOperationEvent(TwilioCommsEntity, EventEntity):
     """Fires once for each operation status change the coordinator observes."""
+
+    _unrecorded_attributes = UNRECORDED_OPERATION_ATTRIBUTES
 
     def __init__(
         self, *, coordinator: ChannelCoordinator, description: EventEntityDescription

@@ -5,6 +5,8 @@ from typing import override
 from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -16,6 +18,7 @@ from .api import (
     RecipientChannel,
     SenderChannel,
 )
+from .choices import from_option
 from .const import (
     CONF_ADDRESS,
     CONF_RECIPIENT_CHANNEL,
@@ -25,6 +28,7 @@ from .const import (
     ChannelKey,
 )
 from .coordinator import TwilioCommsConfigEntry
+from .entity import channel_device_id
 from .user_requests import async_send, build_request
 
 PARALLEL_UPDATES = 0
@@ -54,7 +58,9 @@ class TwilioCommsRecipientNotify(NotifyEntity):
     def __init__(self, entry: TwilioCommsConfigEntry, subentry: ConfigSubentry) -> None:
         """Initialise the entity of a recipient subentry."""
         self._entry = entry
-        channel = RecipientChannel(subentry.data[CONF_RECIPIENT_CHANNEL])
+        # Recipients added before the options were lower case hold the API's
+        # PHONE or WHATSAPP; from_option reads both, so they keep working.
+        channel = from_option(RecipientChannel, subentry.data[CONF_RECIPIENT_CHANNEL])
         self._recipient = MessageRecipient(
             address=subentry.data[CONF_ADDRESS], channel=channel
         )
@@ -80,8 +86,27 @@ class TwilioCommsRecipientNotify(NotifyEntity):
         )
 
     @override
+    async def async_added_to_hass(self) -> None:
+        """Link the recipient's device to the Messages device it sends through.
+
+        The link is set on the registry entry by device id: DeviceInfo's
+        via_device is deprecated from Home Assistant 2026.8, and its
+        replacement is unknown to older releases.
+        """
+        await super().async_added_to_hass()
+        messages = channel_device_id(self.hass, self._entry, ChannelKey.MESSAGES)
+        if self.device_entry is not None and messages is not None:
+            dr.async_get(self.hass).async_update_device(
+                self.device_entry.id, via_device_id=messages
+            )
+
+    @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send the message, with the title as its first line if there is one."""
+        if not message.strip():
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="empty_text"
+            )
         text = f"{title}\n{message}" if title else message
         request = build_request(
             lambda: MessageSendRequest(

@@ -1,9 +1,16 @@
 """How an operation reads in Home Assistant: state attributes and event data."""
 
-from typing import Any
+from typing import Any, Final
 
 from .api import Operation
 from .tracker import failure_rate
+
+# Attributes that change with every poll while an operation runs (its stats,
+# its last update and what follows from its stats): history would store them
+# again and again, so entities showing an operation keep them out of it.
+UNRECORDED_OPERATION_ATTRIBUTES: Final = frozenset(
+    {"updated_at", "stats", "failed", "failure_rate"}
+)
 
 
 def operation_attributes(operation: Operation) -> dict[str, Any]:

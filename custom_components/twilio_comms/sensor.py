@@ -16,10 +16,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .api import CHANNEL_COUNTERS, OperationStatus
+from .api import CHANNEL_COUNTERS, Operation, OperationStatus
 from .coordinator import TwilioCommsConfigEntry
 from .entity import TwilioCommsEntity
-from .operation import operation_attributes
+from .operation import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
 from .tracker import ChannelData
 
 PARALLEL_UPDATES = 0
@@ -61,6 +61,17 @@ def _counter_description(counter: str) -> TwilioCommsSensorEntityDescription:
     )
 
 
+def _latest_attributes(operation: Operation) -> dict[str, Any]:
+    """Return what the latest status sensor tells of its operation besides its state.
+
+    Its status is the sensor's state, and its creation time is the latest
+    operation time sensor's: attributes would only repeat them.
+    """
+    attributes = operation_attributes(operation)
+    del attributes["status"], attributes["created_at"]
+    return attributes
+
+
 OPERATION_SENSORS: Final[tuple[TwilioCommsSensorEntityDescription, ...]] = (
     TwilioCommsSensorEntityDescription(
         key="latest_operation_status",
@@ -69,7 +80,7 @@ OPERATION_SENSORS: Final[tuple[TwilioCommsSensorEntityDescription, ...]] = (
         options=STATUS_OPTIONS,
         value_fn=lambda data: data.latest.status.value if data.latest else None,
         attributes_fn=lambda data: (
-            operation_attributes(data.latest) if data.latest else None
+            _latest_attributes(data.latest) if data.latest else None
         ),
     ),
     TwilioCommsSensorEntityDescription(
@@ -126,6 +137,7 @@ class TwilioCommsSensor(TwilioCommsEntity, SensorEntity):
     """A sensor reading one value of a channel's data."""
 
     entity_description: TwilioCommsSensorEntityDescription
+    _unrecorded_attributes = UNRECORDED_OPERATION_ATTRIBUTES
 
     @property
     @override

@@ -19,6 +19,7 @@ import voluptuous as vol
 
 from .addresses import parse_address, sender_channel_for
 from .api import (
+    MAX_RECIPIENTS,
     CommsResource,
     MessageRecipient,
     MessageSender,
@@ -40,6 +41,8 @@ from .api import (
     validate_tags,
 )
 from .api.ids import PUSH_USER_ID_PREFIXES, is_valid_id
+from .api.send import MAX_MEDIA
+from .choices import option_validator
 from .const import DOMAIN, ChannelKey
 from .coordinator import TwilioCommsConfigEntry
 from .operation import operation_attributes
@@ -86,18 +89,13 @@ _STRINGS: Final = vol.All(cv.ensure_list, [cv.string])
 _TAGS: Final = vol.Schema({cv.string: cv.string})
 
 
-def _provider(value: Any) -> PushProvider:
-    """Return the push provider a value names, in any case."""
-    return PushProvider(cv.string(value).upper())
-
-
 _DEVICES: Final = vol.All(
     cv.ensure_list,
     [
         vol.Schema(
             {
                 vol.Required(ATTR_TOKEN): cv.string,
-                vol.Required(ATTR_PROVIDER): _provider,
+                vol.Required(ATTR_PROVIDER): option_validator(PushProvider),
             }
         )
     ],
@@ -117,11 +115,11 @@ SEND_MESSAGE_SCHEMA: Final = vol.Schema(
         vol.Required(ATTR_RECIPIENTS): vol.All(_STRINGS, vol.Length(min=1)),
         vol.Optional(
             ATTR_RECIPIENT_CHANNEL, default=RecipientChannel.PHONE
-        ): vol.Coerce(RecipientChannel),
+        ): option_validator(RecipientChannel),
         vol.Required(ATTR_TEXT): cv.string,
         vol.Exclusive(ATTR_SENDER, "sender"): cv.string,
         vol.Exclusive(ATTR_SENDER_ID, "sender"): cv.string,
-        vol.Optional(ATTR_SENDER_CHANNEL): vol.Coerce(SenderChannel),
+        vol.Optional(ATTR_SENDER_CHANNEL): option_validator(SenderChannel),
         vol.Optional(ATTR_MEDIA_URLS): _STRINGS,
         vol.Optional(ATTR_SEND_AT): cv.datetime,
         vol.Optional(ATTR_TAGS): _TAGS,
@@ -134,11 +132,11 @@ SEND_PUSH_NOTIFICATION_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_DEVICES): _DEVICES,
         # The older form: tokens that all share one provider.
         vol.Optional(ATTR_DEVICE_TOKENS): _STRINGS,
-        vol.Optional(ATTR_PROVIDER): _provider,
+        vol.Optional(ATTR_PROVIDER): option_validator(PushProvider),
         vol.Optional(ATTR_USER_IDS): _STRINGS,
         vol.Required(ATTR_TITLE): cv.string,
         vol.Required(ATTR_BODY): cv.string,
-        vol.Optional(ATTR_PRIORITY): vol.Coerce(PushPriority),
+        vol.Optional(ATTR_PRIORITY): option_validator(PushPriority),
         vol.Optional(ATTR_TAGS): _TAGS,
     }
 )
@@ -251,12 +249,18 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call)
     data = call.data
     channel: RecipientChannel = data[ATTR_RECIPIENT_CHANNEL]
+    if len(data[ATTR_RECIPIENTS]) > MAX_RECIPIENTS:
+        raise _invalid("too_many_recipients", max=str(MAX_RECIPIENTS))
     recipients = []
     for value in data[ATTR_RECIPIENTS]:
         if (parsed := parse_address(value, channel)) is None:
             raise _invalid("invalid_recipient", address=value)
         recipients.append(MessageRecipient(address=parsed[0], channel=parsed[1]))
+    if not data[ATTR_TEXT].strip():
+        raise _invalid("empty_text")
     media_urls: list[str] = data.get(ATTR_MEDIA_URLS, [])
+    if len(media_urls) > MAX_MEDIA:
+        raise _invalid("too_many_media_urls", max=str(MAX_MEDIA))
     for url in media_urls:
         if not is_web_url(url):
             raise _invalid("invalid_media_url", url=url)
@@ -284,6 +288,8 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
 def _sender(data: Mapping[str, Any], channel: RecipientChannel) -> MessageSender | None:
     """Return the sender a call asks for: an address, a sender id, or none."""
     if (sender_id := data.get(ATTR_SENDER_ID)) is not None:
+        if not sender_id.strip():
+            raise _invalid("invalid_sender_id")
         return build_request(lambda: MessageSender(sender_id=sender_id))
     if (address := data.get(ATTR_SENDER)) is None:
         return None
@@ -339,6 +345,8 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
     user_ids: list[str] = [value.strip() for value in data.get(ATTR_USER_IDS, [])]
     if not tokens and not devices and not user_ids:
         raise _invalid("no_push_recipients")
+    if len(tokens) + len(devices) + len(user_ids) > MAX_RECIPIENTS:
+        raise _invalid("too_many_recipients", max=str(MAX_RECIPIENTS))
     provider: PushProvider | None = data.get(ATTR_PROVIDER)
     if tokens and provider is None:
         raise _invalid("provider_required")
@@ -350,6 +358,13 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
         *((token, provider) for token in tokens),
         *((device[ATTR_TOKEN], device[ATTR_PROVIDER]) for device in devices),
     ]
+    for token, _kind in targets:
+        if not token.strip():
+            raise _invalid("invalid_device_token")
+    if not data[ATTR_TITLE].strip():
+        raise _invalid("empty_title")
+    if not data[ATTR_BODY].strip():
+        raise _invalid("empty_body")
     request = build_request(
         lambda: PushNotificationSendRequest(
             to=[

@@ -22,6 +22,7 @@ from .api import (
 )
 from .const import CHANNEL_NAMES, DOMAIN, LOGGER, ChannelKey
 from .coordinator import TwilioCommsConfigEntry
+from .errors import REQUEST_FAILURES, failure_of, failure_placeholders
 
 # The error of each field the client bounds, by the name it gives the field.
 _TOO_LONG: Final = {
@@ -42,7 +43,12 @@ def build_request[T](make: Callable[[], T]) -> T:
 
 
 def _invalid_request(err: TwilioCommsValidationError) -> ServiceValidationError:
-    """Return the input error for a request the client refused to send."""
+    """Return the input error for a request the client refused to send.
+
+    The actions check what a user can get wrong with an error of its own
+    first; this is for a rule of the client's they do not know yet, and its
+    English text stays in the exception chain.
+    """
     if isinstance(err, TwilioCommsInputTooLongError):
         # Each field has its own message, which never repeats the input.
         return ServiceValidationError(
@@ -51,9 +57,7 @@ def _invalid_request(err: TwilioCommsValidationError) -> ServiceValidationError:
             translation_placeholders={"limit": str(err.limit)},
         )
     return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="invalid_request",
-        translation_placeholders={"error": str(err)},
+        translation_domain=DOMAIN, translation_key="invalid_request"
     )
 
 
@@ -95,15 +99,19 @@ def translated_error(
             translation_placeholders={"channel": channel},
         )
     if isinstance(err, TwilioCommsBadRequestError):
+        # Twilio's own words (or the HTTP reason) are the only detail there is.
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="request_rejected",
-            translation_placeholders={"error": str(err)},
+            translation_placeholders={
+                "status": str(err.status),
+                "detail": err.detail or "-",
+            },
         )
     return HomeAssistantError(
         translation_domain=DOMAIN,
-        translation_key="request_failed",
-        translation_placeholders={"channel": channel, "error": str(err)},
+        translation_key=REQUEST_FAILURES[failure_of(err)],
+        translation_placeholders={"channel": channel, **failure_placeholders(err)},
     )
 
 

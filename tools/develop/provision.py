@@ -63,7 +63,7 @@ RECIPIENT_SUBENTRY: Final = "recipient"
 DEMO_RECIPIENT: Final = {
     "name": "Demo phone",
     "address": "+15558675310",
-    "recipient_channel": "PHONE",
+    "recipient_channel": "phone",
 }
 
 # The config flow probes the emulator, which may inject a fault: retry a few times.
