@@ -298,7 +298,7 @@ async def test_whatsapp_sender_keeps_its_channel(
         {
             CONF_NAME: "Bob",
             CONF_ADDRESS: "+442079460100",
-            CONF_RECIPIENT_CHANNEL: "PHONE",
+            CONF_RECIPIENT_CHANNEL: "phone",
             CONF_SENDER: "whatsapp:+15550001111",
         },
     )

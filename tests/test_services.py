@@ -795,7 +795,7 @@ async def test_get_operation_resources_failing(
         await get_latest_listing_failing(
             hass, init_integration, TwilioCommsServerError("HTTP 500", status=500)
         )
-    assert err.value.translation_key == "request_failed"
+    assert err.value.translation_key == "request_http_error"
 
 
 async def test_get_operation_garbage_answer(
