@@ -25,7 +25,13 @@ from custom_components.twilio_comms.const import (
     IDLE_UPDATE_INTERVAL,
 )
 
-from .common import ACCOUNT_SID, DEFAULT_OPTIONS
+from .common import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    AUTH_TOKEN_DATA,
+    DEFAULT_OPTIONS,
+    OTHER_ACCOUNT_SID,
+)
 from .soak import poll
 
 
@@ -227,3 +233,42 @@ async def test_removing_the_entry_removes_its_repairs(
     await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert not issue_registry.issues
+
+
+async def test_two_accounts_are_told_apart(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A second account's devices and entity ids carry its name, not a _2."""
+    emulator.credentials[OTHER_ACCOUNT_SID] = Credential(
+        username=OTHER_ACCOUNT_SID, password=AUTH_TOKEN, account_sid=OTHER_ACCOUNT_SID
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        title="Twilio Comms …3210",
+        unique_id=OTHER_ACCOUNT_SID,
+        data={**AUTH_TOKEN_DATA, CONF_ACCOUNT_SID: OTHER_ACCOUNT_SID},
+        options=dict(DEFAULT_OPTIONS),
+    )
+    other.add_to_hass(hass)
+    await hass.config_entries.async_setup(other.entry_id)
+    await hass.async_block_till_done()
+    # The first account keeps its entity ids; the second's say whose they are.
+    assert hass.states.get("sensor.messages_sent") is not None
+    assert hass.states.get("sensor.messages_twilio_comms_3210_sent") is not None
+    assert hass.states.get("sensor.messages_sent_2") is None
+    # Reloaded with two accounts, the first account's devices are named too.
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    names = {
+        device.name
+        for entry in (mock_config_entry, other)
+        for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    }
+    assert {"Messages Twilio Comms …cdef", "Messages Twilio Comms …3210"} <= names
+    assert hass.states.get("sensor.messages_sent") is not None

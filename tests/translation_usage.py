@@ -40,6 +40,10 @@ RESOLVERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
         "list(ChannelKey)",
         "each channel device is named after its ChannelKey",
     ),
+    ("entity", "ACCOUNT_DEVICE_KEYS[key]"): (
+        "list(ACCOUNT_DEVICE_KEYS.values())",
+        "with several accounts, each channel device also names its account",
+    ),
     ("user_requests", "_TOO_LONG[err.field]"): (
         "list(_TOO_LONG.values())",
         "each field the client bounds has its own error, looked up by its name",

@@ -76,7 +76,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) 
     device_registry = dr.async_get(hass)
     for key in coordinators:
         device_registry.async_get_or_create(
-            config_entry_id=entry.entry_id, **channel_device_info(entry, key)
+            config_entry_id=entry.entry_id, **channel_device_info(hass, entry, key)
         )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Options and recipient subentries change what is set up: reload.

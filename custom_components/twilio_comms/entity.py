@@ -1,5 +1,7 @@
 """Base entity of the Twilio Comms integration."""
 
+from typing import Final
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -9,6 +11,10 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, ChannelKey
 from .coordinator import ChannelCoordinator
+
+# A channel device's name when there are several accounts: it also names
+# the account, as a placeholder.
+ACCOUNT_DEVICE_KEYS: Final = {key: f"{key}_of_account" for key in ChannelKey}
 
 
 def channel_device_identifier(entry: ConfigEntry, key: ChannelKey) -> tuple[str, str]:
@@ -34,14 +40,26 @@ def channel_device_id(
     )
 
 
-def channel_device_info(entry: ConfigEntry, key: ChannelKey) -> DeviceInfo:
-    """Return the service device of one channel of an account."""
+def channel_device_info(
+    hass: HomeAssistant, entry: ConfigEntry, key: ChannelKey
+) -> DeviceInfo:
+    """Return the service device of one channel of an account.
+
+    With one account a channel's device is its channel ("Messages"); with
+    several, each carries its account's title, so devices and the entity ids
+    made from them tell the accounts apart (not sensor.messages_sent_2).
+    """
+    accounts = hass.config_entries.async_entries(
+        DOMAIN, include_ignore=False, include_disabled=False
+    )
+    shared = len(accounts) > 1
     return DeviceInfo(
         identifiers={channel_device_identifier(entry, key)},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="Twilio",
         model="Comms API",
-        translation_key=key,
+        translation_key=ACCOUNT_DEVICE_KEYS[key] if shared else key,
+        translation_placeholders={"account": entry.title} if shared else None,
     )
 
 
@@ -59,4 +77,4 @@ class TwilioCommsEntity(CoordinatorEntity[ChannelCoordinator]):
         key = coordinator.channel_key
         self.entity_description = description
         self._attr_unique_id = f"{entry.unique_id}_{key}_{description.key}"
-        self._attr_device_info = channel_device_info(entry, key)
+        self._attr_device_info = channel_device_info(coordinator.hass, entry, key)
