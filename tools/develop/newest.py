@@ -73,6 +73,13 @@ EXPECTED_LOG_RECORDS: Final = (
         ),
         "the coordinator meeting the token the harness rotated, which starts reauth",
     ),
+    Expected(
+        re.compile(
+            r"WARNING .*\[custom_components\.twilio_comms\] TWILIO_COMMS_BASE_URL is "
+            r"set: Twilio Comms requests go to http://127\.0\.0\.1, "
+        ),
+        "the development override pointing at the emulator, warned of at each setup",
+    ),
 )
 
 
