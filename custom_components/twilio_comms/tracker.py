@@ -48,12 +48,13 @@ the state machine in tests/test_tracker_machine.py:
 """
 
 from bisect import bisect_left, insort
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import chain
 import logging
 from types import MappingProxyType
-from typing import Final, Protocol
+from typing import Final
 
 from .api import (
     CHANNEL_COUNTERS,
@@ -62,6 +63,7 @@ from .api import (
     Operation,
     OperationStats,
     OperationStatus,
+    TwilioCommsClient,
     TwilioCommsNotFoundError,
     TwilioCommsPageLimitError,
 )
@@ -151,25 +153,6 @@ def failure_rate(counters: Mapping[str, int]) -> float | None:
     not_reached = sum(counters.get(key, 0) for key in _NOT_REACHED_COUNTERS)
     # Counters from different moments can disagree; a share stays a share.
     return round(100 * min(not_reached, finished) / finished, 2)
-
-
-class OperationSource(Protocol):
-    """The part of the client the tracker reads from."""
-
-    def iter_operations(
-        self,
-        channel: Channel,
-        *,
-        page_size: int | None = None,
-        start_date: datetime | None = None,
-        end_date: datetime | None = None,
-        status: OperationStatus | None = None,
-        max_pages: int = ...,
-    ) -> AsyncIterator[Operation]:
-        """Return every matching operation across pages, newest first."""
-
-    async def get_operation(self, channel: Channel, operation_id: str) -> Operation:
-        """Return one operation of a channel."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -290,7 +273,7 @@ def _merge(previous: Operation, current: Operation) -> Operation:
 class ChannelTracker:
     """Keep one channel's operations in the window current, incrementally."""
 
-    client: OperationSource
+    client: TwilioCommsClient
     channel: Channel
     window: timedelta
     overlap: timedelta
@@ -512,6 +495,13 @@ class ChannelTracker:
                 shown = operation
             else:
                 previous = new.operations[operation.id]
+                if operation == previous and not (
+                    entry.pending or operation.id in new.unknown
+                ):
+                    # The same settled answer again (the "created since"
+                    # listing repeats its newest operations each poll):
+                    # nothing can change, so idle polls cost next to nothing.
+                    continue
                 if not _supersedes(
                     operation, previous, left_flight=operation.id in left
                 ):
@@ -532,9 +522,12 @@ class ChannelTracker:
                         previous_status=previous.status if previous else None,
                     )
                 )
+            if rank > entry.peak:
+                entry = replace(entry, peak=rank)
             entry = self._next_entry(
-                replace(entry, peak=max(entry.peak, rank)),
-                _expected_counters(previous, new),
+                entry,
+                previous,
+                new.reporters,
                 operation,
                 now,
             )
@@ -544,7 +537,8 @@ class ChannelTracker:
     def _next_entry(
         self,
         entry: _Entry,
-        expected: Iterable[str],
+        previous: Operation | None,
+        reporters: Iterable[str],
         operation: Operation,
         now: datetime,
     ) -> _Entry:
@@ -561,7 +555,12 @@ class ChannelTracker:
             )
         if not status.is_terminal:
             return replace(entry, pending=True, recheck_at=None, recheck_step=None)
-        lacking = any(operation.stats.get(key) is None for key in expected)
+        # A key the channel's other operations report, missing from one
+        # answer, is most likely missing from that answer alone; a key no
+        # operation reports is missing for good and is not waited for.
+        reported = operation.stats.as_dict()
+        earlier = previous.stats.as_dict() if previous is not None else {}
+        lacking = any(key not in reported for key in chain(reporters, earlier))
         reread = lacking and not entry.reread
         return replace(
             entry,
@@ -623,19 +622,6 @@ class ChannelTracker:
             refresh_serial=new.serial,
             truncated=new.truncated_before is not None,
         )
-
-
-def _expected_counters(previous: Operation | None, state: _State) -> set[str]:
-    """Return the counters an observation should have: its own earlier ones and the channel's.
-
-    A key the channel's other operations report, missing from one answer, is
-    most likely missing from that answer alone; a key no operation reports is
-    missing for good and is not waited for.
-    """
-    expected = set(state.reporters)
-    if previous is not None:
-        expected |= previous.stats.as_dict().keys()
-    return expected
 
 
 def _recheck_due(entry: _Entry, now: datetime) -> bool:
