@@ -112,13 +112,14 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
                 translation_placeholders=placeholders,
             ) from err
         except TwilioCommsRateLimitError as err:
+            wait = self._wait(err.retry_after)
             raise UpdateFailed(
-                retry_after=self._wait(err.retry_after),
+                retry_after=wait,
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",
                 translation_placeholders={
                     **placeholders,
-                    "retry_after": str(round(self._wait(err.retry_after))),
+                    "retry_after": str(round(wait)),
                 },
             ) from err
         except TwilioCommsError as err:
