@@ -180,11 +180,6 @@ def test_readme_relative_links_survive_hacs() -> None:
     assert check_readme_links(REPO_ROOT / "README.md") == []
 
 
-def test_development_doc_links_exist() -> None:
-    """docs/development.md, where README's contributor part went, links what exists."""
-    assert check_readme_links(REPO_ROOT / "docs" / "development.md") == []
-
-
 @pytest.mark.parametrize(
     ("line", "expected"),
     [

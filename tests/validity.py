@@ -462,12 +462,12 @@ def check_readme_links(readme_path: Path) -> list[str]:
             target = match.group("target")
             if line.index("(") != match.start("target") - 1:
                 problems.append(
-                    f"{readme_path.name}:{number}: a parenthesis comes before the target of "
+                    f"README.md:{number}: a parenthesis comes before the target of "
                     f"the relative link to {target}"
                 )
             path = target.split("#", 1)[0]
             if path and not (readme_path.parent / path).exists():
-                problems.append(f"{readme_path.name}:{number}: {path} does not exist")
+                problems.append(f"README.md:{number}: {path} does not exist")
     return problems
 
 
