@@ -33,18 +33,24 @@ async def _operation(client: TestClient[Any, Any], plan: OperationPlan) -> Any:
     return await get_json(client, f"/v1/Messages/Operations/{plan.id}")
 
 
+@pytest.mark.parametrize("ahead", [False, True], ids=["soon", "hours-ahead"])
 async def test_scheduled_processing_completed(
-    make_client: ClientFactory, clock: ManualClock
+    make_client: ClientFactory, clock: ManualClock, ahead: bool
 ) -> None:
     """An operation is SCHEDULED until it starts, PROCESSING, then COMPLETED, stats moving."""
-    client = await make_client(operations_per_channel=200, active_fraction=0.3)
-    plan = _pick(client)
+    client = await make_client(
+        operations_per_channel=200, active_fraction=0.5, scheduled_fraction=0.3
+    )
+    plan = _pick(client, scheduled=ahead)
+    clock.now = max(START, plan.start_at - timedelta(minutes=1))
     scheduled = await _operation(client, plan)
     assert scheduled["status"] == "SCHEDULED"
     assert scheduled["updatedAt"] == scheduled["createdAt"] == iso(plan.created_at)
     stats = scheduled["stats"]
     assert stats["scheduled"] == plan.recipients - plan.unaddressable
     assert stats["sent"] == stats["queued"] == 0
+    clock.now = plan.start_at
+    assert (await _operation(client, plan))["status"] == "PROCESSING"
 
     clock.now = plan.start_at + (plan.end_at - plan.start_at) / 2
     processing = await _operation(client, plan)
@@ -66,20 +72,6 @@ async def test_scheduled_processing_completed(
     assert final["sent"] + final["failed"] == plan.recipients - plan.unaddressable
     clock.tick(timedelta(days=1))
     assert await _operation(client, plan) == completed
-
-
-async def test_scheduled_ahead_stays_scheduled(
-    make_client: ClientFactory, clock: ManualClock
-) -> None:
-    """Some operations are scheduled hours ahead and wait."""
-    client = await make_client(
-        operations_per_channel=200, active_fraction=0.5, scheduled_fraction=0.3
-    )
-    plan = _pick(client, scheduled=True)
-    clock.now = plan.start_at - timedelta(minutes=1)
-    assert (await _operation(client, plan))["status"] == "SCHEDULED"
-    clock.now = plan.start_at
-    assert (await _operation(client, plan))["status"] == "PROCESSING"
 
 
 async def test_canceled_operations_cancel_the_rest(
@@ -132,47 +124,6 @@ async def test_outcomes_follow_the_seeded_rates(
     assert totals["attempts"] == totals["sent"] + 2 * totals["failed"]
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-async def test_stats_keys_are_the_documented_ones(
-    make_client: ClientFactory, channel: str
-) -> None:
-    """Each channel shows exactly its documented stats keys (comms-api.md §10)."""
-    client = await make_client(operations_per_channel=20)
-    for operation in await list_all(client, channel):
-        assert tuple(operation["stats"]) == STATS_KEYS[channel]
-        assert set(operation) == {"id", "status", "stats", "createdAt", "updatedAt"}
-        assert operation["id"].startswith("comms_operation_")
-        assert operation["id"][16] in "01234567"
-        assert len(operation["id"]) == 16 + 26
-
-
-async def test_counters_stay_consistent_over_time(
-    make_client: ClientFactory, clock: ManualClock
-) -> None:
-    """Under the cumulative reading, counters add up and never go backwards."""
-    # test_shapes checks the split reading, where buckets add up to total.
-    client = await make_client(
-        operations_per_channel=150,
-        active_fraction=0.4,
-        shapes={"Messages": ChannelShape(counter_reading="cumulative")},
-    )
-    previous: dict[str, dict[str, int]] = {}
-    for _ in range(12):
-        for op in await list_all(client, pageSize="1000"):
-            stats = op["stats"]
-            pending = stats["scheduled"] + stats["queued"] + stats["canceled"]
-            addressable = stats["total"] - stats["unaddressable"]
-            assert stats["sent"] + stats["failed"] + pending == addressable
-            assert stats["delivered"] + stats["undelivered"] == stats["sent"]
-            assert stats["read"] <= stats["delivered"]
-            assert op["createdAt"] <= op["updatedAt"] <= iso(clock.now)
-            before = previous.get(op["id"], {})
-            for key in ("sent", "failed", "delivered", "read", "undelivered"):
-                assert stats[key] >= before.get(key, 0)
-            previous[op["id"]] = stats
-        clock.tick(timedelta(minutes=1))
-
-
 async def test_same_seed_same_data(make_client: ClientFactory) -> None:
     """Seeding is deterministic: the same seed gives identical JSON, another seed not."""
     first = [await make_client(seed=5), await make_client(seed=5)]
@@ -211,10 +162,6 @@ async def test_live_interval_switches_at_runtime(
     await client.post("/_emulator/live", json={"interval": 0})
     clock.tick(timedelta(minutes=5))
     assert len(await list_all(client)) == 15
-    response = await client.post("/_emulator/live", json={"interval": "often"})
-    assert response.status == 400
-    response = await client.post("/_emulator/live", json={"interval": -1})
-    assert response.status == 400
 
 
 async def test_long_jumps_skip_expired_arrivals(
