@@ -7,7 +7,12 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 import pytest
 
-from comms_emulator.channels import RESOURCE_LIST_KEY, RESOURCE_PREFIX
+from comms_emulator import ChannelShape
+from comms_emulator.channels import (
+    RESOURCE_LIST_KEY,
+    RESOURCE_PREFIX,
+    STATS_PROFILE_KEYS,
+)
 
 from .conftest import (
     AUTH,
@@ -66,73 +71,71 @@ async def test_202_in_each_operation_id_mode(
     client = await make_client(operation_id_mode=mode, operations_per_channel=5)
     response = await _send(client, "Messages", BODIES["Messages"])
     assert response.status == 202
-    text = await response.text()
     emulator = emulator_of(client)
     plan = emulator.world.operations("Messages", emulator.clock())[0]
     location = str(client.make_url(f"/v1/Messages/Operations/{plan.id}"))
-    if mode in {"body", "both"}:
-        assert json.loads(text) == {
-            "operationId": plan.id,
-            "operationLocation": location,
-        }
-        assert response.headers["Location"] == location
-    else:
-        assert not text
-        assert "Location" not in response.headers
-    if mode in {"headers", "both"}:
-        assert response.headers["operation-id"] == plan.id
-        assert response.headers["operation-location"] == location
-        assert response.headers["resource-location"].endswith(
-            f"/v1/Messages?operationId={plan.id}"
-        )
-    else:
-        assert "operation-id" not in response.headers
+    in_body, in_headers = mode in {"body", "both"}, mode in {"headers", "both"}
+    text = await response.text()
+    assert (json.loads(text) if text else None) == (
+        {"operationId": plan.id, "operationLocation": location} if in_body else None
+    )
+    assert response.headers.get("Location") == (location if in_body else None)
+    assert response.headers.get("operation-id") == (plan.id if in_headers else None)
+    assert response.headers.get("operation-location") == (
+        location if in_headers else None
+    )
+    assert response.headers.get("resource-location", "").endswith(
+        f"/v1/Messages?operationId={plan.id}" if in_headers else ""
+    )
 
 
-@pytest.mark.parametrize("channel", list(BODIES))
+# A send's operation is served in its channel's shape like any other.
+SHAPED = ChannelShape(stats_profile="guide", counter_reading="split")
+FINAL_STATUSES = {"SENT", "DELIVERED", "READ", "OPENED", "UNDELIVERED", "FAILED"}
+
+
+@pytest.mark.parametrize(
+    ("channel", "shape"),
+    [*((channel, ChannelShape()) for channel in BODIES), ("Messages", SHAPED)],
+)
 async def test_sent_operation_evolves_and_lists_its_resources(
-    make_client: ClientFactory, clock: ManualClock, channel: str
+    make_client: ClientFactory, clock: ManualClock, channel: str, shape: ChannelShape
 ) -> None:
     """The new operation is SCHEDULED, then moves; its resources list and fetch by id."""
-    client = await make_client(operations_per_channel=5, cancel_rate=0.0)
-    operation_id = await _sent_operation_id(client, channel, BODIES[channel])
-    operation = await get_json(client, f"/v1/{channel}/Operations/{operation_id}")
-    recipients = len(BODIES[channel]["to"])
-    assert operation["status"] == "SCHEDULED"
-    assert operation["stats"]["total"] == recipients
-    listing = await get_json(client, f"/v1/{channel}", operationId=operation_id)
-    resources = listing[RESOURCE_LIST_KEY[channel]]
-    assert {r["status"] for r in resources} == {"SCHEDULED"}
-    clock.tick(timedelta(hours=2))
-    operation = await get_json(client, f"/v1/{channel}/Operations/{operation_id}")
-    assert operation["status"] == "COMPLETED"
-    listing = await get_json(client, f"/v1/{channel}", operationId=operation_id)
-    resources = listing[RESOURCE_LIST_KEY[channel]]
-    assert len(resources) == recipients
-    assert listing["pagination"]["next"] is None
+    client = await make_client(
+        operations_per_channel=5, cancel_rate=0.0, shapes={channel: shape}
+    )
+    body, path = BODIES[channel], f"/v1/{channel}"
+    operation_id = await _sent_operation_id(client, channel, body)
+    keys = STATS_PROFILE_KEYS[shape.stats_profile][channel]
+    for wait, status in (
+        (timedelta(0), "SCHEDULED"),
+        (timedelta(hours=2), "COMPLETED"),
+    ):
+        clock.tick(wait)
+        operation = await get_json(client, f"{path}/Operations/{operation_id}")
+        assert (operation["status"], tuple(operation["stats"])) == (status, keys)
+        assert operation["stats"]["total"] == len(body["to"])
+        listing = await get_json(client, path, operationId=operation_id)
+        resources = listing[RESOURCE_LIST_KEY[channel]]
+        assert status != "SCHEDULED" or {r["status"] for r in resources} == {status}
+    assert (len(resources), listing["pagination"]["next"]) == (len(body["to"]), None)
+    related = [
+        {
+            "name": "OPERATION",
+            "id": operation_id,
+            "uri": f"{path}/Operations/{operation_id}",
+        }
+    ]
     for index, resource in enumerate(resources):
         assert resource["id"].startswith(RESOURCE_PREFIX[channel])
-        assert resource["related"] == [
-            {
-                "name": "OPERATION",
-                "id": operation_id,
-                "uri": f"/v1/{channel}/Operations/{operation_id}",
-            }
-        ]
-        assert resource["to"] == [BODIES[channel]["to"][index]]
-        assert resource["tags"] == BODIES[channel].get("tags", {})
+        assert resource["related"] == related
+        assert resource["to"] == [body["to"][index]]
+        assert resource["tags"] == body.get("tags", {})
         assert resource["createdAt"] == operation["createdAt"]
-        assert resource["status"] in {
-            "SENT",
-            "DELIVERED",
-            "READ",
-            "OPENED",
-            "UNDELIVERED",
-            "FAILED",
-        }
-        fetched = await get_json(client, f"/v1/{channel}/{resource['id']}")
-        assert fetched["id"] == resource["id"]
-        assert fetched["content"] == BODIES[channel]["content"]
+        assert resource["status"] in FINAL_STATUSES
+        fetched = await get_json(client, f"{path}/{resource['id']}")
+        assert (fetched["id"], fetched["content"]) == (resource["id"], body["content"])
     assert set(resources[0]) >= {"id", "to", "from", "status", "createdAt", "updatedAt"}
 
 

@@ -21,7 +21,6 @@ from comms_emulator.lifecycle import (
 from comms_emulator.rendering import iso
 
 from .conftest import (
-    AUTH,
     START,
     ClientFactory,
     ManualClock,
@@ -351,35 +350,6 @@ async def test_guide_listing(make_client: ClientFactory) -> None:
     truth = emulator_of(client).truth("PushNotifications")
     assert sum(map(len, pages)) == truth["totals"]["total"]
     assert "messages" in await get_json(client, "/v1/Messages", pageSize="1")
-
-
-async def test_sends_obey_the_shape(
-    make_client: ClientFactory, clock: ManualClock
-) -> None:
-    """A send's operation is served in its channel's shape like any other."""
-    client = await make_client(
-        operations_per_channel=0,
-        cancel_rate=0.0,
-        shapes={
-            "Messages": ChannelShape(stats_profile="guide", counter_reading="split")
-        },
-    )
-    body = {"to": [{"address": f"+1555123{n:04d}"} for n in range(40)]}
-    response = await client.post(
-        "/v1/Messages", json=body | {"content": {"text": "x"}}, headers=AUTH
-    )
-    operation_id = (await response.json())["operationId"]
-    path = f"/v1/Messages/Operations/{operation_id}"
-    sent = []
-    for _ in range(20):
-        operation = await get_json(client, path)
-        assert tuple(operation["stats"]) == STATS_PROFILE_KEYS["guide"]["Messages"]
-        assert _bucket_sum(operation["stats"]) == 40
-        sent.append(operation["stats"]["sent"])
-        clock.tick(timedelta(seconds=5))
-    assert max(sent) > 0
-    assert operation["status"] == "COMPLETED"
-    assert operation["stats"]["sent"] == 0
 
 
 async def test_shapes_control_plane(make_client: ClientFactory) -> None:
