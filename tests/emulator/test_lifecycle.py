@@ -33,15 +33,23 @@ async def _operation(client: TestClient[Any, Any], plan: OperationPlan) -> Any:
     return await get_json(client, f"/v1/Messages/Operations/{plan.id}")
 
 
-@pytest.mark.parametrize("ahead", [False, True], ids=["soon", "hours-ahead"])
-async def test_scheduled_processing_completed(
-    make_client: ClientFactory, clock: ManualClock, ahead: bool
+@pytest.mark.parametrize(
+    ("ahead", "canceled"),
+    [(False, False), (True, False), (False, True)],
+    ids=["soon", "hours-ahead", "canceled"],
+)
+async def test_scheduled_processing_then_completed_or_canceled(
+    make_client: ClientFactory, clock: ManualClock, ahead: bool, canceled: bool
 ) -> None:
-    """An operation is SCHEDULED until it starts, PROCESSING, then COMPLETED, stats moving."""
+    """SCHEDULED until it starts, PROCESSING, then COMPLETED (or CANCELED, the rest canceled)."""
     client = await make_client(
-        operations_per_channel=200, active_fraction=0.5, scheduled_fraction=0.3
+        operations_per_channel=400,
+        active_fraction=0.5,
+        scheduled_fraction=0.3,
+        cancel_rate=0.2,
     )
-    plan = _pick(client, scheduled=ahead)
+    plan = _pick(client, scheduled=ahead, canceled=canceled)
+    end = plan.cancel_at or plan.end_at
     clock.now = max(START, plan.start_at - timedelta(minutes=1))
     scheduled = await _operation(client, plan)
     assert scheduled["status"] == "SCHEDULED"
@@ -52,7 +60,7 @@ async def test_scheduled_processing_completed(
     clock.now = plan.start_at
     assert (await _operation(client, plan))["status"] == "PROCESSING"
 
-    clock.now = plan.start_at + (plan.end_at - plan.start_at) / 2
+    clock.now = plan.start_at + (end - plan.start_at) / 2
     processing = await _operation(client, plan)
     assert processing["status"] == "PROCESSING"
     assert processing["stats"]["scheduled"] == 0
@@ -63,40 +71,19 @@ async def test_scheduled_processing_completed(
     clock.tick(timedelta(microseconds=1))
     assert (await _operation(client, plan))["updatedAt"] == processing["updatedAt"]
 
-    clock.now = plan.end_at
-    completed = await _operation(client, plan)
-    assert completed["status"] == "COMPLETED"
-    assert completed["updatedAt"] == iso(plan.end_at)
-    final = completed["stats"]
-    assert final["queued"] == final["scheduled"] == final["canceled"] == 0
-    assert final["sent"] + final["failed"] == plan.recipients - plan.unaddressable
-    clock.tick(timedelta(days=1))
-    assert await _operation(client, plan) == completed
-
-
-async def test_canceled_operations_cancel_the_rest(
-    make_client: ClientFactory, clock: ManualClock
-) -> None:
-    """A seeded share is canceled part way; what was not processed counts as canceled."""
-    client = await make_client(
-        operations_per_channel=400, active_fraction=0.5, cancel_rate=0.2
-    )
-    plan = _pick(client, canceled=True)
-    assert plan.cancel_at is not None
-    clock.now = plan.cancel_at
-    canceled = await _operation(client, plan)
-    assert canceled["status"] == "CANCELED"
-    assert canceled["updatedAt"] == iso(plan.cancel_at)
-    stats = canceled["stats"]
-    assert stats["canceled"] > 0
+    clock.now = end
+    ended = await _operation(client, plan)
+    assert ended["status"] == ("CANCELED" if canceled else "COMPLETED")
+    assert ended["updatedAt"] == iso(end)
+    final = ended["stats"]
+    assert final["queued"] == final["scheduled"] == 0
+    assert (final["canceled"] > 0) == canceled
     assert (
-        stats["sent"] + stats["failed"] + stats["canceled"]
+        final["sent"] + final["failed"] + final["canceled"]
         == plan.recipients - plan.unaddressable
     )
-    clock.tick(timedelta(hours=8))
-    assert await _operation(client, plan) == canceled
-    statuses = {op["status"] for op in await list_all(client, pageSize="1000")}
-    assert statuses == {"COMPLETED", "CANCELED"}
+    clock.tick(timedelta(days=1))
+    assert await _operation(client, plan) == ended
 
 
 async def test_outcomes_follow_the_seeded_rates(
