@@ -169,7 +169,7 @@ async def test_scheduled_send_waits_for_send_at(
     timeline: list[tuple[timedelta, str]],
     scheduled_for: str | None,
 ) -> None:
-    """A send stays SCHEDULED until its first sendAt (UTC without an offset); a past one starts at once."""
+    """A send waits for its first sendAt (UTC without an offset); a past one starts at once."""
     client = await make_client(operations_per_channel=0, cancel_rate=0.0)
     body = BODIES["Messages"] | {"schedule": {"sendAt": send_at}}
     operation_id = await _sent_operation_id(client, "Messages", body)
