@@ -8,10 +8,9 @@ import pytest
 
 from comms_emulator import ChannelShape, Emulator, EmulatorConfig, FaultConfig
 from comms_emulator.channels import CHANNELS
-from comms_emulator.config import DEV_ACCOUNT_SID, MIN_LIVE_INTERVAL
+from comms_emulator.config import DEV_ACCOUNT_SID
 from comms_emulator.control import CONTROL_HEADER
 from comms_emulator.rendering import iso
-from comms_emulator.world import MAX_ARRIVALS
 
 from .conftest import (
     AUTH,
@@ -225,16 +224,3 @@ def test_configuration_fills_missing_channels_and_set_shape_changes_one() -> Non
         channel: shape if channel == "Emails" else ChannelShape()
         for channel in CHANNELS
     }
-
-
-async def test_live_generation_is_bounded_per_catch_up(
-    make_client: ClientFactory, clock: ManualClock
-) -> None:
-    """A week's jump at one operation a second adds a bounded number, not 600,000."""
-    client = await make_client(operations_per_channel=0)
-    emulator = emulator_of(client)
-    emulator.set_live_interval(MIN_LIVE_INTERVAL)
-    clock.tick(timedelta(days=7))
-    emulator.now()
-    for log in emulator.world.channels.values():
-        assert len(log.plans) == MAX_ARRIVALS

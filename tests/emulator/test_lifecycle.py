@@ -9,8 +9,10 @@ import pytest
 
 from comms_emulator import EMULATOR_KEY, ChannelShape, EmulatorConfig, create_app
 from comms_emulator.channels import CHANNELS, STATS_KEYS
+from comms_emulator.config import MIN_LIVE_INTERVAL
 from comms_emulator.lifecycle import OperationPlan
 from comms_emulator.rendering import iso
+from comms_emulator.world import MAX_ARRIVALS
 
 from .conftest import START, ClientFactory, ManualClock, emulator_of, get_json, list_all
 
@@ -126,11 +128,16 @@ async def test_same_seed_same_data(
         assert listed[0][0]["createdAt"] == iso(START + timedelta(minutes=10))
 
 
-async def test_live_interval_switches_at_runtime(
+async def test_live_arrivals_switch_at_runtime_and_stay_bounded(
     make_client: ClientFactory, clock: ManualClock
 ) -> None:
-    """The control plane starts and stops the arrivals."""
+    """The control plane starts and stops arrivals; long jumps keep what is visible.
+
+    A month's jump hourly keeps the 7 days' arrivals (both ends included), a
+    week's at one a second adds a bounded number, not 600,000.
+    """
     client = await make_client(operations_per_channel=5)
+    emulator = emulator_of(client)
     clock.tick(timedelta(minutes=5))
     assert len(await list_all(client)) == 5
     response = await client.post("/_emulator/live", json={"interval": 30})
@@ -140,17 +147,17 @@ async def test_live_interval_switches_at_runtime(
     await client.post("/_emulator/live", json={"interval": 0})
     clock.tick(timedelta(minutes=5))
     assert len(await list_all(client)) == 15
-
-
-async def test_long_jumps_skip_expired_arrivals(
-    make_client: ClientFactory, clock: ManualClock
-) -> None:
-    """A jump past retention keeps only the arrivals still visible."""
-    client = await make_client(operations_per_channel=0, new_operation_interval=3600)
+    emulator.set_live_interval(3600)
     clock.tick(timedelta(days=30))
-    # Hourly, with both ends of the 7 days included.
     assert len(await list_all(client, pageSize="1000")) == 7 * 24 + 1
-    assert len(emulator_of(client).world.channels["Messages"].plans) == 7 * 24 + 1
+    assert len(emulator.world.channels["Messages"].plans) == 7 * 24 + 1
+    emulator.set_live_interval(MIN_LIVE_INTERVAL)
+    jumped_from = clock.now
+    clock.tick(timedelta(days=7))
+    emulator.now()
+    for log in emulator.world.channels.values():
+        added = [plan for plan in log.plans if plan.created_at > jumped_from]
+        assert len(added) == MAX_ARRIVALS
 
 
 async def test_default_clock_follows_frozen_time(
