@@ -12,7 +12,6 @@ from typing import Any, Final
 from aiohttp import web
 
 from .auth import authenticate
-from .config import Credential
 from .emulator import Emulator
 from .middleware import AUTH_CHALLENGE
 
@@ -41,10 +40,8 @@ class AccountsApi:
         """Serve the given emulator's credentials."""
         self.emulator = emulator
 
-    def _owner(
-        self, request: web.Request, *, full_access: bool
-    ) -> tuple[str, Credential] | web.Response:
-        """Return the account a path names and the pair reading it, or the 401."""
+    def _owner(self, request: web.Request, *, full_access: bool) -> str | web.Response:
+        """Return the account a path names, if the pair reading it may, or the 401."""
         account_sid = request.match_info["account_sid"]
         credential = authenticate(
             self.emulator.credentials, request.headers.get("Authorization")
@@ -57,14 +54,13 @@ class AccountsApi:
             or (full_access and credential.key_type != "main")
         ):
             return classic_error(401, 20003, "Authenticate")
-        return account_sid, credential
+        return account_sid
 
     async def fetch_account(self, request: web.Request) -> web.Response:
         """GET /2010-04-01/Accounts/{account_sid}.json."""
-        owner = self._owner(request, full_access=True)
-        if isinstance(owner, web.Response):
-            return owner
-        account_sid, _ = owner
+        account_sid = self._owner(request, full_access=True)
+        if isinstance(account_sid, web.Response):
+            return account_sid
         body: dict[str, Any] = {
             "sid": account_sid,
             "owner_account_sid": account_sid,
@@ -84,10 +80,9 @@ class AccountsApi:
 
     async def fetch_balance(self, request: web.Request) -> web.Response:
         """GET /2010-04-01/Accounts/{account_sid}/Balance.json."""
-        owner = self._owner(request, full_access=False)
-        if isinstance(owner, web.Response):
-            return owner
-        account_sid, _ = owner
+        account_sid = self._owner(request, full_access=False)
+        if isinstance(account_sid, web.Response):
+            return account_sid
         return web.json_response(
             {"account_sid": account_sid, "balance": "20.00", "currency": "USD"}
         )

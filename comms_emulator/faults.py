@@ -16,14 +16,9 @@ from .config import FaultConfig
 UNKNOWN_STATUSES: Final = ("ARCHIVED", "archived", "PAUSED", "partially_completed")
 
 # Faults that answer instead of the handler (or before it, for slow), drawn in
-# this order; malformed_json only hits reads, which change nothing.
-REQUEST_FAULTS: Final = (
-    "rate_limit",
-    "server_error",
-    "unavailable",
-    "slow",
-    "malformed_json",
-)
+# this order (the first five kinds); malformed_json only hits reads, which
+# change nothing. The other two garble operations inside an answer.
+REQUEST_FAULTS: Final = FaultConfig.KINDS[:5]
 
 # A Retry-After asks for a wait of this many seconds, at least and at most.
 RETRY_AFTER_SECONDS: Final = (1, 30)

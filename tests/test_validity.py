@@ -1,26 +1,21 @@
-"""Validity of the repository's metadata: manifest, hacs.json, brand, quality scale.
+"""The repository's metadata passes tests/validity.py's checks, and each check can fail.
 
-Each check runs on the real file and on a deliberately broken copy, so a
-check that can never fail would show up as a failing negative test.
+Each check runs on the real files, and once on a copy broken on purpose, so a
+check that could never fail shows up.
 """
 
+from collections.abc import Callable
+from importlib.metadata import version
 import json
 from pathlib import Path
 import shutil
-import struct
 from typing import Any
-import zlib
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.const import __version__ as ha_version
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-import yaml
 
-from .translation_usage import RESOLVERS, check_translations, collect_usage
 from .validity import (
-    ALL_QUALITY_SCALE_RULES,
-    INTEGRATION_DIR,
+    INTEGRATION,
     REPO_ROOT,
     check_brand,
     check_hacs,
@@ -32,809 +27,95 @@ from .validity import (
     minimum_home_assistant,
 )
 
-MANIFEST = INTEGRATION_DIR / "manifest.json"
-HACS_JSON = REPO_ROOT / "hacs.json"
-MINIMUM_REQUIREMENTS = REPO_ROOT / "requirements" / "minimum.txt"
-QUALITY_SCALE = INTEGRATION_DIR / "quality_scale.yaml"
-
-
-def _write_json(path: Path, data: Any) -> Path:
-    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    return path
-
-
-def _broken_manifest(tmp_path: Path, data: dict[str, Any]) -> Path:
-    folder = tmp_path / "twilio_comms"
-    folder.mkdir(exist_ok=True)
-    return _write_json(folder / "manifest.json", data)
-
-
-# ---------------------------------------------------------------- manifest.json
-
-
-def test_manifest_is_valid() -> None:
-    """The real manifest passes every check."""
-    assert check_manifest(MANIFEST) == []
-
-
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (
-            lambda m: {
-                "name": m["name"],
-                **{k: v for k, v in m.items() if k != "name"},
-            },
-            "hassfest order",
-        ),
-        (
-            lambda m: (
-                {k: v for k, v in m.items() if k != "codeowners"}
-                | {"codeowners": m["codeowners"]}
-            ),
-            "hassfest order",
-        ),
-        (lambda m: {k: v for k, v in m.items() if k != "version"}, "'version'"),
-        (lambda m: {k: v for k, v in m.items() if k != "iot_class"}, "'iot_class'"),
-        (
-            lambda m: {k: v for k, v in m.items() if k != "issue_tracker"},
-            "'issue_tracker'",
-        ),
-        (lambda m: m | {"version": "not a version!"}, "not a valid version"),
-        (lambda m: m | {"iot_class": "cloud"}, "iot_class 'cloud'"),
-        (lambda m: m | {"integration_type": "bridge"}, "integration_type"),
-        (lambda m: m | {"domain": "twilio"}, "folder name"),
-        (lambda m: m | {"requirements": ["voluptuous==0.15.2"]}, "voluptuous"),
-        (lambda m: m | {"codeowners": ["someone"]}, "codeowners"),
-        (lambda m: m | {"documentation": "http://example.com"}, "https"),
-    ],
-)
-def test_manifest_check_catches(tmp_path: Path, change: Any, expected: str) -> None:
-    """A broken manifest is reported, with the reason."""
-    manifest = change(json.loads(MANIFEST.read_text("utf-8")))
-    problems = check_manifest(_broken_manifest(tmp_path, manifest))
-    assert any(expected in problem for problem in problems), problems
-
-
-def test_manifest_check_catches_invalid_json(tmp_path: Path) -> None:
-    """Unparsable JSON is a problem, not a crash."""
-    path = tmp_path / "manifest.json"
-    path.write_text("{", encoding="utf-8")
-    assert check_manifest(path)
-
-
-# ---------------------------------------------------------------- hacs.json
-
-
-def test_hacs_json_is_valid() -> None:
-    """hacs.json has HACS's keys only and the minimum leg's Home Assistant."""
-    minimum = minimum_home_assistant(MINIMUM_REQUIREMENTS)
-    assert minimum is not None
-    assert check_hacs(HACS_JSON, minimum) == []
+MANIFEST = f"{INTEGRATION}/manifest.json"
+BRAND = f"{INTEGRATION}/brand"
+QUALITY_SCALE = f"{INTEGRATION}/quality_scale.yaml"
+STRINGS = f"{INTEGRATION}/translations/en.json"
+RELEASE = ".github/workflows/release.yml"
 
 
 def test_minimum_leg_runs_the_minimum_version() -> None:
-    """On the minimum leg, the Home Assistant that runs is the one hacs.json names.
-
-    This ties the requirements comment the other checks read to the pin that
-    is really installed.
-    """
-    from importlib.metadata import version  # noqa: PLC0415
-
-    from homeassistant.const import __version__ as ha_version  # noqa: PLC0415
-
-    pin = next(
-        line.split("==")[1].strip()
-        for line in MINIMUM_REQUIREMENTS.read_text("utf-8").splitlines()
-        if line.startswith("pytest-homeassistant-custom-component==")
-    )
-    if version("pytest-homeassistant-custom-component") != pin:
+    """On the minimum leg, the Home Assistant that runs is the one minimum.txt names."""
+    pin = (REPO_ROOT / "requirements" / "minimum.txt").read_text("utf-8")
+    if f"=={version('pytest-homeassistant-custom-component')}\n" not in pin:
         pytest.skip("not the minimum leg")
-    assert json.loads(HACS_JSON.read_text("utf-8"))["homeassistant"] == ha_version
+    assert ha_version == minimum_home_assistant()
 
 
-@pytest.mark.parametrize(
-    ("hacs", "expected"),
-    [
-        (
-            {"name": "Twilio Comms", "homeassistant": "2026.3.4", "domains": []},
-            "'domains'",
-        ),
-        (
-            {"name": "Twilio Comms", "homeassistant": "2026.3.4", "iot_class": "x"},
-            "'iot_class'",
-        ),
-        ({"homeassistant": "2026.3.4"}, "'name' is required"),
-        ({"name": "Twilio Comms", "homeassistant": "2026.2.0"}, "minimum tested"),
-        ({"name": "Twilio Comms"}, "minimum tested"),
-        (
-            {"name": "Twilio Comms", "homeassistant": "2026.3.4", "zip_release": True},
-            "filename",
-        ),
-    ],
-)
-def test_hacs_check_catches(
-    tmp_path: Path, hacs: dict[str, Any], expected: str
-) -> None:
-    """Keys HACS refuses, a missing name and a stale minimum are reported."""
-    problems = check_hacs(_write_json(tmp_path / "hacs.json", hacs), "2026.3.4")
-    assert any(expected in problem for problem in problems), problems
-
-
-def test_minimum_version_is_read_from_the_requirements(tmp_path: Path) -> None:
-    """The version comes from the comment; without one it is unknown."""
-    assert minimum_home_assistant(MINIMUM_REQUIREMENTS) == "2026.3.4"
-    bare = tmp_path / "minimum.txt"
-    bare.write_text("pytest-homeassistant-custom-component==0.13.320\n", "utf-8")
-    assert minimum_home_assistant(bare) is None
-    assert check_hacs(HACS_JSON, None) == [
-        "the minimum Home Assistant version is unknown"
-    ]
-
-
-# ---------------------------------------------------------------- README.md
-
-
-def test_readme_relative_links_survive_hacs() -> None:
-    """HACS can rewrite every relative link and image of README, and each exists."""
-    assert check_readme_links(REPO_ROOT / "README.md") == []
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        (
-            "![The dashboard (scripts/develop)](docs/images/dashboard.png)",
-            "a parenthesis comes before the target of the relative link to docs/",
-        ),
-        (
-            "([the blueprint](blueprints/automation/twilio_comms/)):",
-            "a parenthesis comes before the target",
-        ),
-        ("See (below) [LICENSE](LICENSE).", "a parenthesis comes before"),
-        ("![gone](docs/images/missing.png)", "docs/images/missing.png does not exist"),
-    ],
-    ids=["alt text", "around the link", "earlier in the line", "missing file"],
-)
-def test_readme_link_check_catches(tmp_path: Path, line: str, expected: str) -> None:
-    """A parenthesis before a relative target, or a target that is not there."""
-    shutil.copytree(REPO_ROOT / "docs", tmp_path / "docs")
-    shutil.copytree(REPO_ROOT / "blueprints", tmp_path / "blueprints")
-    (tmp_path / "LICENSE").write_text("MIT", "utf-8")
-    readme = tmp_path / "README.md"
-    readme.write_text(
-        f"# Title\n\n![fine](docs/images/dashboard.png) and [a link](#x) (ok)\n"
-        f"[LICENSE](LICENSE), [site](https://example.com/a)\n{line}\n",
-        "utf-8",
-    )
-    problems = check_readme_links(readme)
-    assert len(problems) == 1, problems
-    assert problems[0].startswith(f"README.md:5: {expected}"), problems
-
-
-# ---------------------------------------------------------------- releases
-
-CHANGELOG = REPO_ROOT / "CHANGELOG.md"
-RELEASE_WORKFLOW = REPO_ROOT / ".github" / "workflows" / "release.yml"
-
-
-def test_release_is_in_step() -> None:
-    """manifest.json's version has the newest CHANGELOG entry; its tag makes the zip."""
-    assert check_release(MANIFEST, CHANGELOG, RELEASE_WORKFLOW, HACS_JSON) == []
-
-
-@pytest.fixture
-def release_copy(tmp_path: Path) -> Path:
-    """Return a copy of the files a release depends on, to break."""
-    for path in (MANIFEST, CHANGELOG, RELEASE_WORKFLOW, HACS_JSON):
-        target = tmp_path / path.relative_to(REPO_ROOT)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target)
-    return tmp_path
-
-
-def _release_problems(root: Path) -> list[str]:
-    return check_release(
-        *(
-            root / path.relative_to(REPO_ROOT)
-            for path in (MANIFEST, CHANGELOG, RELEASE_WORKFLOW, HACS_JSON)
-        )
-    )
-
-
-def _bump_manifest(root: Path) -> None:
-    path = root / MANIFEST.relative_to(REPO_ROOT)
-    _write_json(path, json.loads(path.read_text("utf-8")) | {"version": "9.9.9"})
-
-
-def _edit_text(root: Path, original: Path, old: str, new: str) -> None:
-    path = root / original.relative_to(REPO_ROOT)
+def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text("utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), "utf-8")
 
 
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (_bump_manifest, "newest entry is '0.1.0', manifest.json's version is '9.9.9'"),
-        (
-            lambda root: _edit_text(
-                root, CHANGELOG, "# Changelog\n", "# Changelog\n\n## 0.2.0\n\nNext.\n"
-            ),
-            "newest entry is '0.2.0'",
-        ),
-        (
-            lambda root: _edit_text(root, RELEASE_WORKFLOW, "ZIP: twilio_comms.zip", "ZIP: x.zip"),
-            "the workflow zips 'x.zip'",
-        ),
-        (
-            lambda root: _edit_text(root, RELEASE_WORKFLOW, 'tags: ["v*.*.*"]', "branches: [main]"),
-            "tags v*.*.* only",
-        ),
-        (
-            lambda root: _edit_text(root, HACS_JSON, '"zip_release": true', '"zip_release": false'),
-            "does not ask for the release zip",
-        ),
-        (
-            lambda root: _edit_text(root, RELEASE_WORKFLOW, "INTEGRATION: custom_components/twilio_comms", "INTEGRATION: ."),
-            "does not zip twilio_comms",
-        ),
-    ],
-    ids=["version bumped alone", "changelog ahead", "zip name", "trigger", "hacs.json", "folder"],
-)  # fmt: skip
-def test_release_check_catches(release_copy: Path, change: Any, expected: str) -> None:
-    """A version, changelog, workflow or hacs.json out of step is reported."""
-    change(release_copy)
-    problems = _release_problems(release_copy)
-    assert any(expected in problem for problem in problems), problems
+def _edit_json(path: Path, change: Callable[[Any], Any]) -> None:
+    path.write_text(json.dumps(change(json.loads(path.read_text("utf-8")))), "utf-8")
 
 
-# ---------------------------------------------------------------- brand images
+# Each check: what it reads, and one break of a copy of the repository's files
+# (which file, how, and what the check must then say).
+type Check = Callable[[Path], list[str]]
+CHECKS: dict[str, tuple[Check, str, str, Callable[[Path], Any], str]] = {
+    "manifest": (
+        check_manifest, MANIFEST, MANIFEST,
+        lambda path: _edit_json(path, lambda m: dict(sorted(m.items()))),
+        "keys not in hassfest order",
+    ),
+    "hacs": (
+        check_hacs, "hacs.json", "hacs.json",
+        lambda path: _edit_json(path, lambda h: h | {"domains": []}),
+        "'domains' is not a HACS key",
+    ),
+    "brand": (
+        check_brand, BRAND, BRAND,
+        lambda path: shutil.copy(path / "icon@2x.png", path / "icon.png"),
+        "icon.png is 512x512, not an allowed size",
+    ),
+    "quality-scale": (
+        check_quality_scale, QUALITY_SCALE, QUALITY_SCALE,
+        lambda path: _edit(path, "brands: done", "brands: exempt"),
+        "brands: None gives no reason",
+    ),
+    "translation-keys": (
+        check_translation_keys, STRINGS, STRINGS,
+        lambda path: _edit_json(path, lambda s: s | {"device": {"Messages": {}}}),
+        "device.Messages",
+    ),
+    "readme-links": (
+        check_readme_links, "README.md", "README.md",
+        lambda path: path.write_text("See ([the licence](LICENSE)).\n", "utf-8"),
+        "1: a parenthesis before the link to LICENSE",
+    ),
+    "release": (
+        check_release, ".", MANIFEST,
+        lambda path: _edit_json(path, lambda m: m | {"version": "9.9.9"}),
+        "CHANGELOG.md's newest entry is '0.1.0', not '9.9.9'",
+    ),
+}  # fmt: skip
 
 
-def _png(width: int, height: int) -> bytes:
-    """Return a valid (blank, greyscale) PNG of this size."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    rows = b"".join(b"\x00" + b"\x00" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
+@pytest.mark.parametrize("name", CHECKS)
+def test_repository_passes(name: str) -> None:
+    """The real manifest, hacs.json, brand, quality scale, en.json, README, release."""
+    check, path, *_ = CHECKS[name]
+    assert check(REPO_ROOT / path) == []
 
 
-def test_brand_images_are_valid() -> None:
-    """The shipped icons are PNGs of the sizes the brands rules ask for."""
-    assert check_brand(INTEGRATION_DIR / "brand") == []
-
-
-def test_brand_check_accepts_good_logos(tmp_path: Path) -> None:
-    """Logos, their hDPI and dark variants within the limits pass."""
-    shutil.copytree(INTEGRATION_DIR / "brand", tmp_path, dirs_exist_ok=True)
-    (tmp_path / "logo.png").write_bytes(_png(400, 128))
-    (tmp_path / "logo@2x.png").write_bytes(_png(800, 256))
-    (tmp_path / "dark_icon.png").write_bytes(_png(256, 256))
-    assert check_brand(tmp_path) == []
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "expected"),
-    [
-        ("icon.png", _png(255, 256), "must be 256x256"),
-        ("icon@2x.png", _png(256, 256), "must be 512x512"),
-        ("dark_icon.png", _png(512, 512), "must be 256x256"),
-        ("logo.png", _png(400, 100), "128 to 256"),
-        ("logo@2x.png", _png(1000, 600), "256 to 512"),
-        ("icon.png", b"GIF89a" + b"\x00" * 40, "not a PNG"),
-        ("icon.svg", b"<svg/>", "not a brand image name"),
-    ],
-)
-def test_brand_check_catches(
-    tmp_path: Path, name: str, content: bytes, expected: str
-) -> None:
-    """A wrong size, a non-PNG or a stray file is reported."""
-    shutil.copytree(INTEGRATION_DIR / "brand", tmp_path, dirs_exist_ok=True)
-    (tmp_path / name).write_bytes(content)
-    problems = check_brand(tmp_path)
-    assert any(expected in problem for problem in problems), problems
-
-
-def test_brand_check_catches_missing_icon(tmp_path: Path) -> None:
-    """Both icons must be there."""
-    (tmp_path / "icon.png").write_bytes(_png(256, 256))
-    assert check_brand(tmp_path) == ["icon@2x.png is missing"]
-
-
-# ---------------------------------------------------------------- quality_scale.yaml
-
-
-def test_quality_scale_is_valid() -> None:
-    """Every rule is listed once, with a valid status; exemptions say why."""
-    assert check_quality_scale(QUALITY_SCALE) == []
-
-
-def _broken_scale(tmp_path: Path, change: Any) -> Path:
-    data = yaml.safe_load(QUALITY_SCALE.read_text("utf-8"))
-    change(data["rules"])
-    path = tmp_path / "quality_scale.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (
-            lambda rules: rules.update({"docs-nonsense": "done"}),
-            "not a quality scale rule",
-        ),
-        (lambda rules: rules.pop("brands"), "'brands' is missing"),
-        (
-            lambda rules: rules.update({"discovery": {"status": "exempt"}}),
-            "discovery: a comment is required",
-        ),
-        (lambda rules: rules.update({"discovery": "exempt"}), "exempt needs a comment"),
-        (lambda rules: rules.update({"brands": "yes"}), "must be done or todo"),
-        (
-            lambda rules: rules.update(
-                {"brands": {"status": "partly", "comment": "x"}}
-            ),
-            "must be done/todo/exempt",
-        ),
-        (
-            lambda rules: rules.update({"brands": {"status": "done", "comment": ""}}),
-            "brands: a comment is required",
-        ),
-    ],
-)
-def test_quality_scale_check_catches(
-    tmp_path: Path, change: Any, expected: str
-) -> None:
-    """Unknown rules, missing rules, bad statuses and bare exemptions are reported."""
-    problems = check_quality_scale(_broken_scale(tmp_path, change))
-    assert any(expected in problem for problem in problems), problems
-
-
-def test_quality_scale_rule_list() -> None:
-    """The embedded list is hassfest's: 54 rules over four tiers."""
-    assert len(ALL_QUALITY_SCALE_RULES) == 54
-
-
-# ---------------------------------------------------------------- translations
-
-STRINGS = INTEGRATION_DIR / "translations" / "en.json"
-
-
-def test_translation_keys_pass_hassfest() -> None:
-    """Select options, states, attributes, devices and actions use hassfest's keys."""
-    assert check_translation_keys(STRINGS) == []
-
-
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (
-            lambda s: s["selector"]["push_provider"]["options"].update(FCM="FCM"),
-            "selector.push_provider.options.FCM",
-        ),
-        (
-            lambda s: s["selector"]["push_priority"]["options"].update(
-                {"_high": "High"}
-            ),
-            "selector.push_priority.options._high",
-        ),
-        (
-            lambda s: s["selector"]["push_priority"]["options"].update(
-                {"high-": "High"}
-            ),
-            "selector.push_priority.options.high-",
-        ),
-        (
-            lambda s: s["selector"]["sender_channel"]["options"].update(
-                {"what__sapp": "WhatsApp"}
-            ),
-            "selector.sender_channel.options.what__sapp",
-        ),
-        (
-            lambda s: s["entity"]["sensor"]["latest_operation_status"]["state"].update(
-                {"In progress": "In progress"}
-            ),
-            "entity.sensor.latest_operation_status.state.In progress",
-        ),
-        (
-            lambda s: s["entity"]["binary_sensor"]["delivery_problem"][
-                "state_attributes"
-            ].update({"failureRate": {"name": "Failure rate"}}),
-            "entity.binary_sensor.delivery_problem.state_attributes.failureRate",
-        ),
-        (
-            lambda s: s["device"].update({"Messages": {"name": "Messages"}}),
-            "device.Messages",
-        ),
-        (
-            lambda s: s["services"]["send_message"]["fields"].update(
-                {"-text": {"name": "Text", "description": "Text"}}
-            ),
-            "services.send_message.fields.-text",
-        ),
-    ],
-)
-def test_translation_key_check_catches(
-    tmp_path: Path, change: Any, expected: str
-) -> None:
-    """Upper case, a separator at either end or doubled, and spaces are reported."""
-    strings = json.loads(STRINGS.read_text("utf-8"))
-    change(strings)
-    problems = check_translation_keys(_write_json(tmp_path / "en.json", strings))
-    assert len(problems) == 1, problems
-    assert problems[0].startswith(f"{expected}: "), problems
-
-
-# Problems the checks find in the integration as it stands, reported to its
-# authors rather than fixed here. The test fails when one is fixed (drop it
-# from this list) and when a new one appears.
-KNOWN_TRANSLATION_PROBLEMS: list[str] = []
-
-
-def test_translations_match_the_code() -> None:
-    """Every key the code, services.yaml and icons.json use is in en.json, and back."""
-    assert check_translations(INTEGRATION_DIR) == KNOWN_TRANSLATION_PROBLEMS
-
-
-def test_translation_resolvers_are_all_needed() -> None:
-    """Each RESOLVERS entry is still used: a stale one would hide nothing."""
-    usage = collect_usage(INTEGRATION_DIR)
-    assert usage.unresolved == []
-    for (module, source), (expression, reason) in RESOLVERS.items():
-        assert reason
-        assert source in (INTEGRATION_DIR / f"{module}.py").read_text("utf-8")
-        assert expression
-
-
-@pytest.fixture
-def integration_copy(tmp_path: Path) -> Path:
-    """Return a copy of the integration to break."""
-    copy = tmp_path / "twilio_comms"
-    shutil.copytree(INTEGRATION_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    return copy
-
-
-def _edit_json(path: Path, change: Any) -> None:
-    data = json.loads(path.read_text("utf-8"))
-    change(data)
-    _write_json(path, data)
-
-
-def _problems(copy: Path) -> list[str]:
-    return [
-        problem
-        for problem in check_translations(copy)
-        if problem not in KNOWN_TRANSLATION_PROBLEMS
-    ]
-
-
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (
-            lambda s: s["exceptions"].pop("rate_limited"),
-            "missing in en.json: exceptions.rate_limited.message",
-        ),
-        (
-            lambda s: s["config"]["abort"].pop("reconfigure_successful"),
-            "missing in en.json: config.abort.reconfigure_successful",
-        ),
-        (
-            lambda s: s["config"]["step"]["user"]["menu_options"].pop("api_key"),
-            "missing in en.json: config.step.user.menu_options.api_key",
-        ),
-        (
-            lambda s: s["options"]["error"].pop("no_channels"),
-            "missing in en.json: options.error.no_channels",
-        ),
-        (
-            lambda s: s["entity"]["sensor"]["latest_operation_status"]["state"].pop(
-                "unknown"
-            ),
-            "missing in en.json: entity.sensor.latest_operation_status.state.unknown",
-        ),
-        (
-            lambda s: s["entity"]["sensor"].pop("opened"),
-            "missing in en.json: entity.sensor.opened.name",
-        ),
-        (
-            lambda s: s["entity"]["event"]["operations"]["state_attributes"][
-                "event_type"
-            ]["state"].pop("operation_canceled"),
-            "event_type.state.operation_canceled",
-        ),
-        (
-            lambda s: s["device"].pop("emails"),
-            "missing in en.json: device.emails.name",
-        ),
-        (
-            lambda s: s["issues"]["channel_not_entitled"].pop("description"),
-            "missing in en.json: issues.channel_not_entitled.description",
-        ),
-        (
-            lambda s: s["selector"]["channels"]["options"].pop("emails"),
-            "missing in en.json: selector.channels.options.emails",
-        ),
-        (
-            lambda s: s["config"]["error"].update(stale="Gone"),
-            "unused in en.json: config.error.stale",
-        ),
-        (
-            lambda s: s["config"]["step"].update(old_step={"title": "Old"}),
-            "unused in en.json: config.step.old_step.title",
-        ),
-        (
-            lambda s: s["config"]["step"]["auth_token"]["data"].update(region="R"),
-            "unused in en.json: config.step.auth_token.data.region",
-        ),
-        (
-            lambda s: s["config"]["step"]["api_key"]["data"].pop("api_key_sid"),
-            "config.step.api_key.data_description.api_key_sid has no data label",
-        ),
-        (
-            lambda s: s["entity"]["sensor"].update(ghost={"name": "Ghost"}),
-            "unused in en.json: entity.sensor.ghost.name",
-        ),
-        (
-            lambda s: s["entity"]["sensor"]["latest_operation_status"]["state"].update(
-                failed="Failed"
-            ),
-            "unused in en.json: entity.sensor.latest_operation_status.state.failed",
-        ),
-        (
-            lambda s: s["exceptions"].update(never={"message": "Never raised"}),
-            "unused in en.json: exceptions.never.message",
-        ),
-        (
-            lambda s: s.update(services={"send": {"name": "Send"}}),
-            "unused in en.json: services.send.name",
-        ),
-    ],
-)
-def test_translation_check_catches_en_json(
-    integration_copy: Path, change: Any, expected: str
-) -> None:
-    """A key the code needs that en.json lacks, or one nothing uses, is reported."""
-    _edit_json(integration_copy / "translations" / "en.json", change)
-    problems = _problems(integration_copy)
-    assert any(expected in problem for problem in problems), problems
-
-
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (
-            lambda i: i["entity"]["sensor"].update(ghost={"default": "mdi:ghost"}),
-            "icons.json: entity.sensor.ghost is not used",
-        ),
-        (
-            lambda i: i["entity"]["sensor"]["failed"].update(
-                state={"boom": "mdi:bomb"}
-            ),
-            "icons.json: entity.sensor.failed.state.boom is not a state",
-        ),
-        (
-            lambda i: i["entity"]["event"]["operations"]["state_attributes"][
-                "event_type"
-            ]["state"].update(operation_failed="mdi:x"),
-            "event_type.state.operation_failed has no text",
-        ),
-        (
-            lambda i: i.update(services={"send": {"service": "mdi:send"}}),
-            "icons.json: services.send is not an action",
-        ),
-        (lambda i: i.update(triggers={}), "icons.json: unknown section 'triggers'"),
-    ],
-)
-def test_translation_check_catches_icons(
-    integration_copy: Path, change: Any, expected: str
-) -> None:
-    """An icon for a key, state or action that does not exist is reported."""
-    _edit_json(integration_copy / "icons.json", change)
-    problems = _problems(integration_copy)
-    assert any(expected in problem for problem in problems), problems
-
-
-SERVICES_YAML = """\
-send_digest:
-  fields:
-    config_entry_id:
-      required: true
-      selector:
-        config_entry:
-          integration: twilio_comms
-    advanced:
-      collapsed: true
-      fields:
-        channel:
-          selector:
-            select:
-              translation_key: send_channel
-              options:
-                - messages
-                - value: emails
-                  label: Emails
-"""
-
-
-def test_translation_check_covers_services_yaml(integration_copy: Path) -> None:
-    """Actions, their fields, sections, select options and icons need text."""
-    (integration_copy / "services.yaml").write_text(SERVICES_YAML, "utf-8")
-    problems = _problems(integration_copy)
-    for key in (
-        "services.send_digest.name",
-        "services.send_digest.description",
-        "services.send_digest.fields.config_entry_id.name",
-        "services.send_digest.fields.config_entry_id.description",
-        "services.send_digest.sections.advanced.name",
-        "services.send_digest.fields.channel.name",
-        "selector.send_channel.options.messages",
-        "selector.send_channel.options.emails",
+@pytest.mark.parametrize("name", CHECKS)
+def test_check_catches_a_break(tmp_path: Path, name: str) -> None:
+    """Each check reports a broken copy of what it reads, with the reason."""
+    check, path, broken, change, expected = CHECKS[name]
+    for file in (
+        "hacs.json",
+        "CHANGELOG.md",
+        RELEASE,
+        MANIFEST,
+        QUALITY_SCALE,
+        STRINGS,
     ):
-        assert f"missing in en.json: {key}" in problems
-    assert "icons.json: action 'send_digest' has no icon" in problems
-
-
-def _append(path: Path, code: str) -> None:
-    path.write_text(path.read_text("utf-8") + code, "utf-8")
-
-
-def test_translation_check_reads_new_flow_code(integration_copy: Path) -> None:
-    """Steps, errors, aborts and progress of added flows are collected."""
-    _append(
-        integration_copy / "config_flow.py",
-        """
-
-class ExtraOptionsFlow(OptionsFlow):
-    async def async_step_extra(self, user_input=None):
-        if user_input:
-            return self.async_abort(reason="extra_done")
-        return self.async_show_form(step_id="extra", errors={"base": "extra_error"})
-
-    async def async_step_wait(self, user_input=None):
-        return self.async_show_progress(step_id="wait", progress_action="waiting")
-""",
-    )
-    problems = _problems(integration_copy)
-    for key in (
-        "options.abort.extra_done",
-        "options.step.extra",
-        "options.error.extra_error",
-        "options.step.wait",
-        "options.progress.waiting",
-    ):
-        assert f"missing in en.json: {key}" in problems
-
-
-def test_translation_check_reads_config_subentries(integration_copy: Path) -> None:
-    """A config subentry flow needs its type's labels and steps."""
-    _append(
-        integration_copy / "config_flow.py",
-        """
-
-class SubentryHost(ConfigFlow):
-    @classmethod
-    def async_get_supported_subentry_types(cls, config_entry):
-        return {"team": TeamSubentryFlow}
-
-
-class TeamSubentryFlow(ConfigSubentryFlow):
-    async def async_step_user(self, user_input=None):
-        if user_input is not None:
-            return self.async_abort(reason="team_exists")
-        return self.async_show_form(step_id="user")
-
-    async def async_step_reconfigure(self, user_input=None):
-        return self.async_update_and_abort(self._get_entry(), self._get_reconfigure_subentry())
-""",
-    )
-    problems = _problems(integration_copy)
-    for key in (
-        "config_subentries.team.entry_type",
-        "config_subentries.team.initiate_flow.user",
-        "config_subentries.team.initiate_flow.reconfigure",
-        "config_subentries.team.step.user",
-        "config_subentries.team.abort.team_exists",
-        "config_subentries.team.abort.reconfigure_successful",
-    ):
-        assert f"missing in en.json: {key}" in problems
-
-
-def test_translation_check_reads_new_platforms_and_actions(
-    integration_copy: Path,
-) -> None:
-    """A new platform's entities, exceptions and registered actions are collected."""
-    (integration_copy / "notify.py").write_text(
-        """
-RECIPIENT = NotifyEntityDescription(key="digest", translation_key="digest")
-
-
-class Recipient(NotifyEntity):
-    _attr_translation_key = "sms_recipient"
-
-    async def async_send_digest(self, message, title=None):
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="send_failed"
-        )
-""",
-        "utf-8",
-    )
-    _append(
-        integration_copy / "__init__.py",
-        """
-
-async def async_setup(hass, config):
-    hass.services.async_register(DOMAIN, "send_digest", _send)
-    return True
-""",
-    )
-    problems = _problems(integration_copy)
-    for key in (
-        "entity.notify.digest.name",
-        "entity.notify.sms_recipient.name",
-        "exceptions.send_failed.message",
-    ):
-        assert f"missing in en.json: {key}" in problems
-    assert "action 'send_digest' is registered but not in services.yaml" in problems
-
-
-def test_translation_check_reports_what_it_cannot_resolve(
-    integration_copy: Path,
-) -> None:
-    """A translation key from a parameter nobody explained is reported, not skipped."""
-    _append(
-        integration_copy / "coordinator.py",
-        """
-
-def fail(reason):
-    raise UpdateFailed(translation_domain=DOMAIN, translation_key=reason)
-""",
-    )
-    assert any(
-        problem.startswith("cannot resolve coordinator.py:")
-        and problem.endswith(": reason")
-        for problem in _problems(integration_copy)
-    )
-
-
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
-async def test_static_collector_sees_every_runtime_entity(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-) -> None:
-    """The entities the integration really creates use keys the collector found.
-
-    Cross-checks the ast-based collector against a running instance (every
-    channel, every entity enabled), and every entity's attribute translations.
-    """
-    usage = collect_usage(INTEGRATION_DIR)
-    entries = er.async_entries_for_config_entry(
-        entity_registry, init_integration.entry_id
-    )
-    assert entries
-    strings = json.loads(
-        (INTEGRATION_DIR / "translations" / "en.json").read_text("utf-8")
-    )
-    for entry in entries:
-        assert (entry.domain, entry.translation_key) in usage.entities, entry.entity_id
-        text = strings["entity"][entry.domain][entry.translation_key]
-        state = hass.states.get(entry.entity_id)
-        assert state is not None
-        # Attribute labels in en.json name attributes the entity really has.
-        assert set(text.get("state_attributes", {})) <= set(state.attributes)
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO_ROOT / file, tmp_path / file)
+    shutil.copytree(REPO_ROOT / BRAND, tmp_path / BRAND)
+    change(tmp_path / broken)
+    problems = check(tmp_path / path)
+    assert any(expected in problem for problem in problems), problems

@@ -1,13 +1,10 @@
-"""Repository validity checks: what hassfest, HACS and the brands rules reject.
+"""Repository metadata checks: the rules of hassfest, HACS and the brands repository.
 
-Neither hassfest nor HACS's validator ships with Home Assistant or
-pytest-homeassistant-custom-component, so the rules they apply are restated
-here, each with its source. Every check returns a list of human-readable
-problems (empty when valid), so a test can assert both that the real files
-pass and that a broken copy is caught.
+The GitHub workflows run the real hassfest and HACS actions; these checks
+restate the few rules the suite keeps to on every leg, each with its source,
+as tables. Every check returns a list of problems (empty when valid).
 """
 
-from collections.abc import Iterable
 import json
 from pathlib import Path
 import re
@@ -17,510 +14,268 @@ from typing import Any, Final
 from awesomeversion import (
     AwesomeVersion,
     AwesomeVersionException,
-    AwesomeVersionStrategy,
+    AwesomeVersionStrategy as Strategy,
 )
 import yaml
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
-INTEGRATION_DIR: Final = REPO_ROOT / "custom_components" / "twilio_comms"
+INTEGRATION: Final = "custom_components/twilio_comms"
+INTEGRATION_DIR: Final = REPO_ROOT / INTEGRATION
 
-# ---------------------------------------------------------------- manifest.json
 
-# Keys a custom integration's manifest needs here: hassfest's
-# CUSTOM_INTEGRATION_MANIFEST_SCHEMA (domain, name, documentation, codeowners,
-# version) plus HACS's INTEGRATION_MANIFEST_JSON_SCHEMA (issue_tracker) plus
-# what a UI-configured cloud service declares (config_flow, integration_type,
-# iot_class; hassfest: "Domain is missing an IoT Class"), and requirements,
-# which the dependency-transparency rule wants spelled out even when empty.
-REQUIRED_MANIFEST_KEYS: Final = frozenset(
-    {
-        "domain",
-        "name",
-        "codeowners",
-        "config_flow",
-        "documentation",
-        "integration_type",
-        "iot_class",
-        "issue_tracker",
-        "requirements",
-        "version",
-    }
-)
-
-# home-assistant/core script/hassfest/manifest.py, SUPPORTED_IOT_CLASSES.
-IOT_CLASSES: Final = frozenset(
-    {
-        "assumed_state",
-        "calculated",
-        "cloud_polling",
-        "cloud_push",
-        "local_polling",
-        "local_push",
-    }
-)
-
-# homeassistant/loader.py, Manifest.integration_type.
-INTEGRATION_TYPES: Final = frozenset(
-    {"entity", "device", "hardware", "helper", "hub", "service", "system", "virtual"}
-)
-
-# homeassistant/loader.py (custom integrations are blocked from loading
-# without a version in one of these strategies; hassfest's verify_version
-# uses the same list).
+# The version strategies Home Assistant's loader (and hassfest) accept.
 VERSION_STRATEGIES: Final = [
-    AwesomeVersionStrategy.CALVER,
-    AwesomeVersionStrategy.SEMVER,
-    AwesomeVersionStrategy.SIMPLEVER,
-    AwesomeVersionStrategy.BUILDVER,
-    AwesomeVersionStrategy.PEP440,
-]
+    Strategy.CALVER, Strategy.SEMVER, Strategy.SIMPLEVER, Strategy.BUILDVER, Strategy.PEP440
+]  # fmt: skip
 
 
-def load_json_ordered(path: Path) -> Any:
-    """Return a JSON file parsed, keeping key order (dicts keep it)."""
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def manifest_key_order(keys: Iterable[str]) -> list[str]:
-    """Return keys in hassfest's order: domain, name, then alphabetical.
-
-    home-assistant/core script/hassfest/manifest.py sorts with
-    {"domain": ".domain", "name": ".name"} as the sort key for those two and
-    reports "Manifest keys are not sorted correctly" otherwise.
-    """
-    lead = {"domain": ".domain", "name": ".name"}
-    return sorted(keys, key=lambda key: lead.get(key, key))
-
-
-def check_manifest(manifest_path: Path) -> list[str]:
-    """Return what hassfest, HACS or Home Assistant's loader would reject."""
+def _is_version(value: Any) -> bool:
     try:
-        manifest = load_json_ordered(manifest_path)
-    except ValueError as err:
-        return [f"manifest.json is not valid JSON: {err}"]
-    if not isinstance(manifest, dict):
-        return ["manifest.json is not an object"]
-    problems: list[str] = []
+        AwesomeVersion(str(value), ensure_strategy=VERSION_STRATEGIES)
+    except AwesomeVersionException:
+        return False
+    return True
+
+
+def _https(value: Any) -> bool:
+    return str(value).startswith("https://")
+
+
+# hassfest's CUSTOM_INTEGRATION_MANIFEST_SCHEMA and HACS's manifest schema:
+# each key a manifest must have, and what its value must be. iot_class is
+# hassfest's SUPPORTED_IOT_CLASSES, integration_type the loader's.
+INTEGRATION_TYPES: Final = {
+    "device", "entity", "hardware", "helper", "hub", "service", "system", "virtual"
+}  # fmt: skip
+IOT_CLASSES: Final = {
+    "assumed_state", "calculated", "cloud_polling", "cloud_push", "local_polling",
+    "local_push",
+}  # fmt: skip
+MANIFEST_RULES: Final[dict[str, Any]] = {
+    "domain": None,  # the folder's name, checked below
+    "name": lambda v: isinstance(v, str) and v != "",
+    "codeowners": lambda v: isinstance(v, list) and all(o[:1] == "@" for o in v),
+    "config_flow": lambda v: v is True,
+    "documentation": _https,
+    "integration_type": INTEGRATION_TYPES.__contains__,
+    "iot_class": IOT_CLASSES.__contains__,
+    "issue_tracker": _https,
+    # Home Assistant pins voluptuous (probatio from 2026.9) itself.
+    "requirements": lambda v: (
+        isinstance(v, list) and not any("voluptuous" in r.lower() for r in v)
+    ),
+    "version": _is_version,
+}
+
+
+def check_manifest(path: Path) -> list[str]:
+    """Return what hassfest, HACS or the loader would refuse in manifest.json."""
+    manifest = json.loads(path.read_text("utf-8"))
     keys = list(manifest)
-    if keys != manifest_key_order(keys):
-        problems.append(
-            f"keys not in hassfest order (domain, name, then alphabetical): "
-            f"{keys} should be {manifest_key_order(keys)}"
-        )
-    problems.extend(
-        f"missing required key {key!r}"
-        for key in sorted(REQUIRED_MANIFEST_KEYS - set(manifest))
-    )
-    if "domain" in manifest and manifest["domain"] != manifest_path.parent.name:
-        problems.append(
-            f"domain {manifest['domain']!r} is not the folder name "
-            f"{manifest_path.parent.name!r}"
-        )
-    if "version" in manifest:
-        try:
-            AwesomeVersion(str(manifest["version"]), ensure_strategy=VERSION_STRATEGIES)
-        except AwesomeVersionException:
-            problems.append(f"version {manifest['version']!r} is not a valid version")
-    if "iot_class" in manifest and manifest["iot_class"] not in IOT_CLASSES:
-        problems.append(f"iot_class {manifest['iot_class']!r} is not allowed")
-    if (
-        "integration_type" in manifest
-        and manifest["integration_type"] not in INTEGRATION_TYPES
-    ):
-        problems.append(
-            f"integration_type {manifest['integration_type']!r} is not allowed"
-        )
-    problems.extend(
-        f"{key} must be an https URL"
-        for key in ("documentation", "issue_tracker")
-        if key in manifest and not str(manifest[key]).startswith("https://")
-    )
-    codeowners = manifest.get("codeowners", [])
-    if not isinstance(codeowners, list) or not all(
-        isinstance(owner, str) and owner.startswith("@") for owner in codeowners
-    ):
-        problems.append("codeowners must be a list of GitHub handles (@name)")
-    requirements = manifest.get("requirements", [])
-    if not isinstance(requirements, list):
-        problems.append("requirements must be a list")
-        requirements = []
-    for requirement in requirements:
-        name = re.split(r"[<>=!~\[; ]", str(requirement), maxsplit=1)[0]
-        # Home Assistant pins voluptuous itself (and from 2026.9 aliases the
-        # name to probatio); an integration must never list it.
-        if name.lower() == "voluptuous":
-            problems.append("requirements must not list voluptuous")
-    if manifest.get("config_flow") is not True:
-        problems.append("config_flow must be true (the integration is UI-only)")
+    # hassfest's manifest.py sorts domain, name, then the rest alphabetically.
+    order = sorted(keys, key=lambda key: {"domain": "0", "name": "1"}.get(key, key))
+    problems = [] if keys == order else [f"keys not in hassfest order: {order}"]
+    for key, valid in MANIFEST_RULES.items():
+        if key not in manifest:
+            problems.append(f"missing key {key!r}")
+        elif not (valid(manifest[key]) if valid else manifest[key] == path.parent.name):
+            problems.append(f"{key} {manifest[key]!r} is not allowed")
     return problems
 
 
-# ---------------------------------------------------------------- hacs.json
-
-# hacs/integration custom_components/hacs/utils/validate.py,
-# HACS_MANIFEST_JSON_SCHEMA (extra=vol.PREVENT_EXTRA, "name" required).
-HACS_KEYS: Final = frozenset(
-    {
-        "name",
-        "content_in_root",
-        "zip_release",
-        "filename",
-        "hide_default_branch",
-        "country",
-        "homeassistant",
-        "persistent_directory",
-        "render_readme",
-        "hacs",
-    }
-)
+# HACS's HACS_MANIFEST_JSON_SCHEMA (extra keys refused, name required).
+HACS_KEYS: Final = {
+    "name", "content_in_root", "zip_release", "filename", "hide_default_branch",
+    "country", "homeassistant", "persistent_directory", "render_readme", "hacs",
+}  # fmt: skip
 
 
-def minimum_home_assistant(requirements_path: Path) -> str | None:
-    """Return the Home Assistant version the minimum leg's pin stands for.
-
-    requirements/minimum.txt states it in its header comment
-    ("Oldest supported leg: Home Assistant 2026.3.4").
-    """
-    match = re.search(
-        r"Home Assistant (\d{4}\.\d+\.\d+)", requirements_path.read_text("utf-8")
-    )
-    return match.group(1) if match else None
+def minimum_home_assistant() -> str:
+    """Return the Home Assistant release the minimum leg pins, from its header."""
+    text = (REPO_ROOT / "requirements" / "minimum.txt").read_text("utf-8")
+    match = re.search(r"Home Assistant (\d{4}\.\d+\.\d+)", text)
+    assert match, "requirements/minimum.txt does not name its Home Assistant"
+    return match.group(1)
 
 
-def check_hacs(hacs_path: Path, minimum_ha: str | None) -> list[str]:
-    """Return what HACS would reject in hacs.json, and a stale minimum version."""
-    try:
-        hacs = load_json_ordered(hacs_path)
-    except ValueError as err:
-        return [f"hacs.json is not valid JSON: {err}"]
-    if not isinstance(hacs, dict):
-        return ["hacs.json is not an object"]
+def check_hacs(path: Path) -> list[str]:
+    """Return what HACS refuses in hacs.json, and a minimum the tests do not run."""
+    hacs = json.loads(path.read_text("utf-8"))
     problems = [
-        f"key {key!r} is not allowed by HACS" for key in sorted(set(hacs) - HACS_KEYS)
+        f"key {key!r} is not a HACS key" for key in sorted(set(hacs) - HACS_KEYS)
     ]
-    if not isinstance(hacs.get("name"), str) or not hacs["name"]:
+    if not hacs.get("name"):
         problems.append("'name' is required")
     if hacs.get("zip_release") and "filename" not in hacs:
         problems.append("zip_release needs filename")
-    if minimum_ha is None:
-        problems.append("the minimum Home Assistant version is unknown")
-    elif hacs.get("homeassistant") != minimum_ha:
+    if hacs.get("homeassistant") != minimum_home_assistant():
         problems.append(
-            f"homeassistant is {hacs.get('homeassistant')!r}, but the minimum "
-            f"tested Home Assistant is {minimum_ha!r}"
+            f"homeassistant {hacs.get('homeassistant')!r} is not the minimum leg's"
         )
     return problems
 
 
-# ---------------------------------------------------------------- brand images
-
-PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
-
-# home-assistant/brands README ("Image specification"): icons are square,
-# 256x256 and 512x512 for hDPI; logos have their shortest side between 128
-# and 256 pixels (256 and 512 for hDPI). dark_ variants follow the same rules.
-ICON_SIZES: Final = {"icon.png": 256, "icon@2x.png": 512}
-LOGO_SHORTEST_SIDE: Final = {"logo.png": (128, 256), "logo@2x.png": (256, 512)}
-
-
-def png_size(path: Path) -> tuple[int, int] | None:
-    """Return a PNG's width and height from its IHDR chunk, or None if not a PNG."""
-    with path.open("rb") as file:
-        head = file.read(24)
-    if len(head) < 24 or head[:8] != PNG_SIGNATURE or head[12:16] != b"IHDR":
-        return None
-    width, height = struct.unpack(">II", head[16:24])
-    return width, height
+# home-assistant/brands README, "Image specification": a square icon, logos
+# with their shortest side in a range; dark_ variants alike; both icons required.
+BRAND_SIZES: Final = {
+    "icon.png": lambda w, h: w == h == 256,
+    "icon@2x.png": lambda w, h: w == h == 512,
+    "logo.png": lambda w, h: 128 <= min(w, h) <= 256,
+    "logo@2x.png": lambda w, h: 256 <= min(w, h) <= 512,
+}
 
 
-def check_brand(brand_dir: Path) -> list[str]:
-    """Return brand images that are missing, not PNG, or the wrong size."""
-    problems: list[str] = []
-    problems.extend(
-        f"{name} is missing" for name in ICON_SIZES if not (brand_dir / name).is_file()
-    )
-    for path in sorted(brand_dir.iterdir()) if brand_dir.is_dir() else []:
-        base = path.name.removeprefix("dark_")
-        if base not in ICON_SIZES and base not in LOGO_SHORTEST_SIDE:
-            problems.append(f"{path.name} is not a brand image name")
-            continue
-        size = png_size(path)
-        if size is None:
-            problems.append(f"{path.name} is not a PNG")
-            continue
-        width, height = size
-        if base in ICON_SIZES:
-            side = ICON_SIZES[base]
-            if size != (side, side):
-                problems.append(
-                    f"{path.name} is {width}x{height}, must be {side}x{side}"
-                )
-        else:
-            low, high = LOGO_SHORTEST_SIDE[base]
-            if not low <= min(size) <= high:
-                problems.append(
-                    f"{path.name} is {width}x{height}; its shortest side must be "
-                    f"{low} to {high} pixels"
-                )
+def check_brand(folder: Path) -> list[str]:
+    """Return brand images that are missing, not PNG, or not of the allowed size."""
+    problems = [
+        f"{name} is missing"
+        for name in ("icon.png", "icon@2x.png")
+        if not (folder / name).is_file()
+    ]
+    for path in sorted(folder.iterdir()):
+        valid = BRAND_SIZES.get(path.name.removeprefix("dark_"))
+        head = path.read_bytes()[:24]
+        if valid is None or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+            problems.append(f"{path.name} is not a brand image")
+        elif not valid(*(size := struct.unpack(">II", head[16:24]))):
+            problems.append(f"{path.name} is {size[0]}x{size[1]}, not an allowed size")
     return problems
 
 
-# ---------------------------------------------------------------- quality_scale.yaml
-
-# home-assistant/core script/hassfest/quality_scale.py, ALL_RULES (read at
-# commit 008538e822535b1d6155c91f6642127afa184ed1), per tier.
+# hassfest's quality_scale.py ALL_RULES per tier (read at core commit
+# 008538e822535b1d6155c91f6642127afa184ed1). The integration claims Platinum,
+# so it lists every rule.
 QUALITY_SCALE_RULES: Final = {
-    "bronze": (
-        "action-setup",
-        "appropriate-polling",
-        "brands",
-        "common-modules",
-        "config-flow",
-        "config-flow-test-coverage",
-        "dependency-transparency",
-        "docs-actions",
-        "docs-conditions",
-        "docs-high-level-description",
-        "docs-installation-instructions",
-        "docs-removal-instructions",
-        "docs-triggers",
-        "entity-event-setup",
-        "entity-unique-id",
-        "has-entity-name",
-        "runtime-data",
-        "test-before-configure",
-        "test-before-setup",
-        "unique-config-entry",
-    ),
-    "silver": (
-        "action-exceptions",
-        "config-entry-unloading",
-        "docs-configuration-parameters",
-        "docs-installation-parameters",
-        "entity-unavailable",
-        "integration-owner",
-        "log-when-unavailable",
-        "parallel-updates",
-        "reauthentication-flow",
-        "test-coverage",
-    ),
-    "gold": (
-        "devices",
-        "diagnostics",
-        "discovery",
-        "discovery-update-info",
-        "docs-data-update",
-        "docs-examples",
-        "docs-known-limitations",
-        "docs-supported-devices",
-        "docs-supported-functions",
-        "docs-troubleshooting",
-        "docs-use-cases",
-        "dynamic-devices",
-        "entity-category",
-        "entity-device-class",
-        "entity-disabled-by-default",
-        "entity-translations",
-        "exception-translations",
-        "icon-translations",
-        "reconfiguration-flow",
-        "repair-issues",
-        "stale-devices",
-    ),
-    "platinum": ("async-dependency", "inject-websession", "strict-typing"),
-}
-ALL_QUALITY_SCALE_RULES: Final = frozenset(
-    rule for rules in QUALITY_SCALE_RULES.values() for rule in rules
-)
+    "bronze": [
+        "action-setup", "appropriate-polling", "brands", "common-modules", "config-flow",
+        "config-flow-test-coverage", "dependency-transparency", "docs-actions",
+        "docs-conditions", "docs-high-level-description", "docs-installation-instructions",
+        "docs-removal-instructions", "docs-triggers", "entity-event-setup",
+        "entity-unique-id", "has-entity-name", "runtime-data", "test-before-configure",
+        "test-before-setup", "unique-config-entry",
+    ],
+    "silver": [
+        "action-exceptions", "config-entry-unloading", "docs-configuration-parameters",
+        "docs-installation-parameters", "entity-unavailable", "integration-owner",
+        "log-when-unavailable", "parallel-updates", "reauthentication-flow", "test-coverage",
+    ],
+    "gold": [
+        "devices", "diagnostics", "discovery", "discovery-update-info", "docs-data-update",
+        "docs-examples", "docs-known-limitations", "docs-supported-devices",
+        "docs-supported-functions", "docs-troubleshooting", "docs-use-cases",
+        "dynamic-devices", "entity-category", "entity-device-class",
+        "entity-disabled-by-default", "entity-translations", "exception-translations",
+        "icon-translations", "reconfiguration-flow", "repair-issues", "stale-devices",
+    ],
+    "platinum": ["async-dependency", "inject-websession", "strict-typing"],
+}  # fmt: skip
+ALL_RULES: Final = {rule for rules in QUALITY_SCALE_RULES.values() for rule in rules}
 
 
 def check_quality_scale(path: Path) -> list[str]:
-    """Return what hassfest's quality scale SCHEMA rejects, and missing rules.
+    """Return what hassfest's quality scale schema refuses, and rules left out.
 
-    hassfest accepts "todo"/"done" as a plain value or as {status, comment},
-    and "exempt" only as {status: exempt, comment: <str>}. Core integrations
-    only list the rules of their tier; ours claims every tier, so every rule
-    must be there.
+    hassfest takes done or todo as a plain value or {status, comment}, and
+    exempt only with a comment. A comment must give a reason: three words or more.
     """
-    data = yaml.safe_load(path.read_text("utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("rules"), dict):
-        return ["quality_scale.yaml has no 'rules' mapping"]
-    problems: list[str] = [
-        f"unexpected top-level key {key!r}" for key in data if key != "rules"
-    ]
-    rules: dict[str, Any] = data["rules"]
-    for name, value in rules.items():
-        if name not in ALL_QUALITY_SCALE_RULES:
-            problems.append(f"{name!r} is not a quality scale rule")
-        if isinstance(value, str):
-            if value not in {"done", "todo"}:
-                problems.append(
-                    f"{name}: status {value!r} must be done or todo"
-                    + (" (exempt needs a comment)" if value == "exempt" else "")
-                )
-        elif isinstance(value, dict):
-            status = value.get("status")
-            if status not in {"done", "todo", "exempt"}:
-                problems.append(f"{name}: status {status!r} must be done/todo/exempt")
-            comment = value.get("comment")
-            if not isinstance(comment, str) or not comment.strip():
-                problems.append(f"{name}: a comment is required")
-            problems.extend(
-                f"{name}: unexpected key {key!r}"
-                for key in value
-                if key not in {"status", "comment"}
-            )
-        else:
-            problems.append(f"{name}: {value!r} is neither a status nor a mapping")
-    problems.extend(
-        f"rule {rule!r} is missing"
-        for rule in sorted(ALL_QUALITY_SCALE_RULES - set(rules))
-    )
+    rules: dict[str, Any] = yaml.safe_load(path.read_text("utf-8"))["rules"]
+    problems = [f"rule {rule!r} is missing" for rule in sorted(ALL_RULES - set(rules))]
+    for rule, value in rules.items():
+        entry = value if isinstance(value, dict) else {"status": value}
+        status, comment = entry.get("status"), entry.get("comment")
+        needs_reason = status == "exempt" or comment is not None
+        if rule not in ALL_RULES:
+            problems.append(f"{rule!r} is not a quality scale rule")
+        if status not in {"done", "todo", "exempt"} or set(entry) - {
+            "status",
+            "comment",
+        }:
+            problems.append(f"{rule}: {value!r} is not a status")
+        elif needs_reason and len(str(comment or "").split()) < 3:
+            problems.append(f"{rule}: {comment!r} gives no reason")
     return problems
 
 
-# ---------------------------------------------------------------- translation keys
-
-# home-assistant/core script/hassfest/translations.py, translation_key_validator
-# (RE_TRANSLATION_KEY, as core has it in 2025-2026): lower-case letters, digits,
-# "-" and "_", with no separator at either end or next to another. Restated as
-# words of letters and digits joined by single separators.
+# hassfest's translations.py translation_key_validator: lower-case letters and
+# digits, joined by single - or _; applied to the keys at these paths of en.json.
 TRANSLATION_KEY: Final = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
-
-# Where hassfest's strings schema applies that rule to the keys of a mapping,
-# as paths from the root of en.json ("*" for any key). Other mappings there
-# (steps, errors, exceptions) use looser slug rules, which this file's other
-# checks and cv.slug-shaped keys already meet.
 TRANSLATION_KEY_PLACES: Final = (
-    ("device",),
-    ("entity", "*"),
-    ("entity", "*", "*", "state"),
-    ("entity", "*", "*", "state_attributes"),
-    ("entity", "*", "*", "state_attributes", "*", "state"),
-    ("selector", "*", "options"),
-    ("selector", "*", "choices"),
-    ("selector", "*", "fields"),
-    ("selector", "*", "unit_of_measurement"),
-    ("services",),
-    ("services", "*", "fields"),
-    ("services", "*", "sections"),
-)
+    "device", "entity.*", "entity.*.*.state", "entity.*.*.state_attributes",
+    "entity.*.*.state_attributes.*.state", "selector.*.options", "selector.*.choices",
+    "selector.*.fields", "selector.*.unit_of_measurement", "services",
+    "services.*.fields", "services.*.sections",
+)  # fmt: skip
 
 
-def _mappings_at(
-    node: Any, path: tuple[str, ...], where: str = ""
-) -> Iterable[tuple[str, dict[str, Any]]]:
-    """Yield each mapping a path leads to in parsed JSON, with where it is."""
-    if not isinstance(node, dict):
-        return
-    if not path:
-        yield where, node
-        return
-    head, *rest = path
-    for key in node if head == "*" else [head]:
-        if key in node:
-            yield from _mappings_at(
-                node[key], tuple(rest), f"{where}.{key}".lstrip(".")
-            )
-
-
-def check_translation_keys(strings_path: Path) -> list[str]:
+def check_translation_keys(path: Path) -> list[str]:
     """Return the keys of en.json that hassfest's translation key rule refuses."""
-    strings = load_json_ordered(strings_path)
-    return [
-        f"{where}.{key}: not a valid translation key (lower-case letters, digits, "
-        f"single - or _ inside)"
-        for path in TRANSLATION_KEY_PLACES
-        for where, mapping in _mappings_at(strings, path)
-        for key in mapping
-        if TRANSLATION_KEY.fullmatch(key) is None
-    ]
+    strings, problems = json.loads(path.read_text("utf-8")), []
+    for place in TRANSLATION_KEY_PLACES:
+        mappings = [("", strings)]
+        for part in place.split("."):
+            mappings = [
+                (f"{where}.{key}".lstrip("."), node[key])
+                for where, node in mappings
+                for key in (node if part == "*" else [part])
+                if key in node and isinstance(node[key], dict)
+            ]
+        problems += [
+            f"{where}.{key}"
+            for where, node in mappings
+            for key in node
+            if not TRANSLATION_KEY.fullmatch(key)
+        ]
+    return problems
 
 
-# ---------------------------------------------------------------- README links
-
-# An inline link or image whose target is in the repository (no scheme, not an
-# anchor); the text may hold nested brackets, as a badge's image does.
-_RELATIVE_LINK: Final = re.compile(
-    r"!?\[(?P<text>(?:[^\[\]]|\[[^\]]*\])*)\]\((?!\w+:|#)(?P<target>[^)\s]+)\)"
+# An inline link or image to a file in the repository (no scheme, no anchor);
+# its text may hold brackets, as a badge's image does.
+RELATIVE_LINK: Final = re.compile(
+    r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\((?!\w+:|#)([^)\s]+)\)"
 )
 
 
-def check_readme_links(readme_path: Path) -> list[str]:
+def check_readme_links(path: Path) -> list[str]:
     """Return relative links HACS would break, or whose file does not exist.
 
-    HACS shows README.md outside GitHub, so it rewrites relative links to the
-    repository; it takes the link's target from the first "(" on the line.
-    A parenthesis before the target (in an image's alt text, a link's text or
-    the sentence around it) makes it rewrite the wrong text, and the image or
-    link breaks.
+    HACS shows README.md off GitHub and rewrites relative targets, taking the
+    target from the first "(" of the line: one before the link breaks it.
     """
-    problems: list[str] = []
-    lines = readme_path.read_text("utf-8").splitlines()
-    for number, line in enumerate(lines, start=1):
-        for match in _RELATIVE_LINK.finditer(line):
-            target = match.group("target")
-            if line.index("(") != match.start("target") - 1:
-                problems.append(
-                    f"README.md:{number}: a parenthesis comes before the target of "
-                    f"the relative link to {target}"
-                )
-            path = target.split("#", 1)[0]
-            if path and not (readme_path.parent / path).exists():
-                problems.append(f"README.md:{number}: {path} does not exist")
+    problems = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        for link in RELATIVE_LINK.finditer(line):
+            if line.index("(") != link.start(1) - 1:
+                problems.append(f"{number}: a parenthesis before the link to {link[1]}")
+            if not (path.parent / link[1].split("#")[0]).exists():
+                problems.append(f"{number}: {link[1]} does not exist")
     return problems
 
 
-# ---------------------------------------------------------------- releases
+def check_release(root: Path = REPO_ROOT) -> list[str]:
+    """Return what keeps the tag v<manifest version> from making HACS's release.
 
-# A version heading of CHANGELOG.md: "## " and the version, nothing else.
-_CHANGELOG_HEADING: Final = re.compile(r"^## (?P<version>\S+)$", re.MULTILINE)
-
-# The tags that publish a release: v and a three-part version.
-RELEASE_TAG_PATTERN: Final = "v*.*.*"
-
-
-def latest_changelog_version(changelog_path: Path) -> str | None:
-    """Return the version of CHANGELOG.md's first (newest) entry, or None."""
-    match = _CHANGELOG_HEADING.search(changelog_path.read_text("utf-8"))
-    return match.group("version") if match else None
-
-
-def check_release(
-    manifest_path: Path, changelog_path: Path, workflow_path: Path, hacs_path: Path
-) -> list[str]:
-    """Return what keeps a tag of manifest.json's version from making a release.
-
-    HACS's default store installs GitHub releases: the tag is v<version>, the
-    workflow publishes the zip hacs.json names, and CHANGELOG.md's newest
-    entry is that version's (the workflow takes the notes from it).
+    The workflow runs on v*.*.* tags, zips the integration under hacs.json's
+    filename, and takes the notes from CHANGELOG.md's newest entry.
     """
-    version = str(load_json_ordered(manifest_path).get("version"))
-    problems: list[str] = []
-    latest = latest_changelog_version(changelog_path)
-    if latest != version:
-        problems.append(
-            f"CHANGELOG.md's newest entry is {latest!r}, manifest.json's version "
-            f"is {version!r}"
-        )
-    if re.fullmatch(r"\d+\.\d+\.\d+", version) is None:
-        problems.append(f"version {version!r} does not match the tags v*.*.*")
-    workflow = yaml.safe_load(workflow_path.read_text("utf-8"))
-    # YAML 1.1 reads the key "on" as True.
-    trigger = workflow.get("on", workflow.get(True, {}))
-    if trigger != {"push": {"tags": [RELEASE_TAG_PATTERN]}}:
-        problems.append(f"the workflow must run on tags {RELEASE_TAG_PATTERN} only")
-    hacs = load_json_ordered(hacs_path)
-    if not hacs.get("zip_release"):
-        problems.append("hacs.json does not ask for the release zip")
-    env = workflow.get("env", {})
-    if env.get("ZIP") != hacs.get("filename"):
-        problems.append(
-            f"the workflow zips {env.get('ZIP')!r}, hacs.json expects "
-            f"{hacs.get('filename')!r}"
-        )
-    if env.get("INTEGRATION") != str(
-        manifest_path.parent.relative_to(workflow_path.parents[2])
-    ):
-        problems.append(f"the workflow does not zip {manifest_path.parent.name}")
-    return problems
+
+    def read(name: str) -> str:
+        return (root / name).read_text("utf-8")
+
+    version = json.loads(read(f"{INTEGRATION}/manifest.json"))["version"]
+    newest = re.search(r"^## (\S+)$", read("CHANGELOG.md"), re.MULTILINE)
+    workflow = yaml.safe_load(read(".github/workflows/release.yml"))
+    hacs = json.loads(read("hacs.json"))
+    expected = {  # what: (found, wanted)
+        "CHANGELOG.md's newest entry": (newest and newest[1], version),
+        "the version's tag": (bool(re.fullmatch(r"\d+\.\d+\.\d+", version)), True),
+        # YAML 1.1 reads the workflow's key "on" as True.
+        "the trigger": (workflow.get(True), {"push": {"tags": ["v*.*.*"]}}),
+        "hacs.json's zip_release": (hacs.get("zip_release"), True),
+        "the zip": (workflow["env"]["ZIP"], hacs.get("filename")),
+        "the folder zipped": (workflow["env"]["INTEGRATION"], INTEGRATION),
+    }
+    return [
+        f"{what} is {got!r}, not {want!r}"
+        for what, (got, want) in expected.items()
+        if got != want
+    ]

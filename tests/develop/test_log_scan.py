@@ -65,30 +65,29 @@ SERVER_ERROR = (
 )
 
 
-def _problems(*lines: str) -> list[str]:
-    """Return the first line of each record the leg's scan fails on."""
-    findings = scan(lines, EXPECTED_LOG_RECORDS)
-    return [record.lines[0] for record in findings.problems]
+FAILED_FETCH = ROTATED_TOKEN.replace("Authentication failed while", "Error")
 
 
 @pytest.mark.parametrize(
-    "line",
-    [DEPRECATION, OLD_FORMAT_WARNING],
-    ids=["deprecation", "before-2026.11-format"],
-)
-def test_warnings_about_the_integration_fail(line: str) -> None:
-    """A deprecation or any other warning about Twilio Comms fails the leg."""
-    assert _problems(DEBUG, line, UNRELATED_ERROR) == [line]
+    ("lines", "problems"),
+    [
+        pytest.param((DEBUG, DEPRECATION, UNRELATED_ERROR), [DEPRECATION], id="deprecation"),
+        pytest.param((OLD_FORMAT_WARNING,), [OLD_FORMAT_WARNING], id="before-2026.11-format"),
+        pytest.param((SERVER_ERROR, *INTEGRATION_TRACEBACK), [SERVER_ERROR], id="its-traceback"),
+        pytest.param((UNRELATED_ERROR, *VENV_TRACEBACK, DEBUG), [], id="cache-traceback"),
+        pytest.param((FAILED_FETCH,), [FAILED_FETCH], id="other-coordinator-error"),
+    ],
+)  # fmt: skip
+def test_what_about_the_integration_fails_the_leg(
+    lines: tuple[str, ...], problems: list[str]
+) -> None:
+    """A warning or error about Twilio Comms (in its first line or its traceback) fails.
 
-
-def test_a_traceback_through_the_integration_fails() -> None:
-    """An error whose only mention is a file of the integration in its traceback."""
-    assert _problems(SERVER_ERROR, *INTEGRATION_TRACEBACK) == [SERVER_ERROR]
-
-
-def test_library_tracebacks_under_the_cache_directory_do_not_count() -> None:
-    """Other integrations' failures name ~/.cache/twilio_comms in paths only."""
-    assert _problems(UNRELATED_ERROR, *VENV_TRACEBACK, DEBUG) == []
+    Other integrations' failures name ~/.cache/twilio_comms in paths only; of the
+    coordinator's errors only the expected authentication failure passes.
+    """
+    findings = scan(lines, EXPECTED_LOG_RECORDS)
+    assert [record.lines[0] for record in findings.problems] == problems
 
 
 def test_what_the_leg_causes_on_purpose_is_ignored_with_its_reason() -> None:
@@ -107,14 +106,6 @@ def test_an_expected_message_cannot_hide_a_traceback_line() -> None:
     expected = Expected(re.compile("runtime_data"), "never in a first line")
     findings = scan([SERVER_ERROR, *INTEGRATION_TRACEBACK], [expected])
     assert [record.lines[0] for record in findings.problems] == [SERVER_ERROR]
-
-
-def test_other_coordinator_errors_are_not_expected() -> None:
-    """Only the authentication failure is expected; a failed fetch is a problem."""
-    failed = ROTATED_TOKEN.replace(
-        "Authentication failed while fetching", "Error fetching"
-    )
-    assert _problems(failed) == [failed]
 
 
 def test_records_keep_their_continuation_lines() -> None:

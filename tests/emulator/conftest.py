@@ -3,6 +3,7 @@
 # Plain pytest and pytest-aiohttp: the emulator needs no Home Assistant.
 
 import base64
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -13,6 +14,7 @@ import pytest
 import pytest_aiohttp.plugin
 
 from comms_emulator import EMULATOR_KEY, Emulator, EmulatorConfig, create_app
+from comms_emulator.channels import RESOURCE_LIST_KEY
 from comms_emulator.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
 from comms_emulator.control import CONTROL_HEADER
 
@@ -124,3 +126,17 @@ async def list_all(
     """Return every operation of a channel's listing, all pages."""
     pages = await list_pages(client, f"/v1/{channel}/Operations", **params)
     return [item for page in pages for item in page]
+
+
+async def statuses(
+    client: TestClient[Any, Any], channel: str, operation_id: str
+) -> Counter[str]:
+    """Return how many of an operation's resources are in each status."""
+    pages = await list_pages(
+        client,
+        f"/v1/{channel}",
+        RESOURCE_LIST_KEY[channel],
+        operationId=operation_id,
+        pageSize="1000",
+    )
+    return Counter(resource["status"] for page in pages for resource in page)

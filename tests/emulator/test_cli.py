@@ -1,6 +1,7 @@
 """The command line: python -m comms_emulator."""
 
 from datetime import timedelta
+import shlex
 from typing import Any
 from unittest.mock import patch
 
@@ -21,13 +22,9 @@ def _run(argv: list[str]) -> tuple[Emulator, dict[str, Any]]:
     return app[EMULATOR_KEY], dict(kwargs)
 
 
-def test_every_rate_has_a_flag() -> None:
-    """Each rate of the configuration is explained for --help."""
+def test_every_rate_and_shape_setting_has_a_flag() -> None:
+    """Each rate of the configuration, and each setting of a shape, has a flag."""
     assert set(RATE_HELP) == set(EmulatorConfig.RATES)
-
-
-def test_every_shape_setting_has_a_flag() -> None:
-    """Each setting of a channel's shape has a flag."""
     assert {*SHAPE_VALUES, *SHAPE_SWITCHES} == set(ChannelShape.settings())
 
 
@@ -49,26 +46,14 @@ def test_defaults(capsys: pytest.CaptureFixture[str]) -> None:
 def test_flags_reach_the_configuration() -> None:
     """Each flag sets its part of the configuration."""
     emulator, kwargs = _run(
-        [
-            "--port=9000",
-            "--seed=4",
-            "--operations-per-channel=7",
-            "--span-hours=48",
-            "--active-fraction=0.5",
-            "--failure-rate=0.1",
-            "--no-live",
-            "--account-sid=AC1",
-            "--auth-token=t",
-            "--api-key-sid=SK1",
-            "--api-key-secret=s",
-            "--api-key-type=main",
-            "--channels=Messages,Emails",
-            "--not-entitled-status=404",
-            "--operation-id-mode=headers",
-            "--fault-rate-limit=0.2",
-            "--fault-slow=0.1",
-            "--slow-seconds=3",
-        ]
+        shlex.split(
+            "--port=9000 --seed=4 --operations-per-channel=7 --span-hours=48"
+            " --active-fraction=0.5 --failure-rate=0.1 --no-live --account-sid=AC1"
+            " --auth-token=t --api-key-sid=SK1 --api-key-secret=s --api-key-type=main"
+            " --channels=Messages,Emails --not-entitled-status=404"
+            " --operation-id-mode=headers --fault-rate-limit=0.2 --fault-slow=0.1"
+            " --slow-seconds=3"
+        )
     )
     config = emulator.config
     assert kwargs["port"] == 9000
@@ -90,17 +75,13 @@ def test_flags_reach_the_configuration() -> None:
 def test_shape_flags_for_every_channel_or_one() -> None:
     """A value alone sets every channel, CHANNEL=VALUE one; later flags win."""
     emulator, _ = _run(
-        [
-            "--stats-profile=guide",
-            "--stats-profile=Messages=sparse",
-            "--counter-reading=split",
-            "--counter-reading=Emails=cumulative",
-            "--unknown-status-share=Emails=0.25",
-            "--backward-status-share=0.5",
-            "--partial-schedule-share=PushNotifications=1",
-            "--timestamp-quirks=Emails",
-            "--guide-listing",
-        ]
+        shlex.split(
+            "--stats-profile=guide --stats-profile=Messages=sparse"
+            " --counter-reading=split --counter-reading=Emails=cumulative"
+            " --unknown-status-share=Emails=0.25 --backward-status-share=0.5"
+            " --partial-schedule-share=PushNotifications=1 --timestamp-quirks=Emails"
+            " --guide-listing"
+        )
     )
     assert emulator.shapes == {
         "Messages": ChannelShape(

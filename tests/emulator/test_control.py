@@ -1,15 +1,16 @@
-"""The control plane: ground truth, request counters, health."""
+"""The control plane: ground truth, request counters, what it refuses."""
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from comms_emulator import EmulatorConfig
+from comms_emulator import ChannelShape, Emulator, EmulatorConfig, FaultConfig
 from comms_emulator.channels import CHANNELS
-from comms_emulator.config import MIN_LIVE_INTERVAL
+from comms_emulator.config import DEV_ACCOUNT_SID
 from comms_emulator.control import CONTROL_HEADER
 from comms_emulator.rendering import iso
-from comms_emulator.world import MAX_ARRIVALS
 
 from .conftest import (
     AUTH,
@@ -22,44 +23,29 @@ from .conftest import (
 )
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-async def test_truth_totals_equal_what_the_api_lists(
-    make_client: ClientFactory, clock: ManualClock, channel: str
+async def test_truth_equals_what_the_api_lists(
+    make_client: ClientFactory, clock: ManualClock
 ) -> None:
-    """The ground truth lists what the API lists, and its totals are their sums."""
+    """/_emulator/truth lists what the API lists since a moment, and totals it."""
     client = await make_client(operations_per_channel=120, active_fraction=0.3)
     clock.tick(timedelta(minutes=2))
     since = iso(START - timedelta(hours=12))
-    listed = await list_all(client, channel, pageSize="25", startDate=since)
+    listed = await list_all(client, "Emails", pageSize="25", startDate=since)
     response = await client.get(
-        "/_emulator/truth", params={"channel": channel, "since": since}
+        "/_emulator/truth", params={"channel": "Emails", "since": since}
     )
     truth = await response.json()
-    assert truth["channel"] == channel
-    assert truth["since"] == since
-    assert truth["now"] == iso(clock.now)
+    assert (truth["channel"], truth["since"], truth["now"]) == (
+        "Emails",
+        since,
+        iso(clock.now),
+    )
     assert truth["operations"] == listed
     assert truth["totals"] == {
-        key: sum(op["stats"][key] for op in listed) for key in truth["totals"]
+        key: sum(op["stats"][key] for op in listed) for key in listed[0]["stats"]
     }
-    assert set(truth["totals"]) == set(listed[0]["stats"])
-    everything = emulator_of(client).truth(channel)
-    assert len(everything["operations"]) == 120
-    assert everything["since"] is None
-
-
-@pytest.mark.parametrize(
-    "params",
-    [{"channel": "Faxes"}, {"since": "yesterday"}, {"since": "2026-11-23T10:00:00"}],
-)
-async def test_truth_refuses_bad_queries(
-    make_client: ClientFactory, params: dict[str, str]
-) -> None:
-    """Unknown channels and unreadable times are a 400."""
-    client = await make_client()
-    response = await client.get("/_emulator/truth", params=params)
-    assert response.status == 400
-    assert "error" in await response.json()
+    everything = emulator_of(client).truth("Emails")
+    assert (len(everything["operations"]), everything["since"]) == (120, None)
 
 
 async def test_requests_are_counted_by_route_and_channel(
@@ -75,8 +61,7 @@ async def test_requests_are_counted_by_route_and_channel(
     await client.get("/v1/Messages/Operations")  # unauthenticated: counted too
     await client.post("/v1/Emails", json={}, headers=AUTH)
     await client.get("/_emulator/health")
-    response = await client.get("/_emulator/requests")
-    report = await response.json()
+    report = await (await client.get("/_emulator/requests")).json()
     assert report["routes"] == {
         "GET /v1/{channel}/Operations": 4,
         "GET /v1/{channel}/Operations/{operation_id}": 1,
@@ -89,7 +74,6 @@ async def test_requests_are_counted_by_route_and_channel(
     assert report["response_bytes"] > 0
     emulator = emulator_of(client)
     assert emulator.requests["GET /v1/{channel}/Operations"] == 4
-    assert emulator.requests["total"] == 8
     assert emulator.requests["DELETE /v1/{channel}"] == 0
     response = await client.post("/_emulator/requests/reset")
     assert await response.json() == {
@@ -103,28 +87,7 @@ async def test_requests_are_counted_by_route_and_channel(
     assert emulator.request_report()["total"] == 0
 
 
-async def test_unknown_api_paths_answer_in_comms_format(
-    make_client: ClientFactory,
-) -> None:
-    """Paths and methods the API lacks are 404 and 405 in the Comms error format."""
-    client = await make_client()
-    response = await client.get("/v1/Faxes/Operations", headers=AUTH)
-    assert response.status == 404
-    assert (await response.json())["errors"][0]["code"] == 20404
-    response = await client.delete("/v1/Messages", headers=AUTH)
-    assert response.status == 405
-    assert (await response.json())["errors"][0]["code"] == 20004
-    assert emulator_of(client).requests["GET /v1/Faxes/Operations"] == 1
-
-
-async def test_health(make_client: ClientFactory) -> None:
-    """Health answers without credentials, with the emulator's time."""
-    client = await make_client()
-    response = await client.get("/_emulator/health")
-    assert await response.json() == {"status": "ok", "now": iso(START)}
-    assert emulator_of(client).request_report()["total"] == 0
-
-
+@pytest.mark.parametrize("path", ["/_emulator/faults", "/_emulator/credentials"])
 @pytest.mark.parametrize(
     ("method", "headers"),
     [
@@ -137,50 +100,127 @@ async def test_health(make_client: ClientFactory) -> None:
     ids=["no-header", "origin-post", "origin-get", "cross-site", "preflight"],
 )
 async def test_control_plane_refuses_web_pages(
-    make_client: ClientFactory, method: str, headers: dict[str, str]
+    make_client: ClientFactory, path: str, method: str, headers: dict[str, str]
 ) -> None:
-    """A page in a browser can neither change nor read the emulator's state."""
+    """A page in a browser can neither read nor change faults or credentials."""
     client = await make_client()
-    response = await client.request(
-        method, "/_emulator/faults", json={"server_error": 1.0}, headers=headers
-    )
+    before = _state(emulator_of(client))
+    body = {"server_error": 1.0, "username": DEV_ACCOUNT_SID, "password": "x"}
+    response = await client.request(method, path, json=body, headers=headers)
     assert response.status == 403
     assert "Access-Control-Allow-Origin" not in response.headers
-    assert emulator_of(client).config.faults.server_error == 0.0
+    assert _state(emulator_of(client)) == before
 
 
-async def test_control_plane_changes_with_the_header(
-    make_client: ClientFactory,
-) -> None:
-    """Tools that send the control header (the tests, scripts) change state."""
-    client = await make_client()
-    response = await client.post(
-        "/_emulator/faults", json={"server_error": 0.5}, headers={CONTROL_HEADER: "1"}
+def _state(emulator: Emulator) -> tuple[Any, ...]:
+    """Return everything the control plane can change."""
+    return (
+        emulator.shape_report(),
+        emulator.fault_report(),
+        sorted(emulator.entitled),
+        dict(emulator.credentials),
+        emulator.world.live_interval,
     )
-    assert response.status == 200
-    assert emulator_of(client).config.faults.server_error == 0.5
 
 
-@pytest.mark.parametrize("interval", [0.001, 0.5])
-async def test_live_generation_refuses_tiny_intervals(
-    make_client: ClientFactory, interval: float
+# Control requests it cannot apply: the path, and the JSON body POSTed (or, for
+# None, the path is read with GET).
+REFUSED = {
+    "shapes-unknown-channel": ("shapes", {"Faxes": {"stats_profile": "guide"}}),
+    "shapes-unknown-setting": ("shapes", {"Messages": {"colour": "blue"}}),
+    "shapes-unknown-profile": ("shapes", {"Messages": {"stats_profile": "full"}}),
+    "shapes-unknown-reading": ("shapes", {"Messages": {"counter_reading": 1}}),
+    "shapes-not-a-bool": ("shapes", {"Messages": {"timestamp_quirks": "yes"}}),
+    "shapes-share-above-one": ("shapes", {"Messages": {"unknown_status_share": 2}}),
+    "shapes-share-a-bool": ("shapes", {"Messages": {"backward_status_share": True}}),
+    "shapes-guide-listing-not-push": ("shapes", {"Messages": {"guide_listing": True}}),
+    "shapes-settings-not-an-object": ("shapes", {"Messages": "split"}),
+    "shapes-not-an-object": ("shapes", ["Messages"]),
+    "shapes-all-or-nothing": (
+        "shapes", {"Emails": {"counter_reading": "split"}, "Messages": {"guide_listing": 1}}
+    ),
+    "faults-rate-above-one": ("faults", {"rate_limit": 1.5}),
+    "faults-negative-rate": ("faults", {"rate_limit": -0.1}),
+    "faults-negative-delay": ("faults", {"slow_seconds": -1}),
+    "faults-not-a-number": ("faults", {"rate_limit": "often"}),
+    "faults-a-bool": ("faults", {"rate_limit": True}),
+    "faults-unknown-kind": ("faults", {"lightning": 0.5}),
+    "faults-all-or-nothing": ("faults", {"server_error": 0.5, "rate_limit": 2}),
+    "faults-not-an-object": ("faults", [0.5]),
+    "credentials-unknown-user": ("credentials", {"username": "AC1", "password": "x"}),
+    "credentials-empty": ("credentials", {"username": DEV_ACCOUNT_SID, "password": ""}),
+    "credentials-not-text": ("credentials", {"username": DEV_ACCOUNT_SID, "password": 1}),
+    "credentials-no-password": ("credentials", {"username": DEV_ACCOUNT_SID}),
+    "credentials-not-an-object": ("credentials", [DEV_ACCOUNT_SID]),
+    "entitlements-unknown-channel": ("entitlements", {"Faxes": True}),
+    "entitlements-not-a-bool": ("entitlements", {"Emails": "yes"}),
+    "entitlements-not-an-object": ("entitlements", ["Emails"]),
+    "live-not-a-number": ("live", {"interval": "often"}),
+    "live-negative": ("live", {"interval": -1}),
+    "live-faster-than-a-second": ("live", {"interval": 0.5}),
+    "truth-unknown-channel": ("truth?channel=Faxes", None),
+    "truth-unreadable-since": ("truth?since=yesterday", None),
+    "truth-since-without-offset": ("truth?since=2026-11-23T10:00:00", None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "body"), REFUSED.values(), ids=REFUSED)
+async def test_control_plane_refuses_bad_input(
+    make_client: ClientFactory, path: str, body: Any
 ) -> None:
-    """Operations cannot be made to appear faster than once a second."""
+    """What the control plane cannot apply is a 400 {"error": …}; nothing changes."""
     client = await make_client()
-    response = await client.post("/_emulator/live", json={"interval": interval})
+    before = _state(emulator_of(client))
+    if body is None:
+        response = await client.get(f"/_emulator/{path}")
+    else:
+        response = await client.post(f"/_emulator/{path}", json=body)
     assert response.status == 400
-    with pytest.raises(ValueError, match="at least"):
-        EmulatorConfig(new_operation_interval=interval)
+    assert "error" in await response.json()
+    assert _state(emulator_of(client)) == before
+    assert (await client.get("/v1/Messages/Operations", headers=AUTH)).status == 200
 
 
-async def test_live_generation_is_bounded_per_catch_up(
-    make_client: ClientFactory, clock: ManualClock
+def _set_shape(**changes: Any) -> ChannelShape:
+    emulator = Emulator(EmulatorConfig(operations_per_channel=1), lambda: START)
+    return emulator.set_shape(**changes)
+
+
+# Configurations, and Python-level changes, refused like the control plane's.
+CONFIG_REFUSED = {
+    "shape-of-unknown-channel": (EmulatorConfig, {"shapes": {"Faxes": ChannelShape()}}),
+    "guide-listing-not-push": (
+        EmulatorConfig, {"shapes": {"Messages": ChannelShape(guide_listing=True)}}
+    ),
+    "shape-not-a-shape": (EmulatorConfig, {"shapes": {"Messages": {"stats_profile": "x"}}}),
+    "live-faster-than-a-second": (EmulatorConfig, {"new_operation_interval": 0.001}),
+    "key-type": (EmulatorConfig, {"api_key_type": "restricted"}),
+    "fault-rate-above-one": (FaultConfig, {"slow": 2.0}),
+    "set-shape-share": (_set_shape, {"channel": "Emails", "unknown_status_share": 3}),
+    "set-shape-not-a-bool": (_set_shape, {"channel": "Emails", "timestamp_quirks": 1}),
+    "set-shape-unknown-channel": (_set_shape, {"channel": "Faxes"}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("make", "settings"), CONFIG_REFUSED.values(), ids=CONFIG_REFUSED
+)
+def test_configuration_refuses_what_it_cannot_serve(
+    make: Callable[..., object], settings: dict[str, Any]
 ) -> None:
-    """A week's jump at one operation a second adds a bounded number, not 600,000."""
-    client = await make_client(operations_per_channel=0)
-    emulator = emulator_of(client)
-    emulator.set_live_interval(MIN_LIVE_INTERVAL)
-    clock.tick(timedelta(days=7))
-    emulator.now()
-    for log in emulator.world.channels.values():
-        assert len(log.plans) == MAX_ARRIVALS
+    """A configuration, or a Python-level change, it cannot serve raises."""
+    with pytest.raises((TypeError, ValueError)):
+        make(**settings)
+
+
+def test_configuration_fills_missing_channels_and_set_shape_changes_one() -> None:
+    """A channel left out gets the default shape; set_shape changes only its channel."""
+    config = EmulatorConfig(shapes={"Emails": ChannelShape(stats_profile="sparse")})
+    assert config.shape("Messages") == ChannelShape()
+    emulator = Emulator(config, lambda: START)
+    shape = emulator.set_shape("Emails", counter_reading="split")
+    assert shape == ChannelShape(stats_profile="sparse", counter_reading="split")
+    assert emulator.shapes == {
+        channel: shape if channel == "Emails" else ChannelShape()
+        for channel in CHANNELS
+    }

@@ -13,7 +13,7 @@ means it was removed and added again, which is what a reload does.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 import re
@@ -35,11 +35,14 @@ from .provision import (
     RECIPIENT_SUBENTRY,
     REQUEST_TIMEOUT,
     Demo,
+    FlowKind,
     ProvisionError,
     WebSocket,
     add_entry,
     add_recipient,
+    bearer,
     check_alive,
+    config_entries,
     flow_step,
     log,
     onboard,
@@ -99,29 +102,32 @@ class Harness:
     ws: WebSocket
     emulator_url: URL
 
-    @property
-    def headers(self) -> dict[str, str]:
-        """Return the owner's authorization header."""
-        return {"Authorization": f"Bearer {self.token}"}
-
     async def get(self, path: str, **params: str) -> Any:
         """GET a Home Assistant REST path; return its JSON."""
         async with self.session.get(
-            self.demo.ha_url / path, params=params, headers=self.headers
+            self.demo.ha_url / path, params=params, headers=bearer(self.token)
         ) as response:
             return await response_json(response)
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
         """POST to a Home Assistant REST path; return its JSON."""
         async with self.session.post(
-            self.demo.ha_url / path, json=body, headers=self.headers
+            self.demo.ha_url / path, json=body, headers=bearer(self.token)
         ) as response:
             return await response_json(response)
 
+    async def flow(
+        self, flow_id: str | None, body: Mapping[str, Any], *, kind: FlowKind = "flow"
+    ) -> dict[str, Any]:
+        """Start a flow (no flow_id) or post one of its steps; return the result."""
+        return await flow_step(
+            self.session, self.demo, self.token, flow_id, body, kind=kind
+        )
+
     async def entry(self) -> dict[str, Any]:
         """Return the Twilio Comms entry as the REST API lists it."""
-        entries: list[dict[str, Any]] = await self.get(
-            "api/config/config_entries/entry", domain=DOMAIN
+        entries = await config_entries(
+            self.session, self.demo, self.token, domain=DOMAIN
         )
         if len(entries) != 1:
             raise ProvisionError(f"expected one {DOMAIN} entry, found {entries}")
@@ -228,10 +234,7 @@ async def check_reauth(harness: Harness, sensor: str) -> None:
         "reauth: Home Assistant started reauth", reauth_flow, harness.demo
     )
     log("reauth: Home Assistant started reauthentication after the 401")
-    result = await flow_step(
-        harness.session,
-        harness.demo,
-        harness.token,
+    result = await harness.flow(
         flow["flow_id"],
         {"account_sid": DEV_ACCOUNT_SID, "auth_token": ROTATED_AUTH_TOKEN},
     )
@@ -242,26 +245,17 @@ async def check_reauth(harness: Harness, sensor: str) -> None:
 
 async def check_reconfigure(harness: Harness, entry_id: str) -> None:
     """Switch the entry to the API key through the reconfigure flow."""
-    menu = await flow_step(
-        harness.session,
-        harness.demo,
-        harness.token,
+    menu = await harness.flow(
         None,
         {"handler": DOMAIN, "entry_id": entry_id},
     )
     _expect(menu, "menu")
-    form = await flow_step(
-        harness.session,
-        harness.demo,
-        harness.token,
+    form = await harness.flow(
         menu["flow_id"],
         {"next_step_id": "api_key"},
     )
     _expect(form, "form")
-    result = await flow_step(
-        harness.session,
-        harness.demo,
-        harness.token,
+    result = await harness.flow(
         form["flow_id"],
         {
             "account_sid": DEV_ACCOUNT_SID,
@@ -281,20 +275,14 @@ async def verify_reconfigure(harness: Harness, entry_id: str) -> None:
 
 async def check_options(harness: Harness, entry_id: str) -> None:
     """Change the window and the threshold through the options flow."""
-    form = await flow_step(
-        harness.session,
-        harness.demo,
-        harness.token,
+    form = await harness.flow(
         None,
         {"handler": entry_id},
         kind="options/flow",
     )
     _expect(form, "form")
     options = (await harness.diagnostics(entry_id))["options"]
-    result = await flow_step(
-        harness.session,
-        harness.demo,
-        harness.token,
+    result = await harness.flow(
         form["flow_id"],
         {"channels": options["channels"], **NEW_OPTIONS},
         kind="options/flow",
@@ -314,10 +302,7 @@ async def check_subentry_edit(harness: Harness, entry_id: str) -> None:
     subentries: list[dict[str, Any]] = await harness.ws.call(
         "config_entries/subentries/list", entry_id=entry_id
     )
-    form = await flow_step(
-        harness.session,
-        harness.demo,
-        harness.token,
+    form = await harness.flow(
         None,
         {
             "handler": [entry_id, RECIPIENT_SUBENTRY],
@@ -326,10 +311,7 @@ async def check_subentry_edit(harness: Harness, entry_id: str) -> None:
         kind="subentries/flow",
     )
     _expect(form, "form")
-    result = await flow_step(
-        harness.session,
-        harness.demo,
-        harness.token,
+    result = await harness.flow(
         form["flow_id"],
         {**DEMO_RECIPIENT, "name": EDITED_RECIPIENT_NAME},
         kind="subentries/flow",

@@ -219,7 +219,7 @@ async def onboard(
         token = await _log_in(session, demo)
     else:
         token = await _create_owner(session, demo)
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(token)
     remaining: list[tuple[str, dict[str, Any] | None]] = [
         ("core_config", None),
         ("analytics", None),
@@ -242,6 +242,25 @@ async def onboard(
 # The REST resources of each kind of flow, under /api/config/config_entries/.
 type FlowKind = Literal["flow", "options/flow", "subentries/flow"]
 
+# The REST resource of config entries.
+ENTRIES: Final = "api/config/config_entries/entry"
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Return the owner's authorization header."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def config_entries(
+    session: aiohttp.ClientSession, demo: Demo, token: str, **params: str
+) -> list[dict[str, Any]]:
+    """Return the config entries the REST API lists (a domain's, with domain=)."""
+    async with session.get(
+        demo.ha_url / ENTRIES, params=params, headers=bearer(token)
+    ) as response:
+        entries: list[dict[str, Any]] = await response_json(response)
+    return entries
+
 
 async def flow_step(
     session: aiohttp.ClientSession,
@@ -259,21 +278,14 @@ async def flow_step(
     url = demo.ha_url / "api/config/config_entries" / kind
     if flow_id is not None:
         url = url / flow_id
-    async with session.post(
-        url, json=dict(body), headers={"Authorization": f"Bearer {token}"}
-    ) as response:
+    async with session.post(url, json=dict(body), headers=bearer(token)) as response:
         result: dict[str, Any] = await response_json(response)
         return result
 
 
 async def add_entry(session: aiohttp.ClientSession, demo: Demo, token: str) -> str:
     """Add Twilio Comms through its config flow unless it is there; return its unique id."""
-    async with session.get(
-        demo.ha_url / "api/config/config_entries/entry",
-        params={"domain": DOMAIN},
-        headers={"Authorization": f"Bearer {token}"},
-    ) as response:
-        entries: list[dict[str, Any]] = await response_json(response)
+    entries = await config_entries(session, demo, token, domain=DOMAIN)
     if entries:
         log(f"Twilio Comms is already configured ({entries[0]['title']})")
         return str(entries[0].get("unique_id") or DEV_ACCOUNT_SID)
@@ -325,13 +337,9 @@ async def add_recipient(
 
     Its notify entity is what the dashboard's send button sends through.
     """
-    headers = {"Authorization": f"Bearer {token}"}
-    async with session.get(
-        demo.ha_url / "api/config/config_entries/entry",
-        params={"domain": DOMAIN},
-        headers=headers,
-    ) as response:
-        entry_id = str((await response_json(response))[0]["entry_id"])
+    entry_id = str(
+        (await config_entries(session, demo, token, domain=DOMAIN))[0]["entry_id"]
+    )
     if await ws.call("config_entries/subentries/list", entry_id=entry_id):
         return
     start = await flow_step(
@@ -354,16 +362,10 @@ async def remove_onboarding_entries(
     session: aiohttp.ClientSession, demo: Demo, token: str
 ) -> None:
     """Delete the entries onboarding made for integrations the demo does not use."""
-    headers = {"Authorization": f"Bearer {token}"}
-    async with session.get(
-        demo.ha_url / "api/config/config_entries/entry", headers=headers
-    ) as response:
-        entries: list[dict[str, Any]] = await response_json(response)
-    for entry in entries:
+    for entry in await config_entries(session, demo, token):
         if entry["source"] == "onboarding" and entry["domain"] in ONBOARDING_DOMAINS:
             async with session.delete(
-                demo.ha_url / "api/config/config_entries/entry" / entry["entry_id"],
-                headers=headers,
+                demo.ha_url / ENTRIES / entry["entry_id"], headers=bearer(token)
             ) as response:
                 await response_json(response)
             log(f"removed the {entry['title']!r} entry onboarding added")
