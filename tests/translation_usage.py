@@ -36,11 +36,11 @@ RESOLVERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
         "{c for counters in CHANNEL_COUNTERS.values() for c in counters}",
         "a window-total sensor is described for each counter of CHANNEL_COUNTERS",
     ),
-    ("entity", "key"): (
-        "list(ChannelKey)",
-        "each channel device is named after its ChannelKey",
+    ("entity", "channel"): (
+        "list(Channel)",
+        "each channel device is named after its Channel",
     ),
-    ("entity", "ACCOUNT_DEVICE_KEYS[key]"): (
+    ("entity", "ACCOUNT_DEVICE_KEYS[channel]"): (
         "list(ACCOUNT_DEVICE_KEYS.values())",
         "with several accounts, each channel device also names its account",
     ),

@@ -1,11 +1,8 @@
 """Constants for the Twilio Comms integration."""
 
 from datetime import timedelta
-from enum import StrEnum
 import logging
 from typing import Final
-
-from .api import Channel
 
 DOMAIN: Final = "twilio_comms"
 LOGGER: Final = logging.getLogger(__package__)
@@ -27,33 +24,6 @@ CONF_SENDER: Final = "sender"
 # The sender's own channel, kept when it differs from the recipient's (a
 # whatsapp: sender of a phone recipient); absent in subentries made before.
 CONF_SENDER_CHANNEL: Final = "sender_channel"
-
-
-class ChannelKey(StrEnum):
-    """Home Assistant-side key of a Comms channel (options, unique ids, translations)."""
-
-    MESSAGES = "messages"
-    PUSH_NOTIFICATIONS = "push_notifications"
-    EMAILS = "emails"
-
-    @property
-    def channel(self) -> Channel:
-        """Return the API channel this key stands for."""
-        return _CHANNEL_BY_KEY[self]
-
-
-# The Comms API's product names, used in messages about a channel.
-CHANNEL_NAMES: Final = {
-    ChannelKey.MESSAGES: "Messages",
-    ChannelKey.PUSH_NOTIFICATIONS: "Push Notifications",
-    ChannelKey.EMAILS: "Emails",
-}
-
-_CHANNEL_BY_KEY: Final = {
-    ChannelKey.MESSAGES: Channel.MESSAGES,
-    ChannelKey.PUSH_NOTIFICATIONS: Channel.PUSH_NOTIFICATIONS,
-    ChannelKey.EMAILS: Channel.EMAILS,
-}
 
 # The Comms API keeps records for 7 days, so a longer window could only ever
 # show partial data.

@@ -126,7 +126,7 @@ async def async_setup_entry(
         for description in (
             *(
                 _counter_description(counter)
-                for counter in CHANNEL_COUNTERS[coordinator.channel_key.channel]
+                for counter in CHANNEL_COUNTERS[coordinator.channel]
             ),
             *OPERATION_SENSORS,
         )

@@ -20,6 +20,7 @@ import voluptuous as vol
 from .addresses import parse_address, sender_channel_for
 from .api import (
     MAX_RECIPIENTS,
+    Channel,
     CommsResource,
     MessageRecipient,
     MessageSender,
@@ -43,7 +44,7 @@ from .api import (
 from .api.ids import PUSH_USER_ID_PREFIXES, is_valid_id
 from .api.send import MAX_MEDIA
 from .choices import option_validator
-from .const import DOMAIN, ChannelKey
+from .const import DOMAIN
 from .coordinator import TwilioCommsConfigEntry
 from .operation import operation_attributes
 from .user_requests import async_send, build_request, translated_error
@@ -104,7 +105,7 @@ _DEVICES: Final = vol.All(
 GET_OPERATION_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Required(ATTR_CHANNEL): vol.Coerce(ChannelKey),
+        vol.Required(ATTR_CHANNEL): vol.Coerce(Channel),
         vol.Required(ATTR_OPERATION_ID): cv.string,
     }
 )
@@ -198,27 +199,27 @@ def _shown(value: str) -> str:
 async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
     """Answer an operation's status, stats, times and first resources."""
     entry = _loaded_entry(call)
-    key: ChannelKey = call.data[ATTR_CHANNEL]
+    channel: Channel = call.data[ATTR_CHANNEL]
     operation_id: str = call.data[ATTR_OPERATION_ID].strip()
     if not is_operation_id(operation_id):
         raise _invalid("invalid_operation_id")
     client = entry.runtime_data.client
     try:
-        operation = await client.get_operation(key.channel, operation_id)
+        operation = await client.get_operation(channel, operation_id)
     except TwilioCommsNotFoundError as err:
         raise _invalid("operation_not_found", operation_id=operation_id) from err
     except TwilioCommsError as err:
-        raise translated_error(call.hass, err, entry, key) from err
+        raise translated_error(call.hass, err, entry, channel) from err
     try:
-        page = await _first_resources(client, key, operation_id)
+        page = await _first_resources(client, channel, operation_id)
     except TwilioCommsNotFoundError:
         # The operation exists: its resources are what cannot be listed (the
         # family's listing may be missing, or they are past retention).
         page = None
     except TwilioCommsError as err:
-        raise translated_error(call.hass, err, entry, key) from err
+        raise translated_error(call.hass, err, entry, channel) from err
     return {
-        ATTR_CHANNEL: str(key),
+        ATTR_CHANNEL: str(channel),
         **operation_attributes(operation),
         "resources": None
         if page is None
@@ -230,15 +231,15 @@ async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
 
 
 async def _first_resources(
-    client: TwilioCommsClient, key: ChannelKey, operation_id: str
+    client: TwilioCommsClient, channel: Channel, operation_id: str
 ) -> Page[CommsResource]:
     """Return the first page of what an operation created on its channel."""
     lists = {
-        ChannelKey.MESSAGES: client.list_messages,
-        ChannelKey.PUSH_NOTIFICATIONS: client.list_push_notifications,
-        ChannelKey.EMAILS: client.list_emails,
+        Channel.MESSAGES: client.list_messages,
+        Channel.PUSH_NOTIFICATIONS: client.list_push_notifications,
+        Channel.EMAILS: client.list_emails,
     }
-    page: Page[CommsResource] = await lists[key](
+    page: Page[CommsResource] = await lists[channel](
         operation_id=operation_id, page_size=RESOURCE_PAGE_SIZE
     )
     return page
@@ -278,7 +279,7 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
     result = await async_send(
         call.hass,
         entry,
-        ChannelKey.MESSAGES,
+        Channel.MESSAGES,
         lambda c: c.send_message(request),
         send_at=send_at,
     )
@@ -380,7 +381,7 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
     result = await async_send(
         call.hass,
         entry,
-        ChannelKey.PUSH_NOTIFICATIONS,
+        Channel.PUSH_NOTIFICATIONS,
         lambda c: c.send_push_notification(request),
     )
     return _send_response(result)

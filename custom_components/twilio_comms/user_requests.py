@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .api import (
+    Channel,
     SendResult,
     TwilioCommsAuthenticationError,
     TwilioCommsBadRequestError,
@@ -20,7 +21,7 @@ from .api import (
     TwilioCommsRequestTooLargeError,
     TwilioCommsValidationError,
 )
-from .const import CHANNEL_NAMES, DOMAIN, LOGGER, ChannelKey
+from .const import DOMAIN, LOGGER
 from .coordinator import TwilioCommsConfigEntry
 from .errors import REQUEST_FAILURES, failure_of, failure_placeholders
 
@@ -65,14 +66,13 @@ def translated_error(
     hass: HomeAssistant,
     err: TwilioCommsError,
     entry: TwilioCommsConfigEntry,
-    key: ChannelKey,
+    channel: Channel,
 ) -> HomeAssistantError:
     """Return the Home Assistant error that tells the user what went wrong.
 
     What the user can fix in their input is a ServiceValidationError; what
     Twilio or the connection did is a HomeAssistantError.
     """
-    channel = CHANNEL_NAMES[key]
     if isinstance(err, TwilioCommsAuthenticationError):
         # The coordinators would find out at their next poll; asking now
         # saves the user a wait.
@@ -84,7 +84,7 @@ def translated_error(
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="channel_not_entitled",
-            translation_placeholders={"channel": channel},
+            translation_placeholders={"channel": channel.title},
         )
     if isinstance(err, TwilioCommsRateLimitError):
         return HomeAssistantError(
@@ -96,7 +96,7 @@ def translated_error(
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="request_too_large",
-            translation_placeholders={"channel": channel},
+            translation_placeholders={"channel": channel.title},
         )
     if isinstance(err, TwilioCommsBadRequestError):
         # Twilio's own words (or the HTTP reason) are the only detail there is.
@@ -111,14 +111,17 @@ def translated_error(
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=REQUEST_FAILURES[failure_of(err)],
-        translation_placeholders={"channel": channel, **failure_placeholders(err)},
+        translation_placeholders={
+            "channel": channel.title,
+            **failure_placeholders(err),
+        },
     )
 
 
 async def async_send(
     hass: HomeAssistant,
     entry: TwilioCommsConfigEntry,
-    key: ChannelKey,
+    channel: Channel,
     send: Callable[[TwilioCommsClient], Awaitable[SendResult]],
     *,
     send_at: datetime | None = None,
@@ -131,13 +134,13 @@ async def async_send(
     try:
         result = await send(entry.runtime_data.client)
     except TwilioCommsError as err:
-        raise translated_error(hass, err, entry, key) from err
-    coordinator = entry.runtime_data.coordinators.get(key)
+        raise translated_error(hass, err, entry, channel) from err
+    coordinator = entry.runtime_data.coordinators.get(channel)
     if result.operation_id is None:
         LOGGER.warning(
             "Twilio accepted a %s send without naming its operation; it cannot be"
             " followed",
-            CHANNEL_NAMES[key],
+            channel.title,
         )
     elif coordinator is not None:
         coordinator.async_follow(result.operation_id, send_at)

@@ -207,7 +207,8 @@ class TwilioCommsClient:
         """Return one operation of a channel."""
         operation_id = validate_operation_id(operation_id)
         return await self._get(
-            (checked_channel(channel), "Operations", operation_id), Operation.from_json
+            (checked_channel(channel).path, "Operations", operation_id),
+            Operation.from_json,
         )
 
     async def get_operation_errors(
@@ -222,7 +223,7 @@ class TwilioCommsClient:
         operation_id = validate_operation_id(operation_id)
         try:
             return await self._get(
-                (checked_channel(channel), "Operations", operation_id, "Errors"),
+                (checked_channel(channel).path, "Operations", operation_id, "Errors"),
                 parse_operation_errors,
             )
         except TwilioCommsNotFoundError:
@@ -233,7 +234,7 @@ class TwilioCommsClient:
     ) -> Page[Operation]:
         """Return the page of operations the query parameters select."""
         return await self._get(
-            (checked_channel(channel), "Operations"),
+            (checked_channel(channel).path, "Operations"),
             lambda data: parse_page(data, OPERATION_LIST_KEYS, Operation.from_json),
             params,
         )
@@ -300,7 +301,7 @@ class TwilioCommsClient:
         if operation_id is not None:
             params["operationId"] = validate_operation_id(operation_id)
         return await self._get(
-            (family.channel,),
+            (family.channel.path,),
             lambda data: parse_page(data, family.list_keys, family.parse),
             params,
         )
@@ -308,7 +309,7 @@ class TwilioCommsClient:
     async def _get_resource[T](self, family: ResourceFamily[T], resource_id: str) -> T:
         """Return one resource of a family."""
         resource_id = validate_id(resource_id, family.id_prefixes)
-        return await self._get((family.channel, resource_id), family.parse)
+        return await self._get((family.channel.path, resource_id), family.parse)
 
     # ----------------------------------------------------------------- sends
 
@@ -325,7 +326,7 @@ class TwilioCommsClient:
     async def _send(self, channel: Channel, payload: dict[str, Any]) -> SendResult:
         """Post a send request and read where its operation is (comms-api.md §4)."""
         reply = await self._request(
-            "POST", (channel,), json_body=payload, json_required=False
+            "POST", (channel.path,), json_body=payload, json_required=False
         )
         return send_result(reply.data, reply.headers, self._base_url)
 

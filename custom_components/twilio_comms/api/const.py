@@ -51,11 +51,26 @@ MAX_RECIPIENTS: Final = 10_000
 
 
 class Channel(StrEnum):
-    """A Comms channel; the value is its URL path segment."""
+    """A Comms channel.
 
-    MESSAGES = "Messages"
-    PUSH_NOTIFICATIONS = "PushNotifications"
-    EMAILS = "Emails"
+    The value is the key Home Assistant stores and translates it by (options,
+    unique ids, translation keys); the URL segment and the product name are
+    the same words, joined and capitalised.
+    """
+
+    MESSAGES = "messages"
+    PUSH_NOTIFICATIONS = "push_notifications"
+    EMAILS = "emails"
+
+    @property
+    def path(self) -> str:
+        """Return the channel's URL path segment ("PushNotifications")."""
+        return "".join(word.capitalize() for word in self.value.split("_"))
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        """Return the channel's product name ("Push Notifications")."""
+        return " ".join(word.capitalize() for word in self.value.split("_"))
 
 
 # The counters any page documents for each channel (comms-api.md §10): the
