@@ -580,7 +580,7 @@ class ChannelTracker:
             _LOGGER.warning(
                 "%s holds more operations than %s pages of %s; the oldest are "
                 "left out of the totals",
-                self.channel,
+                self.channel.title,
                 self.max_pages,
                 MAX_PAGE_SIZE,
             )
