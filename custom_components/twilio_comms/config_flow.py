@@ -32,7 +32,6 @@ import voluptuous as vol
 from .addresses import WHATSAPP_PREFIX, parse_address, sender_channel_for
 from .api import (
     Channel,
-    CredentialKind,
     RecipientChannel,
     SenderChannel,
     TwilioCommsAccountMismatchError,
@@ -63,6 +62,7 @@ from .const import (
     MAX_WINDOW_HOURS,
     MIN_WINDOW_HOURS,
     SUBENTRY_RECIPIENT,
+    CredentialKind,
 )
 from .coordinator import TwilioCommsConfigEntry
 

@@ -1,6 +1,7 @@
 """Constants for the Twilio Comms integration."""
 
 from datetime import timedelta
+from enum import StrEnum
 import logging
 from typing import Final
 
@@ -24,6 +25,14 @@ CONF_SENDER: Final = "sender"
 # The sender's own channel, kept when it differs from the recipient's (a
 # whatsapp: sender of a phone recipient); absent in subentries made before.
 CONF_SENDER_CHANNEL: Final = "sender_channel"
+
+
+class CredentialKind(StrEnum):
+    """Which pair of secrets an entry authenticates with (CONF_CREDENTIAL_KIND)."""
+
+    AUTH_TOKEN = "auth_token"
+    API_KEY = "api_key"
+
 
 # The Comms API keeps records for 7 days, so a longer window could only ever
 # show partial data.

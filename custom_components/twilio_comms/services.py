@@ -21,11 +21,9 @@ from .addresses import parse_address, sender_channel_for
 from .api import (
     MAX_RECIPIENTS,
     Channel,
-    CommsResource,
     MessageRecipient,
     MessageSender,
     MessageSendRequest,
-    Page,
     PushNotificationSendRequest,
     PushPriority,
     PushProvider,
@@ -33,7 +31,6 @@ from .api import (
     RecipientChannel,
     SenderChannel,
     SendResult,
-    TwilioCommsClient,
     TwilioCommsError,
     TwilioCommsNotFoundError,
     TwilioCommsValidationError,
@@ -211,7 +208,9 @@ async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
     except TwilioCommsError as err:
         raise translated_error(call.hass, err, entry, channel) from err
     try:
-        page = await _first_resources(client, channel, operation_id)
+        page = await client.list_resources(
+            channel, operation_id, page_size=RESOURCE_PAGE_SIZE
+        )
     except TwilioCommsNotFoundError:
         # The operation exists: its resources are what cannot be listed (the
         # family's listing may be missing, or they are past retention).
@@ -228,21 +227,6 @@ async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
         ],
         "more_resources": None if page is None else page.next_token is not None,
     }
-
-
-async def _first_resources(
-    client: TwilioCommsClient, channel: Channel, operation_id: str
-) -> Page[CommsResource]:
-    """Return the first page of what an operation created on its channel."""
-    lists = {
-        Channel.MESSAGES: client.list_messages,
-        Channel.PUSH_NOTIFICATIONS: client.list_push_notifications,
-        Channel.EMAILS: client.list_emails,
-    }
-    page: Page[CommsResource] = await lists[channel](
-        operation_id=operation_id, page_size=RESOURCE_PAGE_SIZE
-    )
-    return page
 
 
 async def _async_send_message(call: ServiceCall) -> ServiceResponse:

@@ -134,14 +134,16 @@ async def test_filters_reach_the_server(
 ) -> None:
     """Date and status filters narrow the listing as the API documents."""
     client = client_for(emulator_server, session)
-    page = await client.list_operations(
-        Channel.PUSH_NOTIFICATIONS,
-        page_size=1000,
-        start_date=NOW - timedelta(hours=1),
-        status=OperationStatus.PROCESSING,
-    )
-    assert page.items
-    assert all(op.status is OperationStatus.PROCESSING for op in page.items)
+    operations = [
+        operation
+        async for operation in client.iter_operations(
+            Channel.PUSH_NOTIFICATIONS,
+            start_date=NOW - timedelta(hours=1),
+            status=OperationStatus.PROCESSING,
+        )
+    ]
+    assert operations
+    assert all(op.status is OperationStatus.PROCESSING for op in operations)
 
 
 @pytest.mark.parametrize("mode", ["body", "headers", "both", "none"])
@@ -162,7 +164,7 @@ async def test_send_message_returns_the_operation(
         assert result.operation_id is not None
         operation = await client.get_operation(Channel.MESSAGES, result.operation_id)
         assert operation.status is OperationStatus.SCHEDULED
-        page = await client.list_messages(operation_id=result.operation_id)
+        page = await client.list_resources(Channel.MESSAGES, result.operation_id)
         assert len(page.items) == 1
         push = await client.send_push_notification(
             PushNotificationSendRequest(

@@ -10,11 +10,10 @@ from yarl import URL
 
 from custom_components.twilio_comms.api import (
     DEFAULT_BASE_URL,
-    Email,
-    Message,
+    Channel,
+    CommsResource,
     Operation,
     OperationStats,
-    PushNotification,
     TwilioCommsError,
     is_operation_id,
 )
@@ -23,8 +22,6 @@ from custom_components.twilio_comms.api.error_response import (
     error_details,
     parse_retry_after,
 )
-from custom_components.twilio_comms.api.families import OPERATION_LIST_KEYS
-from custom_components.twilio_comms.api.models import parse_operation_errors
 from custom_components.twilio_comms.api.pagination import parse_page
 
 # Each example must finish well inside this (milliseconds): a parser that
@@ -93,11 +90,8 @@ FUZZ = settings(
 PARSERS: list[Callable[[Any], object]] = [
     Operation.from_json,
     OperationStats.from_json,
-    Message.from_json,
-    PushNotification.from_json,
-    Email.from_json,
-    parse_operation_errors,
-    lambda data: parse_page(data, OPERATION_LIST_KEYS, Operation.from_json),
+    *(lambda data, c=channel: CommsResource.from_json(data, c) for channel in Channel),
+    lambda data: parse_page(data, ("operations", "data"), Operation.from_json),
 ]
 
 

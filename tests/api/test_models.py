@@ -5,13 +5,11 @@ from datetime import UTC, datetime
 import pytest
 
 from custom_components.twilio_comms.api import (
-    Email,
-    Message,
+    Channel,
+    CommsResource,
     Operation,
-    OperationError,
     OperationStats,
     OperationStatus,
-    PushNotification,
     TwilioCommsInvalidResponseError,
 )
 from custom_components.twilio_comms.api.models import (
@@ -19,7 +17,6 @@ from custom_components.twilio_comms.api.models import (
     MAX_COUNTER_NAME_LENGTH,
     MAX_EXTRA_COUNTERS,
     MAX_RAW_STATUS_LENGTH,
-    parse_operation_errors,
 )
 from custom_components.twilio_comms.api.wire import parse_timestamp
 
@@ -73,19 +70,6 @@ def test_seed002_push_guide_operation() -> None:
     assert operation.stats.scheduled is None
     assert operation.stats.unaddressable is None
     assert operation.stats.canceled is None
-
-
-def test_seed002_push_notifications_list() -> None:
-    """The guide's notification: comms_notification_ id, lowercase related, to array."""
-    payload = load_fixture("push_notifications_list_seed002.json")
-    notification = PushNotification.from_json(payload["notifications"][0])
-    assert notification.id == "comms_notification_01h2xcejqtf2nbrexx3vqjhp41"
-    assert notification.status == "SENT"
-    assert notification.operation_id == "comms_operation_01h2xcejqtf2nbrexx3vqjhp41"
-    assert notification.providers == ("FCM",)
-    assert notification.tags == {}
-    assert notification.deleted_at is None
-    assert notification.created_at == datetime(2023, 8, 24, 14, 15, 22, tzinfo=UTC)
 
 
 def test_seed004_message_operation() -> None:
@@ -262,137 +246,44 @@ def test_parse_timestamp(value: object, expected: datetime | None) -> None:
         assert parsed.tzinfo is UTC
 
 
-def test_message_fetch() -> None:
-    """A fetched message: `to` as an object, status upper-cased, related in any case."""
-    message = Message.from_json(load_fixture("message_fetch.json"))
-    assert message.status == "UNDELIVERED"
-    assert message.to_addresses == ("+15558675310",)
-    assert message.operation_id == OPERATION_ID
-    assert message.tags == {"campaign": "door"}
-    assert message.scheduled_for == datetime(2024, 4, 5, 6, 25, tzinfo=UTC)
-    assert message.created_at == datetime(2024, 4, 5, 6, 20, 0, 123000, tzinfo=UTC)
-    assert message.updated_at is None
-
-
-def test_message_in_list() -> None:
-    """A listed message links its operation with an upper-case OPERATION."""
-    payload = load_fixture("messages_list.json")
-    message = Message.from_json(payload["messages"][0])
-    assert message.status == "DELIVERED"
-    assert message.operation_id == OPERATION_ID
-    assert message.tags == {"source": "home_assistant"}
-
-
-def test_push_notification_with_to_object() -> None:
-    """The push fetch sample's `to` is one object, not an array."""
-    notification = PushNotification.from_json(
-        load_fixture("push_notification_fetch_to_object.json")
-    )
-    assert notification.providers == ("FCM",)
-    assert notification.priority == "HIGH"
-    assert notification.operation_id is None
-
-
-def test_push_notification_lowercase_values() -> None:
-    """Lower-case provider, status and priority are normalised to upper case."""
-    payload = load_fixture("push_notifications_list_pushnotifications_key.json")
-    notification = PushNotification.from_json(payload["pushNotifications"][0])
-    assert notification.providers == ("APN",)
-    assert notification.status == "SENT"
-    assert notification.priority == "HIGH"
-    assert notification.operation_id == OPERATION_ID
-
-
-def test_email() -> None:
-    """An email: subject from content, recipients' addresses, OPENED status."""
-    email = Email.from_json(load_fixture("emails_list_data_key.json")["data"][0])
-    assert email.status == "OPENED"
-    assert email.subject == "Front door"
-    assert email.to_addresses == ("ann@example.com",)
-    assert email.operation_id == OPERATION_ID
-
-
 @pytest.mark.parametrize(
-    ("data", "operation_id"),
-    [
-        ({"related": [{"name": "SENDER", "id": "comms_sender_01"}]}, None),
-        ({"related": {"name": "Operation", "id": OPERATION_ID}}, OPERATION_ID),
-        ({"related": [{"name": "OPERATION", "id": "comms_operation_X/.."}]}, None),
-        ({"related": [{"name": 1}, "junk"], "operationId": OPERATION_ID}, OPERATION_ID),
-        ({"related": None}, None),
-    ],
-    ids=[
-        "other relation",
-        "one object",
-        "invalid related id",
-        "top-level operationId",
-        "null",
-    ],
-)
-def test_related_operation(data: dict[str, object], operation_id: str | None) -> None:
-    """The owning operation is found in `related`, by name in any case, and validated."""
-    message = Message.from_json({"id": "comms_message_01h9", **data})
-    assert message.operation_id == operation_id
-    assert message.status == "UNKNOWN"
-
-
-@pytest.mark.parametrize(
-    ("model", "data"),
-    [
-        (Message, {"id": "comms_email_01h9"}),
-        (PushNotification, {"id": "comms_message_01h9"}),
-        (Email, {"status": "SENT"}),
-        (Message, "comms_message_01h9"),
-    ],
-)
-def test_resource_without_valid_id_is_invalid(
-    model: type[Message | PushNotification | Email], data: object
-) -> None:
-    """A resource must carry an id of its own family."""
-    with pytest.raises(TwilioCommsInvalidResponseError):
-        model.from_json(data)
-
-
-@pytest.mark.parametrize(
-    ("data", "expected"),
+    ("channel", "data", "status"),
     [
         (
-            load_fixture("operation_errors_list.json"),
-            [
-                (61337, "Recipient does not have RCS enabled"),
-                (None, None),
-            ],
+            Channel.MESSAGES,
+            {"id": "comms_message_01h9", "status": "UNDELIVERED"},
+            "UNDELIVERED",
         ),
-        (load_fixture("operation_errors_wrapped.json"), [(30008, "Unknown error")]),
-        ({"data": [{"code": 1}]}, [(1, None)]),
-        ({"code": 2, "message": "lone"}, [(2, "lone")]),
-        ({"pagination": {}, "failures": [{"message": "x"}]}, [(None, "x")]),
-        ({"pagination": {"next": None}}, []),
-        ([], []),
-        (["plain text", 7], [(None, "plain text"), (None, None)]),
+        (
+            Channel.PUSH_NOTIFICATIONS,
+            load_fixture("push_notifications_list_seed002.json")["notifications"][0],
+            "SENT",
+        ),
+        (
+            Channel.PUSH_NOTIFICATIONS,
+            {"id": "comms_pushnotification_01h9", "status": " sent "},
+            "SENT",
+        ),
+        (Channel.EMAILS, {"id": "comms_email_01h9", "status": 5}, "UNKNOWN"),
     ],
-    ids=[
-        "bare list",
-        "errors key",
-        "data key",
-        "lone error",
-        "unknown list key",
-        "no entries",
-        "empty list",
-        "scalar entries",
+    ids=["message", "guide-style push id", "push, any case", "email, no status"],
+)
+def test_resource(channel: Channel, data: dict[str, object], status: str) -> None:
+    """A resource keeps its id and an upper-case status, UNKNOWN when unreadable."""
+    resource = CommsResource.from_json(data, channel)
+    assert (resource.id, resource.status) == (data["id"], status)
+
+
+@pytest.mark.parametrize(
+    ("channel", "data"),
+    [
+        (Channel.MESSAGES, {"id": "comms_email_01h9"}),
+        (Channel.PUSH_NOTIFICATIONS, {"id": "comms_pushnotificationuser_01h9"}),
+        (Channel.EMAILS, {"status": "SENT"}),
+        (Channel.MESSAGES, "comms_message_01h9"),
     ],
 )
-def test_operation_errors_shapes(
-    data: object, expected: list[tuple[int | None, str | None]]
-) -> None:
-    """The undocumented Errors endpoint is read whatever shape it answers with."""
-    errors = parse_operation_errors(data)
-    assert [(error.code, error.message) for error in errors] == expected
-
-
-def test_operation_error_keeps_other_fields() -> None:
-    """Entries without code or message are kept with their fields."""
-    errors = parse_operation_errors(load_fixture("operation_errors_list.json"))
-    assert errors[0].raw == {"infoUrl": "https://www.twilio.com/docs/api/errors/61337"}
-    assert errors[1].raw == {"recipient": "+15558675310", "reason": "opaque"}
-    assert OperationError.from_json(7).raw == {"value": 7}
+def test_resource_without_valid_id_is_invalid(channel: Channel, data: object) -> None:
+    """A resource must carry an id of its own channel."""
+    with pytest.raises(TwilioCommsInvalidResponseError):
+        CommsResource.from_json(data, channel)

@@ -15,7 +15,6 @@ from .const import (
     MAX_RETRY_AFTER,
     MIN_PAGE_SIZE,
     Channel,
-    CredentialKind,
     OperationStatus,
 )
 from .credentials import Credentials
@@ -40,15 +39,7 @@ from .exceptions import (
     TwilioCommsValidationError,
 )
 from .ids import is_operation_id, validate_operation_id
-from .models import (
-    CommsResource,
-    Email,
-    Message,
-    Operation,
-    OperationError,
-    OperationStats,
-    PushNotification,
-)
+from .models import CommsResource, Operation, OperationStats
 from .pagination import Page
 from .params import is_loopback_host
 from .send import (
@@ -79,19 +70,14 @@ __all__ = [
     "MIN_PAGE_SIZE",
     "Channel",
     "CommsResource",
-    "CredentialKind",
     "Credentials",
-    "Email",
-    "Message",
     "MessageRecipient",
     "MessageSendRequest",
     "MessageSender",
     "Operation",
-    "OperationError",
     "OperationStats",
     "OperationStatus",
     "Page",
-    "PushNotification",
     "PushNotificationSendRequest",
     "PushPriority",
     "PushProvider",

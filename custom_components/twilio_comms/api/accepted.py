@@ -23,7 +23,6 @@ class SendResult:
     """An accepted send; without an operation id it is accepted but untracked."""
 
     operation_id: str | None
-    operation_location: str | None
 
     @property
     def tracked(self) -> bool:
@@ -32,11 +31,11 @@ class SendResult:
 
 
 def send_result(body: object, headers: Mapping[str, str], base_url: URL) -> SendResult:
-    """Return the operation reference of a 202, from the body first, then headers.
+    """Return the operation a 202 names, from the body first, then headers.
 
-    The location is only kept when it points at the API's own origin, and it
-    is never followed; an id is only kept when it is a well-formed operation
-    id, so nothing from the response can steer a later request elsewhere.
+    A location is never followed; only the id in its last path segment is
+    read. An id is only kept when it is a well-formed operation id, so nothing
+    from the response can steer a later request elsewhere.
     """
     obj = as_object(body) or {}
     lowered = {name.lower(): value for name, value in headers.items()}
@@ -48,11 +47,8 @@ def send_result(body: object, headers: Mapping[str, str], base_url: URL) -> Send
     urls = [url for value in locations if (url := _location(value, base_url))]
     # A bare location still names the operation in its last path segment.
     candidates += [url.path.rstrip("/").rpartition("/")[2] for url in urls]
-    operation_id = next((str(c) for c in candidates if is_operation_id(c)), None)
-    own = next((url for url in urls if url.origin() == base_url.origin()), None)
     return SendResult(
-        operation_id=operation_id,
-        operation_location=str(own) if own is not None else None,
+        operation_id=next((str(c) for c in candidates if is_operation_id(c)), None)
     )
 
 

@@ -34,22 +34,8 @@ from .exceptions import (
     TwilioCommsNotFoundError,
     TwilioCommsTimeoutError,
 )
-from .families import (
-    EMAILS,
-    MESSAGES,
-    OPERATION_LIST_KEYS,
-    PUSH_NOTIFICATIONS,
-    ResourceFamily,
-)
-from .ids import validate_id, validate_operation_id
-from .models import (
-    Email,
-    Message,
-    Operation,
-    OperationError,
-    PushNotification,
-    parse_operation_errors,
-)
+from .ids import validate_operation_id
+from .models import RESOURCE_LIST_KEYS, CommsResource, Operation
 from .pagination import Page, iterate_pages, parse_page
 from .params import (
     checked_base_url,
@@ -74,6 +60,10 @@ _PLAIN_ENCODINGS: Final = frozenset({"", "identity"})
 
 # zlib's window bits that read a gzip or a zlib header, whichever comes.
 _ZLIB_WBITS: Final = 32 + zlib.MAX_WBITS
+
+# List keys of an operations listing; `data` is the generic key a guide sample
+# uses for emails, accepted everywhere in case other pages follow it.
+_OPERATION_LIST_KEYS: Final = ("operations", "data")
 
 
 def _named_account(data: Any, key: str) -> str:
@@ -165,20 +155,10 @@ class TwilioCommsClient:
     # ------------------------------------------------------------ operations
 
     async def list_operations(
-        self,
-        channel: Channel,
-        *,
-        page_size: int | None = None,
-        page_token: str | None = None,
-        start_date: datetime | None = None,
-        end_date: datetime | None = None,
-        status: OperationStatus | None = None,
+        self, channel: Channel, *, page_size: int | None = None
     ) -> Page[Operation]:
-        """Return one page of a channel's operations, newest first (as observed)."""
-        params = operation_filters(start_date, end_date, status)
-        return await self._list_operations(
-            channel, params | page_params(page_size, page_token)
-        )
+        """Return the first page of a channel's operations, newest first (as observed)."""
+        return await self._list_operations(channel, page_params(page_size, None))
 
     def iter_operations(
         self,
@@ -211,105 +191,33 @@ class TwilioCommsClient:
             Operation.from_json,
         )
 
-    async def get_operation_errors(
-        self, channel: Channel, operation_id: str
-    ) -> tuple[OperationError, ...] | None:
-        """Return the errors of an operation, or None if the API has no such endpoint.
-
-        The endpoint is referenced by the docs but missing from the v1
-        reference (comms-api.md §5), so a 404 means "not available", not a
-        failure, like a version endpoint an older server lacks.
-        """
-        operation_id = validate_operation_id(operation_id)
-        try:
-            return await self._get(
-                (checked_channel(channel).path, "Operations", operation_id, "Errors"),
-                parse_operation_errors,
-            )
-        except TwilioCommsNotFoundError:
-            return None
-
     async def _list_operations(
         self, channel: Channel, params: dict[str, str]
     ) -> Page[Operation]:
         """Return the page of operations the query parameters select."""
         return await self._get(
             (checked_channel(channel).path, "Operations"),
-            lambda data: parse_page(data, OPERATION_LIST_KEYS, Operation.from_json),
+            lambda data: parse_page(data, _OPERATION_LIST_KEYS, Operation.from_json),
             params,
         )
 
     # ------------------------------------------------------------- resources
 
-    async def list_messages(
-        self,
-        *,
-        operation_id: str | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
-    ) -> Page[Message]:
-        """Return one page of messages, optionally those of one operation."""
-        return await self._list_resources(
-            MESSAGES, operation_id, page_params(page_size, page_token)
-        )
-
-    async def get_message(self, message_id: str) -> Message:
-        """Return one message."""
-        return await self._get_resource(MESSAGES, message_id)
-
-    async def list_push_notifications(
-        self,
-        *,
-        operation_id: str | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
-    ) -> Page[PushNotification]:
-        """Return one page of push notifications, optionally those of one operation."""
-        return await self._list_resources(
-            PUSH_NOTIFICATIONS, operation_id, page_params(page_size, page_token)
-        )
-
-    async def get_push_notification(
-        self, push_notification_id: str
-    ) -> PushNotification:
-        """Return one push notification."""
-        return await self._get_resource(PUSH_NOTIFICATIONS, push_notification_id)
-
-    async def list_emails(
-        self,
-        *,
-        operation_id: str | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
-    ) -> Page[Email]:
-        """Return one page of emails, optionally those of one operation."""
-        return await self._list_resources(
-            EMAILS, operation_id, page_params(page_size, page_token)
-        )
-
-    async def get_email(self, email_id: str) -> Email:
-        """Return one email."""
-        return await self._get_resource(EMAILS, email_id)
-
-    async def _list_resources[T](
-        self,
-        family: ResourceFamily[T],
-        operation_id: str | None,
-        params: dict[str, str],
-    ) -> Page[T]:
-        """Return one page of a family's resources."""
-        if operation_id is not None:
-            params["operationId"] = validate_operation_id(operation_id)
+    async def list_resources(
+        self, channel: Channel, operation_id: str, *, page_size: int | None = None
+    ) -> Page[CommsResource]:
+        """Return the first page of an operation's messages, push notifications or emails."""
+        params = page_params(page_size, None)
+        params["operationId"] = validate_operation_id(operation_id)
         return await self._get(
-            (family.channel.path,),
-            lambda data: parse_page(data, family.list_keys, family.parse),
+            (checked_channel(channel).path,),
+            lambda data: parse_page(
+                data,
+                RESOURCE_LIST_KEYS[channel],
+                lambda item: CommsResource.from_json(item, channel),
+            ),
             params,
         )
-
-    async def _get_resource[T](self, family: ResourceFamily[T], resource_id: str) -> T:
-        """Return one resource of a family."""
-        resource_id = validate_id(resource_id, family.id_prefixes)
-        return await self._get((family.channel.path, resource_id), family.parse)
 
     # ----------------------------------------------------------------- sends
 

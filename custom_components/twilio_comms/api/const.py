@@ -151,10 +151,3 @@ class OperationStatus(StrEnum):
 _TERMINAL_STATUSES: Final = frozenset(
     {OperationStatus.COMPLETED, OperationStatus.CANCELED}
 )
-
-
-class CredentialKind(StrEnum):
-    """Which pair of secrets authenticates the client."""
-
-    AUTH_TOKEN = "auth_token"
-    API_KEY = "api_key"

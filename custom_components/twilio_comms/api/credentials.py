@@ -4,7 +4,6 @@ from base64 import b64encode
 from dataclasses import dataclass, field
 from typing import Final
 
-from .const import CredentialKind
 from .exceptions import TwilioCommsValidationError
 
 # What a secret is replaced with wherever server text might echo it.
@@ -18,7 +17,6 @@ class Credentials:
     account_sid: str
     username: str
     password: str = field(repr=False)
-    kind: CredentialKind
 
     def __post_init__(self) -> None:
         """Reject pairs HTTP Basic cannot carry, without echoing the secret."""
@@ -37,7 +35,6 @@ class Credentials:
             account_sid=account_sid,
             username=account_sid,
             password=auth_token,
-            kind=CredentialKind.AUTH_TOKEN,
         )
 
     @classmethod
@@ -49,7 +46,6 @@ class Credentials:
             account_sid=account_sid,
             username=api_key_sid,
             password=api_key_secret,
-            kind=CredentialKind.API_KEY,
         )
 
     @property

@@ -116,15 +116,14 @@ def response_error(
             parse_retry_after(retry_after_header, now=now) if status == 503 else None
         )
         return TwilioCommsServerError(
-            text, status=status, code=code, detail=detail, retry_after=retry_after
+            text, status=status, detail=detail, retry_after=retry_after
         )
     if issubclass(error_class, TwilioCommsRateLimitError):
         retry_after = parse_retry_after(retry_after_header, now=now)
         return error_class(
             text,
             status=status,
-            code=code,
             detail=detail,
             retry_after=DEFAULT_RETRY_AFTER if retry_after is None else retry_after,
         )
-    return error_class(text, status=status, code=code, detail=detail)
+    return error_class(text, status=status, detail=detail)

@@ -54,13 +54,10 @@ class TwilioCommsResponseError(TwilioCommsError):
     """The API answered with an HTTP error status."""
 
     @override
-    def __init__(
-        self, message: str, *, status: int, code: int | None = None, detail: str = ""
-    ) -> None:
-        """Store the HTTP status, the Twilio error code and the server's detail."""
+    def __init__(self, message: str, *, status: int, detail: str = "") -> None:
+        """Store the HTTP status and the server's detail."""
         super().__init__(message)
         self.status = status
-        self.code = code
         self.detail = detail
 
 
@@ -94,11 +91,10 @@ class TwilioCommsRateLimitError(TwilioCommsResponseError):
         *,
         status: int,
         retry_after: float,
-        code: int | None = None,
         detail: str = "",
     ) -> None:
         """Store the seconds to wait before retrying, besides the HTTP details."""
-        super().__init__(message, status=status, code=code, detail=detail)
+        super().__init__(message, status=status, detail=detail)
         self.retry_after = retry_after
 
 
@@ -112,9 +108,8 @@ class TwilioCommsServerError(TwilioCommsResponseError):
         *,
         status: int,
         retry_after: float | None = None,
-        code: int | None = None,
         detail: str = "",
     ) -> None:
         """Store the seconds to wait, when the server said (503), besides the HTTP details."""
-        super().__init__(message, status=status, code=code, detail=detail)
+        super().__init__(message, status=status, detail=detail)
         self.retry_after = retry_after

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from .const import CHANNEL_COUNTERS, MAX_RECIPIENTS, OperationStatus
+from .const import CHANNEL_COUNTERS, MAX_RECIPIENTS, Channel, OperationStatus
 from .exceptions import TwilioCommsInvalidResponseError
 from .ids import (
     EMAIL_ID_PREFIXES,
@@ -14,16 +14,7 @@ from .ids import (
     is_operation_id,
     is_valid_id,
 )
-from .wire import (
-    as_code,
-    as_count,
-    as_object,
-    as_objects,
-    as_text,
-    frozen,
-    parse_timestamp,
-    string_map,
-)
+from .wire import as_count, as_object, as_text, frozen, parse_timestamp
 
 # Every counter any channel documents (comms-api.md §10). Channels and pages
 # disagree on which ones appear, so each one is optional.
@@ -48,6 +39,24 @@ MAX_RAW_STATUS_LENGTH: Final = 64
 
 # The status of a resource whose status is missing or not a string.
 UNKNOWN_RESOURCE_STATUS: Final = "UNKNOWN"
+
+# The id prefixes of each channel's resources.
+RESOURCE_ID_PREFIXES: Final[Mapping[Channel, tuple[str, ...]]] = {
+    Channel.MESSAGES: MESSAGE_ID_PREFIXES,
+    Channel.PUSH_NOTIFICATIONS: PUSH_NOTIFICATION_ID_PREFIXES,
+    Channel.EMAILS: EMAIL_ID_PREFIXES,
+}
+
+# The keys a listing of each channel's resources may hold its items under,
+# most likely first. Messages list under `messages` (REF-msg/list); the push
+# reference key is not visible and a guide sample uses `notifications`; the
+# email guide sample lists under `data`, the resource name suggests `emails`.
+# `data`, a guide's generic key, is accepted everywhere.
+RESOURCE_LIST_KEYS: Final[Mapping[Channel, tuple[str, ...]]] = {
+    Channel.MESSAGES: ("messages", "data"),
+    Channel.PUSH_NOTIFICATIONS: ("pushNotifications", "notifications", "data"),
+    Channel.EMAILS: ("emails", "data"),
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,168 +149,24 @@ def _raw_status(value: object) -> str | None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommsResource:
-    """What every per-recipient resource (Message, PushNotification, Email) has."""
+    """One message, push notification or email to one recipient, made by an operation."""
 
     id: str
     # Upper case, since samples disagree on the case; UNKNOWN when missing.
     status: str
-    operation_id: str | None
-    created_at: datetime | None
-    updated_at: datetime | None
-    deleted_at: datetime | None
-    tags: Mapping[str, str]
-
-
-def _common_fields(
-    data: object, prefixes: tuple[str, ...], kind: str
-) -> tuple[Mapping[str, Any], dict[str, Any]]:
-    """Return a resource object and its CommsResource fields, or raise."""
-    obj = as_object(data)
-    if obj is None or not is_valid_id(obj.get("id"), prefixes):
-        raise TwilioCommsInvalidResponseError(f"A {kind} has no valid id")
-    status = obj.get("status")
-    return obj, {
-        "id": obj["id"],
-        "status": status.strip().upper()
-        if isinstance(status, str) and status.strip()
-        else UNKNOWN_RESOURCE_STATUS,
-        "operation_id": _operation_id(obj),
-        "created_at": parse_timestamp(obj.get("createdAt")),
-        "updated_at": parse_timestamp(obj.get("updatedAt")),
-        "deleted_at": parse_timestamp(obj.get("deletedAt")),
-        "tags": string_map(obj.get("tags")),
-    }
-
-
-def _operation_id(obj: Mapping[str, Any]) -> str | None:
-    """Return the operation a resource belongs to, from `related` (any case)."""
-    for related in as_objects(obj.get("related")):
-        name = related.get("name")
-        if isinstance(name, str) and name.lower() == "operation":
-            if is_operation_id(candidate := related.get("id")):
-                return str(candidate)
-    # Not documented, but cheap to honour if a page puts it at the top level.
-    candidate = obj.get("operationId")
-    return candidate if is_operation_id(candidate) else None
-
-
-def _addresses(value: object) -> tuple[str, ...]:
-    """Return the addresses of a `to` that may be one object or an array."""
-    return tuple(
-        address
-        for item in as_objects(value)
-        if (address := as_text(item.get("address"))) is not None
-    )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Message(CommsResource):
-    """One message to one recipient, created by an operation."""
-
-    to_addresses: tuple[str, ...]
-    scheduled_for: datetime | None
 
     @classmethod
-    def from_json(cls, data: object) -> Message:
-        """Return a message, or raise if the value has no valid id."""
-        obj, common = _common_fields(data, MESSAGE_ID_PREFIXES, "message")
-        return cls(
-            **common,
-            to_addresses=_addresses(obj.get("to")),
-            scheduled_for=parse_timestamp(obj.get("scheduledFor")),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PushNotification(CommsResource):
-    """One push notification to one recipient, created by an operation."""
-
-    # Providers (FCM, APN) of the recipients; device tokens are not kept.
-    providers: tuple[str, ...]
-    priority: str | None
-
-    @classmethod
-    def from_json(cls, data: object) -> PushNotification:
-        """Return a push notification, or raise if the value has no valid id."""
-        obj, common = _common_fields(
-            data, PUSH_NOTIFICATION_ID_PREFIXES, "push notification"
-        )
-        # `to` is an object in the fetch sample and an array in a guide sample.
-        providers = (
-            provider.upper()
-            for item in as_objects(obj.get("to"))
-            if (provider := as_text(item.get("provider"))) is not None
-        )
-        priority = as_text(obj.get("priority"))
-        return cls(
-            **common,
-            providers=tuple(providers),
-            priority=priority.upper() if priority else None,
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Email(CommsResource):
-    """One email to one recipient, created by an operation."""
-
-    to_addresses: tuple[str, ...]
-    subject: str | None
-
-    @classmethod
-    def from_json(cls, data: object) -> Email:
-        """Return an email, or raise if the value has no valid id."""
-        obj, common = _common_fields(data, EMAIL_ID_PREFIXES, "email")
-        content = as_object(obj.get("content")) or {}
-        return cls(
-            **common,
-            to_addresses=_addresses(obj.get("to")),
-            subject=as_text(content.get("subject")),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OperationError:
-    """One entry of an operation's errors; the shape is undocumented."""
-
-    code: int | None
-    message: str | None
-    # Every other field of the entry, as sent.
-    raw: Mapping[str, object]
-
-    @classmethod
-    def from_json(cls, data: object) -> OperationError:
-        """Return an error entry from whatever JSON value the API sent."""
-        if (obj := as_object(data)) is not None:
-            rest = {k: v for k, v in obj.items() if k not in {"code", "message"}}
-            return cls(
-                code=as_code(obj.get("code")),
-                message=as_text(obj.get("message")),
-                raw=frozen(rest),
+    def from_json(cls, data: object, channel: Channel) -> CommsResource:
+        """Return a resource of a channel, or raise if the value has no valid id."""
+        obj = as_object(data)
+        if obj is None or not is_valid_id(obj.get("id"), RESOURCE_ID_PREFIXES[channel]):
+            raise TwilioCommsInvalidResponseError(
+                f"An item of {channel.title} has no valid id"
             )
-        if isinstance(data, str):
-            return cls(code=None, message=data or None, raw=frozen({}))
-        return cls(code=None, message=None, raw=frozen({"value": data}))
-
-
-# Keys that may hold the entries of an operation's errors, most likely first.
-_ERROR_LIST_KEYS: Final = ("errors", "data", "operationErrors", "items", "results")
-
-
-def parse_operation_errors(data: object) -> tuple[OperationError, ...]:
-    """Return the entries of an Errors response, whatever its shape.
-
-    The endpoint is undocumented (comms-api.md §5): accept a bare array, an
-    array under a known key, a lone error object, or else any array-valued
-    key; an object with none of these holds no errors.
-    """
-    entries: list[Any]
-    if isinstance(data, list):
-        entries = data
-    elif (obj := as_object(data)) is not None:
-        # Most likely first: a known key, a lone error, then any array at all.
-        lone = [obj] if "code" in obj or "message" in obj else None
-        candidates = [*(obj.get(key) for key in _ERROR_LIST_KEYS), lone, *obj.values()]
-        entries = next((value for value in candidates if isinstance(value, list)), [])
-    else:
-        raise TwilioCommsInvalidResponseError("The errors are not a list or an object")
-    return tuple(OperationError.from_json(item) for item in entries)
+        status = obj.get("status")
+        return cls(
+            id=obj["id"],
+            status=status.strip().upper()
+            if isinstance(status, str) and status.strip()
+            else UNKNOWN_RESOURCE_STATUS,
+        )

@@ -15,7 +15,7 @@ _RFC3339: Final = re.compile(
     re.ASCII,
 )
 
-# One shared read-only empty mapping, for the many models without tags.
+# One shared read-only empty mapping, for the many stats without extra counters.
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
@@ -89,16 +89,3 @@ def frozen[V](items: Mapping[str, V]) -> Mapping[str, V]:
     if not items:
         return _EMPTY
     return MappingProxyType(dict(items))
-
-
-def string_map(value: object) -> Mapping[str, str]:
-    """Return the string-to-string pairs of a JSON object (e.g. tags)."""
-    if not isinstance(value, dict):
-        return _EMPTY
-    return frozen(
-        {
-            key: item
-            for key, item in value.items()
-            if isinstance(key, str) and isinstance(item, str)
-        }
-    )
