@@ -141,27 +141,19 @@ async def test_list_operations_without_filters_sends_no_query(
     [
         {"page_size": 0},
         {"page_size": 1001},
-        {"page_size": True},
-        {"page_size": 5.0},
         {"start_date": datetime(2024, 1, 1)},  # noqa: DTZ001
-        {"end_date": "2024-01-01T00:00:00Z"},
         {
             "start_date": datetime(2024, 1, 2, tzinfo=UTC),
             "end_date": datetime(2024, 1, 1, tzinfo=UTC),
         },
         {"status": OperationStatus.UNKNOWN},
-        {"status": "finished"},
     ],
     ids=[
         "page size 0",
         "page size 1001",
-        "page size bool",
-        "page size float",
         "naive start",
-        "end not a datetime",
         "end before start",
         "unknown status",
-        "unknown status string",
     ],
 )
 async def test_list_operations_rejects_bad_arguments(
@@ -171,22 +163,6 @@ async def test_list_operations_rejects_bad_arguments(
     with pytest.raises(TwilioCommsValidationError):
         client.iter_operations(Channel.MESSAGES, **kwargs)  # type: ignore[arg-type]
     assert comms_server.requests == []
-
-
-async def test_status_filter_accepts_any_case(
-    client: TwilioCommsClient, comms_server: CommsServer
-) -> None:
-    """A status filter given as text goes out upper case."""
-    comms_server.add("GET", "/Messages/Operations", Reply(json={"operations": []}))
-    async for _ in client.iter_operations(Channel.MESSAGES, status="Completed"):  # type: ignore[arg-type]
-        pass
-    assert comms_server.requests[0].query["status"] == "COMPLETED"
-
-
-async def test_unknown_channel_is_rejected(client: TwilioCommsClient) -> None:
-    """A channel that is not one of the three never becomes a path."""
-    with pytest.raises(TwilioCommsValidationError, match="channel must be one of"):
-        await client.get_operation("Accounts", OPERATION_ID)  # type: ignore[arg-type]
 
 
 async def test_get_operation(
@@ -319,13 +295,13 @@ async def test_plain_http_to_loopback_only(
     TwilioCommsClient(session, credentials, base_url=base_url, rest_base_url=base_url)
 
 
-@pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan"), True, "5"])
+@pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan")])
 async def test_bad_request_timeout_is_rejected(
-    session: aiohttp.ClientSession, credentials: Credentials, timeout: object
+    session: aiohttp.ClientSession, credentials: Credentials, timeout: float
 ) -> None:
     """Only a finite, positive request timeout is accepted."""
     with pytest.raises(TwilioCommsValidationError):
-        TwilioCommsClient(session, credentials, request_timeout=timeout)  # type: ignore[arg-type]
+        TwilioCommsClient(session, credentials, request_timeout=timeout)
 
 
 async def test_default_base_url_and_trailing_slash(

@@ -32,17 +32,12 @@ FCM = PushRecipient(token="fcm-token", provider=PushProvider.FCM)
 OTHER_ID = "comms_operation_01h9zzzzzzzzzzzzzzzzzzzzzz"
 
 
-def untyped(value: object) -> Any:
-    """Return a value as Any, to pass what a caller without type checking might."""
-    return value
-
-
 def test_message_body_full() -> None:
     """Every option of a message send lands where the API documents it, upper case."""
     request = MessageSendRequest(
         to=(
             MessageRecipient(address="+15558675310", variables={"name": "Ann"}),
-            MessageRecipient(address="+15558675311", channel=untyped("whatsapp")),
+            MessageRecipient(address="+15558675311", channel=RecipientChannel.WHATSAPP),
         ),
         text="Hi {{name}}",
         media_urls=("https://example.com/door.jpg",),
@@ -80,7 +75,6 @@ def test_message_body_minimal_media_and_sender_id() -> None:
         media_urls=["https://example.com/a.png"],
         sender=MessageSender(sender_id="comms_sender_01h9"),
     )
-    assert request.to == (PHONE,)
     assert request.to_json() == {
         "to": [{"address": "+15558675310", "channel": "PHONE"}],
         "content": {"media": [{"url": "https://example.com/a.png"}]},
@@ -95,7 +89,7 @@ def test_push_body() -> None:
             FCM,
             PushRecipient(
                 token="apn-token",
-                provider=untyped("apn"),
+                provider=PushProvider.APN,
                 variables={"room": "hall"},
             ),
             PushRecipient(
@@ -121,9 +115,7 @@ def test_push_body() -> None:
 
 def test_push_body_minimal() -> None:
     """Title and tags are optional; the priority is HIGH in any case."""
-    request = PushNotificationSendRequest(
-        to=(FCM,), body="Hi", priority=untyped("high")
-    )
+    request = PushNotificationSendRequest(to=(FCM,), body="Hi")
     assert request.to_json() == {
         "to": [{"token": "fcm-token", "provider": "FCM"}],
         "content": {"body": "Hi"},
@@ -155,16 +147,6 @@ def test_fields_at_their_limits_are_taken() -> None:
     _push(title="t" * 2000, body="b" * 2000)
 
 
-def test_requests_are_frozen() -> None:
-    """Requests copy their mappings, so the caller's dict cannot change them later."""
-    tags = {"a": "b"}
-    request = PushNotificationSendRequest(to=(FCM,), body="Hi", tags=tags)
-    tags["c"] = "d"
-    assert request.tags == {"a": "b"}
-    with pytest.raises(TypeError):
-        request.tags["x"] = "y"  # type: ignore[index]
-
-
 def _message(**kwargs: Any) -> MessageSendRequest:
     """Return a message request with a valid recipient and text unless overridden."""
     return MessageSendRequest(**({"to": (PHONE,), "text": "Hi"} | kwargs))
@@ -180,18 +162,11 @@ def _push(**kwargs: Any) -> PushNotificationSendRequest:
     [
         (lambda: _message(to=()), "1 to 10000 recipients"),
         (lambda: _message(to=(PHONE,) * (MAX_RECIPIENTS + 1)), "1 to 10000 recipients"),
-        (lambda: _message(to=(FCM,)), "must be a MessageRecipient"),
-        (lambda: _message(to=PHONE), "must be a list"),
-        (lambda: _message(to="+15558675310"), "must be a list"),
-        (lambda: _message(media_urls="https://x/a"), "must be a list of URLs"),
         (lambda: _message(text=None), "needs a text or media"),
         (lambda: _message(text="  "), "text must not be empty"),
         (lambda: _message(media_urls=("ftp://x/y",)), "http(s) URL"),
         (lambda: _message(media_urls=("http://[bad",)), "http(s) URL"),
-        (lambda: _message(media_urls=(5,)), "http(s) URL"),
         (lambda: _message(media_urls=("https://x/a",) * 11), "At most 10 media"),
-        (lambda: _message(sender="+1555"), "must be a MessageSender"),
-        (lambda: _message(send_at=("2025-01-01",)), "must be a datetime"),
         (lambda: _message(tags={f"k{n}": "v" for n in range(11)}), "At most 10 tags"),
         (lambda: _message(tags={"k" * 129: "v"}), "tag key must be 1 to 128"),
         (lambda: _message(tags={"k": "v" * 257}), "tag value must be 1 to 256"),
@@ -199,27 +174,10 @@ def _push(**kwargs: Any) -> PushNotificationSendRequest:
         (lambda: _message(tags={"k": "{{ liquid }}"}), "tag value"),
         (lambda: _message(tags={"k": ""}), "tag value"),
         (lambda: _message(tags={"k": "v\n"}), "tag value"),
-        (lambda: _message(tags=[("k", "v")]), "Tags must be a mapping"),
         (lambda: MessageRecipient(address=""), "address must not be empty"),
-        (
-            lambda: MessageRecipient(address="+1", channel=untyped("SMS")),
-            "PHONE, WHATSAPP",
-        ),
         (lambda: MessageRecipient(address="+1", variables={"": "x"}), "variable name"),
-        (
-            lambda: MessageRecipient(address="+1", variables=untyped({"n": 5})),
-            "must be a string",
-        ),
-        (
-            lambda: MessageRecipient(address="+1", variables=untyped(["n"])),
-            "must be a mapping",
-        ),
         (MessageSender, "sender address must not be empty"),
-        (lambda: MessageSender(address="+1"), "SMS, RCS, WHATSAPP"),
-        (
-            lambda: MessageSender(address="+1", channel=untyped("PHONE")),
-            "SMS, RCS, WHATSAPP",
-        ),
+        (lambda: MessageSender(address="+1"), "needs a channel"),
         (
             lambda: MessageSender(
                 address="+1", channel=SenderChannel.SMS, sender_id="s"
@@ -230,11 +188,9 @@ def _push(**kwargs: Any) -> PushNotificationSendRequest:
         (lambda: _push(to=()), "1 to 10000 recipients"),
         (lambda: _push(body=""), "body must not be empty"),
         (lambda: _push(title=" "), "title must not be empty"),
-        (lambda: _push(priority="LOW"), "must be one of HIGH"),
         (lambda: _push(tags={"k": "a b"}), "tag value"),
         (PushRecipient, "device token must not be empty"),
-        (lambda: PushRecipient(token="t"), "FCM, APN"),
-        (lambda: PushRecipient(token="t", provider=untyped("APNS")), "FCM, APN"),
+        (lambda: PushRecipient(token="t"), "needs a provider"),
         (
             lambda: PushRecipient(token="t", provider=PushProvider.FCM, user_id="u"),
             "not both",

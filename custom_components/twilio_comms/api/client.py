@@ -39,7 +39,6 @@ from .models import RESOURCE_LIST_KEYS, CommsResource, Operation
 from .pagination import Page, iterate_pages, parse_page
 from .params import (
     checked_base_url,
-    checked_channel,
     checked_max_pages,
     checked_timeout,
     operation_filters,
@@ -187,7 +186,7 @@ class TwilioCommsClient:
         """Return one operation of a channel."""
         operation_id = validate_operation_id(operation_id)
         return await self._get(
-            (checked_channel(channel).path, "Operations", operation_id),
+            (channel.path, "Operations", operation_id),
             Operation.from_json,
         )
 
@@ -196,7 +195,7 @@ class TwilioCommsClient:
     ) -> Page[Operation]:
         """Return the page of operations the query parameters select."""
         return await self._get(
-            (checked_channel(channel).path, "Operations"),
+            (channel.path, "Operations"),
             lambda data: parse_page(data, _OPERATION_LIST_KEYS, Operation.from_json),
             params,
         )
@@ -210,7 +209,7 @@ class TwilioCommsClient:
         params = page_params(page_size, None)
         params["operationId"] = validate_operation_id(operation_id)
         return await self._get(
-            (checked_channel(channel).path,),
+            (channel.path,),
             lambda data: parse_page(
                 data,
                 RESOURCE_LIST_KEYS[channel],

@@ -21,8 +21,7 @@ class Credentials:
     def __post_init__(self) -> None:
         """Reject pairs HTTP Basic cannot carry, without echoing the secret."""
         for name in ("account_sid", "username", "password"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value.strip():
+            if not getattr(self, name).strip():
                 raise TwilioCommsValidationError(f"Credentials need a {name}")
         # Basic authentication splits user and password at the first colon.
         if ":" in self.username:

@@ -39,10 +39,10 @@ def is_valid_id(value: object, prefixes: tuple[str, ...]) -> bool:
     )
 
 
-def validate_id(value: object, prefixes: tuple[str, ...]) -> str:
+def validate_id(value: str, prefixes: tuple[str, ...]) -> str:
     """Return the id unchanged, or raise TwilioCommsInvalidIdError."""
     if is_valid_id(value, prefixes):
-        return str(value)
+        return value
     expected = " or ".join(f"{prefix}…" for prefix in prefixes)
     # The rejected value is the caller's own input, but it is summarised, not
     # echoed: it may be long or contain control characters.
@@ -57,15 +57,13 @@ def is_operation_id(value: object) -> bool:
     return is_valid_id(value, (OPERATION_ID_PREFIX,))
 
 
-def validate_operation_id(value: object) -> str:
+def validate_operation_id(value: str) -> str:
     """Return a well-formed operation id, or raise TwilioCommsInvalidIdError."""
     return validate_id(value, (OPERATION_ID_PREFIX,))
 
 
-def _describe(value: object) -> str:
+def _describe(value: str) -> str:
     """Return a short, printable description of a rejected id."""
-    if not isinstance(value, str):
-        return f"a {type(value).__name__}"
     if len(value) > 80 or not value.isprintable():
         return f"a {len(value)}-character string"
     return repr(value)

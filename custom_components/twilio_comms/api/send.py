@@ -12,7 +12,7 @@ from yarl import URL
 from .const import MAX_RECIPIENTS
 from .exceptions import TwilioCommsInputTooLongError, TwilioCommsValidationError
 from .ids import PUSH_USER_ID_PREFIXES, is_valid_id
-from .wire import format_timestamp, frozen
+from .wire import format_timestamp
 
 # Tag pairs one request may carry (the send schema, comms-api.md §3).
 MAX_TAGS: Final = 10
@@ -95,16 +95,13 @@ def _require_length(size: int, limit: int, field: str, what: str) -> None:
         )
 
 
-def _require_text(value: object, what: str) -> None:
+def _require_text(value: str | None, what: str) -> None:
     """Require a string with something besides whitespace."""
-    _require(
-        isinstance(value, str) and bool(value.strip()), f"{what} must not be empty"
-    )
+    _require(value is not None and bool(value.strip()), f"{what} must not be empty")
 
 
 def validate_tags(tags: Mapping[str, str]) -> None:
     """Check tags against the send schema's limits and alphabet."""
-    _require(isinstance(tags, Mapping), "Tags must be a mapping")
     _require(len(tags) <= MAX_TAGS, f"At most {MAX_TAGS} tags are allowed")
     for key, value in tags.items():
         for text, limit, what in (
@@ -112,55 +109,24 @@ def validate_tags(tags: Mapping[str, str]) -> None:
             (value, MAX_TAG_VALUE_LENGTH, "tag value"),
         ):
             _require(
-                isinstance(text, str)
-                and len(text) <= limit
-                and _TAG_PATTERN.fullmatch(text) is not None,
+                len(text) <= limit and _TAG_PATTERN.fullmatch(text) is not None,
                 f"Each {what} must be 1 to {limit} characters of "
                 f"letters, digits and . _ ~ -",
             )
 
 
 def _validate_variables(variables: Mapping[str, str]) -> None:
-    """Check a recipient's template variables are string pairs."""
-    _require(isinstance(variables, Mapping), "Variables must be a mapping")
-    for key, value in variables.items():
+    """Check a recipient's template variables have names."""
+    for key in variables:
         _require_text(key, "A variable name")
-        _require(isinstance(value, str), f"Variable {key!r} must be a string")
 
 
-def _validate_recipients(recipients: Sequence[object], kind: type) -> None:
-    """Check a send has 1 to MAX_RECIPIENTS recipients of the right type."""
-    _require(
-        isinstance(recipients, Sequence) and not isinstance(recipients, str),
-        "The recipients must be a list",
-    )
+def _validate_recipients(recipients: Sequence[object]) -> None:
+    """Check a send has 1 to MAX_RECIPIENTS recipients."""
     _require(
         0 < len(recipients) <= MAX_RECIPIENTS,
         f"A send needs 1 to {MAX_RECIPIENTS} recipients",
     )
-    _require(
-        all(isinstance(recipient, kind) for recipient in recipients),
-        f"Every recipient must be a {kind.__name__}",
-    )
-
-
-def _coerce_enum[E: StrEnum](obj: object, name: str, enum: type[E], what: str) -> None:
-    """Turn a field given as a string (any case) into its enum member."""
-    value = getattr(obj, name)
-    try:
-        member = enum(value.upper() if isinstance(value, str) else value)
-    except ValueError:
-        raise TwilioCommsValidationError(
-            f"{what} must be one of {', '.join(enum)}"
-        ) from None
-    # The dataclass is frozen; this runs once, while it is being built.
-    object.__setattr__(obj, name, member)
-
-
-def _freeze(obj: object, **values: object) -> None:
-    """Replace fields with read-only copies, so a request cannot change later."""
-    for name, value in values.items():
-        object.__setattr__(obj, name, value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,14 +135,12 @@ class MessageRecipient:
 
     address: str
     channel: RecipientChannel = RecipientChannel.PHONE
-    variables: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+    variables: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Validate the recipient."""
         _require_text(self.address, "A recipient address")
-        _coerce_enum(self, "channel", RecipientChannel, "A recipient channel")
         _validate_variables(self.variables)
-        _freeze(self, variables=frozen(self.variables))
 
     def to_json(self) -> dict[str, Any]:
         """Return the recipient as the API expects it."""
@@ -210,7 +174,7 @@ class MessageSender:
             )
             return
         _require_text(self.address, "A sender address")
-        _coerce_enum(self, "channel", SenderChannel, "A sender channel")
+        _require(self.channel is not None, "A sender address needs a channel")
 
     def to_json(self) -> dict[str, Any]:
         """Return the sender as the API expects it."""
@@ -223,7 +187,6 @@ class MessageSender:
 class MessageSendRequest:
     """A request to send a text and/or media message to recipients."""
 
-    # Sequences are stored as tuples, so a request cannot change once built.
     to: Sequence[MessageRecipient]
     text: str | None = None
     media_urls: Sequence[str] = ()
@@ -231,11 +194,11 @@ class MessageSendRequest:
     # Each is an aware datetime (sent in UTC) or a naive one, which the API
     # localises to each recipient's time zone (comms-api.md §8).
     send_at: Sequence[datetime] = ()
-    tags: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Validate the request as the API would, before sending it."""
-        _validate_recipients(self.to, MessageRecipient)
+        _validate_recipients(self.to)
         _require(
             self.text is not None or bool(self.media_urls),
             "A message needs a text or media",
@@ -243,29 +206,11 @@ class MessageSendRequest:
         if self.text is not None:
             _require_text(self.text, "The message text")
             _require_length(len(self.text), MAX_TEXT_LENGTH, "text", "The message text")
-        _require(
-            not isinstance(self.media_urls, str), "media_urls must be a list of URLs"
-        )
         _require(len(self.media_urls) <= MAX_MEDIA, f"At most {MAX_MEDIA} media URLs")
         for url in self.media_urls:
             _require(is_web_url(url), "Each media URL must be an http(s) URL")
             _require_length(len(url), MAX_MEDIA_URL_LENGTH, "media_url", "A media URL")
-        _require(
-            self.sender is None or isinstance(self.sender, MessageSender),
-            "The sender must be a MessageSender",
-        )
-        _require(
-            all(isinstance(when, datetime) for when in self.send_at),
-            "Each send_at must be a datetime",
-        )
         validate_tags(self.tags)
-        _freeze(
-            self,
-            to=tuple(self.to),
-            media_urls=tuple(self.media_urls),
-            send_at=tuple(self.send_at),
-            tags=frozen(self.tags),
-        )
 
     def to_json(self) -> dict[str, Any]:
         """Return the request body."""
@@ -294,7 +239,7 @@ class PushRecipient:
     token: str | None = None
     provider: PushProvider | None = None
     user_id: str | None = None
-    variables: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+    variables: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Require exactly one of the two forms."""
@@ -316,9 +261,8 @@ class PushRecipient:
                 "device_token",
                 "A device token",
             )
-            _coerce_enum(self, "provider", PushProvider, "A push provider")
+            _require(self.provider is not None, "A device token needs a provider")
         _validate_variables(self.variables)
-        _freeze(self, variables=frozen(self.variables))
 
     def to_json(self) -> dict[str, Any]:
         """Return the recipient as the API expects it."""
@@ -336,16 +280,15 @@ class PushRecipient:
 class PushNotificationSendRequest:
     """A request to send a push notification to devices or users."""
 
-    # Stored as a tuple, so a request cannot change once built.
     to: Sequence[PushRecipient]
     body: str
     title: str | None = None
     priority: PushPriority = PushPriority.HIGH
-    tags: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Validate the request as the API would, before sending it."""
-        _validate_recipients(self.to, PushRecipient)
+        _validate_recipients(self.to)
         _require_text(self.body, "The notification body")
         if self.title is not None:
             _require_text(self.title, "The notification title")
@@ -353,9 +296,7 @@ class PushNotificationSendRequest:
         _require_length(
             size, MAX_PUSH_CONTENT_BYTES, "push_content", "The title and body"
         )
-        _coerce_enum(self, "priority", PushPriority, "The priority")
         validate_tags(self.tags)
-        _freeze(self, to=tuple(self.to), tags=frozen(self.tags))
 
     def to_json(self) -> dict[str, Any]:
         """Return the request body."""
@@ -372,10 +313,8 @@ class PushNotificationSendRequest:
         return payload
 
 
-def is_web_url(value: object) -> bool:
+def is_web_url(value: str) -> bool:
     """Return whether a value is an absolute http(s) URL."""
-    if not isinstance(value, str):
-        return False
     try:
         url = URL(value)
     except ValueError:
