@@ -48,6 +48,10 @@ RESOLVERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
         "list(_TOO_LONG.values())",
         "each field the client bounds has its own error, looked up by its name",
     ),
+    ("user_requests", "_REFUSED[err.field]"): (
+        "list(_REFUSED.values())",
+        "each field the client refuses has its own error, looked up by its name",
+    ),
     ("coordinator", "UPDATE_FAILURES[failure_of(err)]"): (
         "list(UPDATE_FAILURES.values())",
         "a failed poll is translated after the kind of failure it is",

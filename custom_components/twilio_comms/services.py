@@ -33,18 +33,14 @@ from .api import (
     SendResult,
     TwilioCommsError,
     TwilioCommsNotFoundError,
-    TwilioCommsValidationError,
     is_operation_id,
-    is_web_url,
-    validate_tags,
 )
-from .api.ids import PUSH_USER_ID_PREFIXES, is_valid_id
 from .api.send import MAX_MEDIA
 from .choices import option_validator
 from .const import DOMAIN
 from .coordinator import TwilioCommsConfigEntry
 from .operation import operation_attributes
-from .user_requests import async_send, build_request, translated_error
+from .user_requests import async_send, build_request, shown, translated_error
 
 SERVICE_GET_OPERATION: Final = "get_operation"
 SERVICE_SEND_MESSAGE: Final = "send_message"
@@ -75,9 +71,6 @@ ATTR_PRIORITY: Final = "priority"
 # takes at most 35 days (errors 35114 and 35115), so a later time is refused
 # here, before anything is sent.
 MAX_SCHEDULE_AHEAD: Final = timedelta(days=35)
-
-# Characters of a user's input an error message repeats; the rest is cut.
-MAX_ECHO_LENGTH: Final = 40
 
 # The first page of an operation's resources is enough to see how the sends
 # went; the operation's stats count them all.
@@ -180,17 +173,10 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
         translation_domain=DOMAIN,
         translation_key=key,
         translation_placeholders={
-            name: _shown(value) for name, value in placeholders.items()
+            name: shown(value) for name, value in placeholders.items()
         }
         or None,
     )
-
-
-def _shown(value: str) -> str:
-    """Return a user's input as an error repeats it: at most MAX_ECHO_LENGTH characters."""
-    if len(value) <= MAX_ECHO_LENGTH:
-        return value
-    return value[:MAX_ECHO_LENGTH] + "…"
 
 
 async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
@@ -246,9 +232,6 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
     media_urls: list[str] = data.get(ATTR_MEDIA_URLS, [])
     if len(media_urls) > MAX_MEDIA:
         raise _invalid("too_many_media_urls", max=str(MAX_MEDIA))
-    for url in media_urls:
-        if not is_web_url(url):
-            raise _invalid("invalid_media_url", url=url)
     send_at = _send_at(data)
     request = build_request(
         lambda: MessageSendRequest(
@@ -257,7 +240,7 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
             media_urls=media_urls,
             sender=_sender(data, channel),
             send_at=[send_at] if send_at else [],
-            tags=_tags(data),
+            tags=data.get(ATTR_TAGS, {}),
         )
     )
     result = await async_send(
@@ -311,16 +294,6 @@ def _send_at(data: Mapping[str, Any]) -> datetime | None:
     return when
 
 
-def _tags(data: Mapping[str, Any]) -> dict[str, str]:
-    """Return the call's tags, checked against the API's limits."""
-    tags: dict[str, str] = data.get(ATTR_TAGS, {})
-    try:
-        validate_tags(tags)
-    except TwilioCommsValidationError as err:
-        raise _invalid("invalid_tags") from err
-    return tags
-
-
 async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
     """Send a push notification to devices and/or push users."""
     entry = _loaded_entry(call)
@@ -335,9 +308,6 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
     provider: PushProvider | None = data.get(ATTR_PROVIDER)
     if tokens and provider is None:
         raise _invalid("provider_required")
-    for user_id in user_ids:
-        if not is_valid_id(user_id, PUSH_USER_ID_PREFIXES):
-            raise _invalid("invalid_push_user_id", user_id=user_id)
     # Each device has its own provider, so one call reaches FCM and APN.
     targets = [
         *((token, provider) for token in tokens),
@@ -359,7 +329,7 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
             title=data[ATTR_TITLE],
             body=data[ATTR_BODY],
             priority=data.get(ATTR_PRIORITY, PushPriority.HIGH),
-            tags=_tags(data),
+            tags=data.get(ATTR_TAGS, {}),
         )
     )
     result = await async_send(

@@ -25,6 +25,9 @@ from .const import DOMAIN, LOGGER
 from .coordinator import TwilioCommsConfigEntry
 from .errors import REQUEST_FAILURES, failure_of, failure_placeholders
 
+# Characters of a user's input an error message repeats; the rest is cut.
+MAX_ECHO_LENGTH: Final = 40
+
 # The error of each field the client bounds, by the name it gives the field.
 _TOO_LONG: Final = {
     "text": "text_too_long",
@@ -33,6 +36,22 @@ _TOO_LONG: Final = {
     "push_content": "push_content_too_long",
     "device_token": "device_token_too_long",
 }
+
+# The error of each field the client refuses for another reason than its
+# length, and the placeholder that repeats the refused value, if it has one.
+_REFUSED: Final = {
+    "media_url": "invalid_media_url",
+    "tags": "invalid_tags",
+    "user_id": "invalid_push_user_id",
+}
+_REFUSED_PLACEHOLDERS: Final = {"media_url": "url", "user_id": "user_id"}
+
+
+def shown(value: str) -> str:
+    """Return a user's input as an error repeats it: at most MAX_ECHO_LENGTH characters."""
+    if len(value) <= MAX_ECHO_LENGTH:
+        return value
+    return value[:MAX_ECHO_LENGTH] + "…"
 
 
 def build_request[T](make: Callable[[], T]) -> T:
@@ -46,9 +65,9 @@ def build_request[T](make: Callable[[], T]) -> T:
 def _invalid_request(err: TwilioCommsValidationError) -> ServiceValidationError:
     """Return the input error for a request the client refused to send.
 
-    The actions check what a user can get wrong with an error of its own
-    first; this is for a rule of the client's they do not know yet, and its
-    English text stays in the exception chain.
+    The client's request models are where sends are validated; the field it
+    names picks the message. A rule without a message of its own reads as
+    invalid_request, and the client's English text stays in the chain.
     """
     if isinstance(err, TwilioCommsInputTooLongError):
         # Each field has its own message, which never repeats the input.
@@ -56,6 +75,15 @@ def _invalid_request(err: TwilioCommsValidationError) -> ServiceValidationError:
             translation_domain=DOMAIN,
             translation_key=_TOO_LONG[err.field],
             translation_placeholders={"limit": str(err.limit)},
+        )
+    if err.field in _REFUSED:
+        placeholder = _REFUSED_PLACEHOLDERS.get(err.field)
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=_REFUSED[err.field],
+            translation_placeholders={placeholder: shown(err.value)}
+            if placeholder and err.value is not None
+            else None,
         )
     return ServiceValidationError(
         translation_domain=DOMAIN, translation_key="invalid_request"

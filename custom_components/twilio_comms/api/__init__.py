@@ -52,8 +52,6 @@ from .send import (
     PushRecipient,
     RecipientChannel,
     SenderChannel,
-    is_web_url,
-    validate_tags,
 )
 
 __all__ = [
@@ -106,7 +104,5 @@ __all__ = [
     "TwilioCommsValidationError",
     "is_loopback_host",
     "is_operation_id",
-    "is_web_url",
     "validate_operation_id",
-    "validate_tags",
 ]

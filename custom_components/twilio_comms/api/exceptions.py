@@ -36,17 +36,31 @@ class TwilioCommsInvalidIdError(TwilioCommsError, ValueError):
 
 
 class TwilioCommsValidationError(TwilioCommsError, ValueError):
-    """A caller passed an argument or a send request the API would reject."""
+    """A caller passed an argument or a send request the API would reject.
+
+    When a field of a send request is at fault, `field` names it and `value`
+    is what it held, so a caller can explain the refusal in its own words.
+    """
+
+    @override
+    def __init__(
+        self, message: str, *, field: str | None = None, value: str | None = None
+    ) -> None:
+        """Store the field refused and its value, when the error is about one."""
+        super().__init__(message)
+        self.field = field
+        self.value = value
 
 
 class TwilioCommsInputTooLongError(TwilioCommsValidationError):
     """A field of a send request is longer than the API or the channel takes."""
 
+    field: str
+
     @override
     def __init__(self, message: str, *, field: str, limit: int) -> None:
         """Store which field is too long, and its limit."""
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
         self.limit = limit
 
 

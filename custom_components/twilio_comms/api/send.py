@@ -81,10 +81,12 @@ class PushPriority(StrEnum):
     HIGH = "HIGH"
 
 
-def _require(condition: bool, message: str) -> None:
+def _require(
+    condition: bool, message: str, *, field: str | None = None, value: str | None = None
+) -> None:
     """Raise TwilioCommsValidationError with the message unless condition holds."""
     if not condition:
-        raise TwilioCommsValidationError(message)
+        raise TwilioCommsValidationError(message, field=field, value=value)
 
 
 def _require_length(size: int, limit: int, field: str, what: str) -> None:
@@ -100,9 +102,11 @@ def _require_text(value: str | None, what: str) -> None:
     _require(value is not None and bool(value.strip()), f"{what} must not be empty")
 
 
-def validate_tags(tags: Mapping[str, str]) -> None:
+def _validate_tags(tags: Mapping[str, str]) -> None:
     """Check tags against the send schema's limits and alphabet."""
-    _require(len(tags) <= MAX_TAGS, f"At most {MAX_TAGS} tags are allowed")
+    _require(
+        len(tags) <= MAX_TAGS, f"At most {MAX_TAGS} tags are allowed", field="tags"
+    )
     for key, value in tags.items():
         for text, limit, what in (
             (key, MAX_TAG_KEY_LENGTH, "tag key"),
@@ -112,6 +116,7 @@ def validate_tags(tags: Mapping[str, str]) -> None:
                 len(text) <= limit and _TAG_PATTERN.fullmatch(text) is not None,
                 f"Each {what} must be 1 to {limit} characters of "
                 f"letters, digits and . _ ~ -",
+                field="tags",
             )
 
 
@@ -208,9 +213,14 @@ class MessageSendRequest:
             _require_length(len(self.text), MAX_TEXT_LENGTH, "text", "The message text")
         _require(len(self.media_urls) <= MAX_MEDIA, f"At most {MAX_MEDIA} media URLs")
         for url in self.media_urls:
-            _require(is_web_url(url), "Each media URL must be an http(s) URL")
+            _require(
+                _is_web_url(url),
+                "Each media URL must be an http(s) URL",
+                field="media_url",
+                value=url,
+            )
             _require_length(len(url), MAX_MEDIA_URL_LENGTH, "media_url", "A media URL")
-        validate_tags(self.tags)
+        _validate_tags(self.tags)
 
     def to_json(self) -> dict[str, Any]:
         """Return the request body."""
@@ -251,6 +261,8 @@ class PushRecipient:
             _require(
                 is_valid_id(self.user_id, PUSH_USER_ID_PREFIXES),
                 "A push user id must look like comms_pushnotificationuser_…",
+                field="user_id",
+                value=self.user_id,
             )
         else:
             _require_text(self.token, "A device token")
@@ -296,7 +308,7 @@ class PushNotificationSendRequest:
         _require_length(
             size, MAX_PUSH_CONTENT_BYTES, "push_content", "The title and body"
         )
-        validate_tags(self.tags)
+        _validate_tags(self.tags)
 
     def to_json(self) -> dict[str, Any]:
         """Return the request body."""
@@ -313,7 +325,7 @@ class PushNotificationSendRequest:
         return payload
 
 
-def is_web_url(value: str) -> bool:
+def _is_web_url(value: str) -> bool:
     """Return whether a value is an absolute http(s) URL."""
     try:
         url = URL(value)
