@@ -14,6 +14,8 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     Channel,
+    ChannelData,
+    ChannelTracker,
     TwilioCommsAuthenticationError,
     TwilioCommsClient,
     TwilioCommsError,
@@ -34,7 +36,6 @@ from .const import (
     SENT_UPDATE_INTERVAL,
 )
 from .errors import UPDATE_FAILURES, failure_of, failure_placeholders
-from .tracker import ChannelData, ChannelTracker
 
 type TwilioCommsConfigEntry = ConfigEntry[TwilioCommsRuntimeData]
 

@@ -19,6 +19,7 @@ import voluptuous as vol
 
 from .addresses import parse_address, sender_channel_for
 from .api import (
+    MAX_MEDIA,
     MAX_RECIPIENTS,
     Channel,
     MessageRecipient,
@@ -35,7 +36,6 @@ from .api import (
     TwilioCommsNotFoundError,
     is_operation_id,
 )
-from .api.send import MAX_MEDIA
 from .choices import option_validator
 from .const import DOMAIN
 from .coordinator import TwilioCommsConfigEntry

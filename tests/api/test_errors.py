@@ -8,8 +8,6 @@ from aiohttp.test_utils import unused_port
 import pytest
 
 from custom_components.twilio_comms.api import (
-    DEFAULT_RETRY_AFTER,
-    MAX_RETRY_AFTER,
     Channel,
     Credentials,
     TwilioCommsAuthenticationError,
@@ -25,11 +23,13 @@ from custom_components.twilio_comms.api import (
     TwilioCommsServerError,
     TwilioCommsTimeoutError,
 )
-from custom_components.twilio_comms.api.error_response import (
-    error_details,
+from custom_components.twilio_comms.api.exceptions import (
+    DEFAULT_RETRY_AFTER,
+    MAX_RETRY_AFTER,
     parse_retry_after,
     response_error,
 )
+from custom_components.twilio_comms.api.models import error_details
 
 from .conftest import (
     OPERATION_ID,
@@ -364,7 +364,8 @@ def test_error_without_any_detail() -> None:
         request="GET /v1/Messages",
         status=599,
         reason=None,
-        body=b"",
+        code=None,
+        message=None,
         retry_after_header=None,
         redact=lambda text: text,
         now=NOW,

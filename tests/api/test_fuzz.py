@@ -11,18 +11,18 @@ from yarl import URL
 from custom_components.twilio_comms.api import (
     DEFAULT_BASE_URL,
     Channel,
-    CommsResource,
     Operation,
-    OperationStats,
     TwilioCommsError,
     is_operation_id,
 )
-from custom_components.twilio_comms.api.accepted import send_result
-from custom_components.twilio_comms.api.error_response import (
+from custom_components.twilio_comms.api.client import _parse_page as parse_page
+from custom_components.twilio_comms.api.exceptions import parse_retry_after
+from custom_components.twilio_comms.api.models import (
+    CommsResource,
+    OperationStats,
     error_details,
-    parse_retry_after,
 )
-from custom_components.twilio_comms.api.pagination import parse_page
+from custom_components.twilio_comms.api.sends import send_result
 
 # Each example must finish well inside this (milliseconds): a parser that
 # loops or backtracks on hostile input fails the property.

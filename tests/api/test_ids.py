@@ -9,15 +9,13 @@ import pytest
 from custom_components.twilio_comms.api import (
     Channel,
     TwilioCommsClient,
-    TwilioCommsInvalidIdError,
     is_operation_id,
-    validate_operation_id,
 )
-from custom_components.twilio_comms.api.ids import (
-    EMAIL_ID_PREFIXES,
-    MESSAGE_ID_PREFIXES,
-    PUSH_NOTIFICATION_ID_PREFIXES,
+from custom_components.twilio_comms.api.exceptions import TwilioCommsInvalidIdError
+from custom_components.twilio_comms.api.models import (
+    RESOURCE_ID_PREFIXES,
     is_valid_id,
+    validate_operation_id,
 )
 
 from .conftest import CommsServer
@@ -93,22 +91,22 @@ def test_rejected_id_is_summarised() -> None:
     ("prefixes", "good", "bad"),
     [
         (
-            MESSAGE_ID_PREFIXES,
+            RESOURCE_ID_PREFIXES[Channel.MESSAGES],
             "comms_message_01h9krwprkeee8fzqspvwy6nq8",
             "comms_email_01h9krwprkeee8fzqspvwy6nq8",
         ),
         (
-            PUSH_NOTIFICATION_ID_PREFIXES,
+            RESOURCE_ID_PREFIXES[Channel.PUSH_NOTIFICATIONS],
             "comms_pushnotification_01h9krwprkeee8fzqspvwy6nq8",
             "comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8",
         ),
         (
-            PUSH_NOTIFICATION_ID_PREFIXES,
+            RESOURCE_ID_PREFIXES[Channel.PUSH_NOTIFICATIONS],
             "comms_notification_01h2xcejqtf2nbrexx3vqjhp41",
             "comms_operation_01h2xcejqtf2nbrexx3vqjhp41",
         ),
         (
-            EMAIL_ID_PREFIXES,
+            RESOURCE_ID_PREFIXES[Channel.EMAILS],
             "comms_email_01h9krwprkeee8fzqspvwy6nq8",
             "comms_email_01H9KRWPRKEEE8FZQSPVWY6NQ8",
         ),

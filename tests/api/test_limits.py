@@ -5,7 +5,6 @@ import json
 import pytest
 
 from custom_components.twilio_comms.api import (
-    MAX_RESPONSE_BYTES,
     Channel,
     MessageRecipient,
     MessageSendRequest,
@@ -14,6 +13,7 @@ from custom_components.twilio_comms.api import (
     TwilioCommsRequestTooLargeError,
     TwilioCommsResponseError,
 )
+from custom_components.twilio_comms.api.client import MAX_RESPONSE_BYTES
 
 from .conftest import CommsServer, Reply, compression_bomb
 

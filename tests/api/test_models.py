@@ -6,9 +6,7 @@ import pytest
 
 from custom_components.twilio_comms.api import (
     Channel,
-    CommsResource,
     Operation,
-    OperationStats,
     OperationStatus,
     TwilioCommsInvalidResponseError,
 )
@@ -17,8 +15,10 @@ from custom_components.twilio_comms.api.models import (
     MAX_COUNTER_NAME_LENGTH,
     MAX_EXTRA_COUNTERS,
     MAX_RAW_STATUS_LENGTH,
+    CommsResource,
+    OperationStats,
+    parse_timestamp,
 )
-from custom_components.twilio_comms.api.wire import parse_timestamp
 
 from .conftest import load_fixture
 

@@ -5,16 +5,19 @@ from datetime import UTC, datetime
 import pytest
 
 from custom_components.twilio_comms.api import (
-    DEFAULT_MAX_PAGES,
     Channel,
     Operation,
     OperationStatus,
     TwilioCommsClient,
     TwilioCommsInvalidResponseError,
-    TwilioCommsPaginationError,
     TwilioCommsValidationError,
 )
-from custom_components.twilio_comms.api.pagination import page_token, parse_page
+from custom_components.twilio_comms.api.client import (
+    DEFAULT_MAX_PAGES,
+    _page_token as page_token,
+    _parse_page as parse_page,
+)
+from custom_components.twilio_comms.api.exceptions import TwilioCommsPaginationError
 
 from .conftest import CommsServer, Reply, load_fixture
 

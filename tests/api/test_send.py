@@ -23,7 +23,7 @@ from custom_components.twilio_comms.api import (
     TwilioCommsInputTooLongError,
     TwilioCommsValidationError,
 )
-from custom_components.twilio_comms.api.accepted import send_result
+from custom_components.twilio_comms.api.sends import send_result
 
 from .conftest import OPERATION_ID, CommsServer, Reply, load_fixture
 

@@ -1,23 +1,11 @@
 """Client of Twilio's Communications API (Comms); free of Home Assistant imports."""
 
-from .accepted import SendResult
-from .client import TwilioCommsClient
-from .const import (
-    CHANNEL_COUNTERS,
+from .client import (
     DEFAULT_BASE_URL,
-    DEFAULT_MAX_PAGES,
-    DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_REST_BASE_URL,
-    DEFAULT_RETRY_AFTER,
-    MAX_PAGE_SIZE,
-    MAX_RECIPIENTS,
-    MAX_RESPONSE_BYTES,
-    MAX_RETRY_AFTER,
-    MIN_PAGE_SIZE,
-    Channel,
-    OperationStatus,
+    TwilioCommsClient,
+    is_loopback_host,
 )
-from .credentials import Credentials
 from .exceptions import (
     TwilioCommsAccountMismatchError,
     TwilioCommsAuthenticationError,
@@ -26,11 +14,8 @@ from .exceptions import (
     TwilioCommsError,
     TwilioCommsForbiddenError,
     TwilioCommsInputTooLongError,
-    TwilioCommsInvalidIdError,
     TwilioCommsInvalidResponseError,
     TwilioCommsNotFoundError,
-    TwilioCommsPageLimitError,
-    TwilioCommsPaginationError,
     TwilioCommsRateLimitError,
     TwilioCommsRequestTooLargeError,
     TwilioCommsResponseError,
@@ -38,11 +23,17 @@ from .exceptions import (
     TwilioCommsTimeoutError,
     TwilioCommsValidationError,
 )
-from .ids import is_operation_id, validate_operation_id
-from .models import CommsResource, Operation, OperationStats
-from .pagination import Page
-from .params import is_loopback_host
-from .send import (
+from .models import (
+    CHANNEL_COUNTERS,
+    Channel,
+    Credentials,
+    Operation,
+    OperationStatus,
+    is_operation_id,
+)
+from .sends import (
+    MAX_MEDIA,
+    MAX_RECIPIENTS,
     MessageRecipient,
     MessageSender,
     MessageSendRequest,
@@ -52,30 +43,25 @@ from .send import (
     PushRecipient,
     RecipientChannel,
     SenderChannel,
+    SendResult,
 )
+from .tracker import ChannelData, ChannelTracker, failure_rate
 
 __all__ = [
     "CHANNEL_COUNTERS",
     "DEFAULT_BASE_URL",
-    "DEFAULT_MAX_PAGES",
-    "DEFAULT_REQUEST_TIMEOUT",
     "DEFAULT_REST_BASE_URL",
-    "DEFAULT_RETRY_AFTER",
-    "MAX_PAGE_SIZE",
+    "MAX_MEDIA",
     "MAX_RECIPIENTS",
-    "MAX_RESPONSE_BYTES",
-    "MAX_RETRY_AFTER",
-    "MIN_PAGE_SIZE",
     "Channel",
-    "CommsResource",
+    "ChannelData",
+    "ChannelTracker",
     "Credentials",
     "MessageRecipient",
     "MessageSendRequest",
     "MessageSender",
     "Operation",
-    "OperationStats",
     "OperationStatus",
-    "Page",
     "PushNotificationSendRequest",
     "PushPriority",
     "PushProvider",
@@ -91,18 +77,15 @@ __all__ = [
     "TwilioCommsError",
     "TwilioCommsForbiddenError",
     "TwilioCommsInputTooLongError",
-    "TwilioCommsInvalidIdError",
     "TwilioCommsInvalidResponseError",
     "TwilioCommsNotFoundError",
-    "TwilioCommsPageLimitError",
-    "TwilioCommsPaginationError",
     "TwilioCommsRateLimitError",
     "TwilioCommsRequestTooLargeError",
     "TwilioCommsResponseError",
     "TwilioCommsServerError",
     "TwilioCommsTimeoutError",
     "TwilioCommsValidationError",
+    "failure_rate",
     "is_loopback_host",
     "is_operation_id",
-    "validate_operation_id",
 ]

@@ -1,10 +1,12 @@
-"""Asynchronous client of the Twilio Comms API."""
+"""Asynchronous client of the Twilio Comms API: requests, their limits, and pages."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from ipaddress import ip_address
 import logging
+import math
 from typing import Any, Final
 from urllib.parse import quote
 import zlib
@@ -12,18 +14,6 @@ import zlib
 import aiohttp
 from yarl import URL
 
-from .accepted import SendResult, send_result
-from .const import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_PAGES,
-    DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_REST_BASE_URL,
-    MAX_RESPONSE_BYTES,
-    Channel,
-    OperationStatus,
-)
-from .credentials import Credentials
-from .error_response import clean_detail, response_error
 from .exceptions import (
     TwilioCommsAccountMismatchError,
     TwilioCommsAuthenticationError,
@@ -32,22 +22,64 @@ from .exceptions import (
     TwilioCommsForbiddenError,
     TwilioCommsInvalidResponseError,
     TwilioCommsNotFoundError,
+    TwilioCommsPageLimitError,
+    TwilioCommsPaginationError,
     TwilioCommsTimeoutError,
+    TwilioCommsValidationError,
+    clean_detail,
+    response_error,
 )
-from .ids import validate_operation_id
-from .models import RESOURCE_LIST_KEYS, CommsResource, Operation
-from .pagination import Page, iterate_pages, parse_page
-from .params import (
-    checked_base_url,
-    checked_max_pages,
-    checked_timeout,
-    operation_filters,
-    page_params,
+from .models import (
+    RESOURCE_LIST_KEYS,
+    Channel,
+    CommsResource,
+    Credentials,
+    Operation,
+    OperationStatus,
+    as_object,
+    as_text,
+    error_details,
+    format_timestamp,
+    parse_json,
+    validate_operation_id,
 )
-from .send import MessageSendRequest, PushNotificationSendRequest
-from .wire import as_object, as_text, parse_json
+from .sends import (
+    MessageSendRequest,
+    PushNotificationSendRequest,
+    SendResult,
+    send_result,
+)
 
 _LOGGER = logging.getLogger(__package__)
+
+# The only documented production base URL; the version lives in the path, and
+# the "/preview" version is experimental, so it is never a default.
+DEFAULT_BASE_URL: Final = "https://comms.twilio.com/v1"
+
+# Twilio's main REST API, where the Accounts resource lives: the one place
+# that tells which account an API key belongs to (comms-api.md §14).
+DEFAULT_REST_BASE_URL: Final = "https://api.twilio.com/2010-04-01"
+
+# Seconds one request (connect, send and read) may take; long enough for a
+# slow beta API, short enough that a hung connection cannot stall a poll.
+DEFAULT_REQUEST_TIMEOUT: Final = 10.0
+
+# The most bytes of one response body the client reads, once decompressed.
+# A full page of 1000 operations (the largest page the API documents) is about
+# 330 KiB; 2 MiB leaves six times that for fields the beta API may add, while
+# a gzip body that inflates without end costs at most this much memory.
+MAX_RESPONSE_BYTES: Final = 2 * 2**20
+
+# The smallest `pageSize` the API documents; one item is the cheapest probe.
+MIN_PAGE_SIZE: Final = 1
+
+# The largest `pageSize` the API documents; fewer, bigger pages poll cheaper.
+MAX_PAGE_SIZE: Final = 1000
+
+# Pages iter_operations follows before giving up. At MAX_PAGE_SIZE this is
+# 100,000 operations, far beyond seven days of retention for any real account,
+# so hitting it means the server keeps handing out new tokens forever.
+DEFAULT_MAX_PAGES: Final = 100
 
 # Bytes read off the connection at a time while reading a body.
 _READ_CHUNK: Final = 64 * 1024
@@ -83,6 +115,15 @@ class _Reply:
     data: Any
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page[T]:
+    """One page of a list; next_token is None on the last page."""
+
+    items: tuple[T, ...]
+    next_token: str | None
+    self_token: str | None
+
+
 class TwilioCommsClient:
     """Talk to the Comms API over an injected aiohttp session."""
 
@@ -98,9 +139,9 @@ class TwilioCommsClient:
         """Store the session and credentials; no request is made here."""
         self._session = session
         self._credentials = credentials
-        self._base_url = checked_base_url(base_url)
-        self._rest_base_url = checked_base_url(rest_base_url)
-        self._request_timeout = checked_timeout(request_timeout)
+        self._base_url = _checked_base_url(base_url)
+        self._rest_base_url = _checked_base_url(rest_base_url)
+        self._request_timeout = _checked_timeout(request_timeout)
 
     @property
     def base_url(self) -> URL:
@@ -157,7 +198,7 @@ class TwilioCommsClient:
         self, channel: Channel, *, page_size: int | None = None
     ) -> Page[Operation]:
         """Return the first page of a channel's operations, newest first (as observed)."""
-        return await self._list_operations(channel, page_params(page_size, None))
+        return await self._list_operations(channel, _page_params(page_size, None))
 
     def iter_operations(
         self,
@@ -170,17 +211,17 @@ class TwilioCommsClient:
         max_pages: int = DEFAULT_MAX_PAGES,
     ) -> AsyncIterator[Operation]:
         """Return every matching operation across pages; arguments are checked now."""
-        params = operation_filters(start_date, end_date, status)
-        params |= page_params(page_size, None)
-        max_pages = checked_max_pages(max_pages)
+        params = _operation_filters(start_date, end_date, status)
+        params |= _page_params(page_size, None)
+        max_pages = _checked_max_pages(max_pages)
 
         async def fetch(token: str | None) -> Page[Operation]:
             """Return the page a token leads to (the first page without one)."""
             return await self._list_operations(
-                channel, params | page_params(None, token)
+                channel, params | _page_params(None, token)
             )
 
-        return iterate_pages(fetch, max_pages=max_pages)
+        return _iterate_pages(fetch, max_pages=max_pages)
 
     async def get_operation(self, channel: Channel, operation_id: str) -> Operation:
         """Return one operation of a channel."""
@@ -196,7 +237,7 @@ class TwilioCommsClient:
         """Return the page of operations the query parameters select."""
         return await self._get(
             (channel.path, "Operations"),
-            lambda data: parse_page(data, _OPERATION_LIST_KEYS, Operation.from_json),
+            lambda data: _parse_page(data, _OPERATION_LIST_KEYS, Operation.from_json),
             params,
         )
 
@@ -206,11 +247,11 @@ class TwilioCommsClient:
         self, channel: Channel, operation_id: str, *, page_size: int | None = None
     ) -> Page[CommsResource]:
         """Return the first page of an operation's messages, push notifications or emails."""
-        params = page_params(page_size, None)
+        params = _page_params(page_size, None)
         params["operationId"] = validate_operation_id(operation_id)
         return await self._get(
             (channel.path,),
-            lambda data: parse_page(
+            lambda data: _parse_page(
                 data,
                 RESOURCE_LIST_KEYS[channel],
                 lambda item: CommsResource.from_json(item, channel),
@@ -319,11 +360,13 @@ class TwilioCommsClient:
             raise failure
         _LOGGER.debug("%s -> HTTP %s", target, response.status)
         if not 200 <= response.status < 300:
+            code, message = error_details(body)
             raise response_error(
                 request=target,
                 status=response.status,
                 reason=response.reason,
-                body=body,
+                code=code,
+                message=message,
                 retry_after_header=response.headers.get(aiohttp.hdrs.RETRY_AFTER),
                 redact=self._credentials.redact,
                 now=datetime.now(UTC),
@@ -369,3 +412,164 @@ async def _read_body(response: aiohttp.ClientResponse, target: str) -> bytes:
             f"{target} returned a body that does not decompress"
         ) from err
     return bytes(body)
+
+
+def is_loopback_host(host: str) -> bool:
+    """Return whether a URL host names this machine: localhost or a loopback IP."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _checked_base_url(base_url: str) -> URL:
+    """Return the base URL, refusing anything that could leak or misroute."""
+    try:
+        url: URL | None = URL(base_url.rstrip("/"))
+    except ValueError:
+        url = None
+    # Raised outside the handler: the parser's error quotes the URL, and a
+    # URL may hold a password.
+    if url is None:
+        raise TwilioCommsValidationError("The base URL is not a URL")
+    # Credentials in the URL would clash with (or leak next to) the header,
+    # a query or fragment would end up on every request, and plain http
+    # would carry the Authorization header in clear text off this machine.
+    if (
+        url.scheme not in {"http", "https"}
+        or not url.host
+        or (url.scheme == "http" and not is_loopback_host(url.host))
+        or url.user is not None
+        or url.password is not None
+        or url.query_string
+        or url.fragment
+    ):
+        raise TwilioCommsValidationError(
+            "The base URL must be an https URL (http only to loopback) without "
+            "credentials, query or fragment"
+        )
+    return url
+
+
+def _page_params(page_size: int | None, page_token: str | None) -> dict[str, str]:
+    """Return the pageSize and pageToken query parameters, validated."""
+    params: dict[str, str] = {}
+    if page_size is not None:
+        if not MIN_PAGE_SIZE <= page_size <= MAX_PAGE_SIZE:
+            raise TwilioCommsValidationError(
+                f"page_size must be from {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE}"
+            )
+        params["pageSize"] = str(page_size)
+    if page_token:
+        params["pageToken"] = page_token
+    return params
+
+
+def _operation_filters(
+    start_date: datetime | None,
+    end_date: datetime | None,
+    status: OperationStatus | None,
+) -> dict[str, str]:
+    """Return the startDate, endDate and status query parameters, validated."""
+    params: dict[str, str] = {}
+    for name, value in (("startDate", start_date), ("endDate", end_date)):
+        if value is None:
+            continue
+        if value.utcoffset() is None:
+            # A naive time would be read in the machine's zone, silently.
+            raise TwilioCommsValidationError(
+                f"{name} must be a timezone-aware datetime"
+            )
+        params[name] = format_timestamp(value)
+    if start_date is not None and end_date is not None and end_date <= start_date:
+        raise TwilioCommsValidationError("endDate must be later than startDate")
+    if status is not None:
+        if status is OperationStatus.UNKNOWN:
+            raise TwilioCommsValidationError("UNKNOWN is no status to filter on")
+        params["status"] = status.value.upper()
+    return params
+
+
+def _checked_timeout(value: float) -> float:
+    """Return a request timeout in seconds: a finite, positive number."""
+    if not math.isfinite(value) or value <= 0:
+        raise TwilioCommsValidationError("The request timeout must be positive")
+    return value
+
+
+def _checked_max_pages(value: int) -> int:
+    """Return a page cap: a positive number."""
+    if value < 1:
+        raise TwilioCommsValidationError("max_pages must be positive")
+    return value
+
+
+def _page_token(value: object) -> str | None:
+    """Return a page token, reading it from a URL's pageToken when it is one.
+
+    A push guide sample shows a URL where the reference shows an opaque token
+    (comms-api.md §7). A missing, null or empty value means "no page".
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if value.startswith(("https://", "http://")):
+        try:
+            token = URL(value).query.get("pageToken")
+        except ValueError:
+            return None
+        return token or None
+    return value
+
+
+def _parse_page[T](
+    data: object, list_keys: tuple[str, ...], parse_item: Callable[[object], T]
+) -> Page[T]:
+    """Return a page from a list response, taking items from the first list key present.
+
+    Pages disagree on the list key (e.g. `notifications` or `pushNotifications`)
+    and on where the next token lives (`pagination.next` or a top-level
+    `nextPageToken`), so every documented or observed variant is accepted.
+    """
+    obj = as_object(data)
+    if obj is None:
+        raise TwilioCommsInvalidResponseError("A list response is not an object")
+    items = next((obj[key] for key in list_keys if key in obj), None)
+    if not isinstance(items, list):
+        raise TwilioCommsInvalidResponseError(
+            f"A list response has no {' or '.join(list_keys)} array"
+        )
+    pagination = as_object(obj.get("pagination")) or {}
+    return Page(
+        items=tuple(parse_item(item) for item in items),
+        next_token=_page_token(pagination.get("next"))
+        or _page_token(obj.get("nextPageToken")),
+        self_token=_page_token(pagination.get("self")),
+    )
+
+
+async def _iterate_pages[T](
+    fetch: Callable[[str | None], Awaitable[Page[T]]], *, max_pages: int
+) -> AsyncIterator[T]:
+    """Yield the items of every page, following next tokens; never loop forever.
+
+    A token seen before (as a page's own token or as an earlier next token)
+    means the server is cycling, and more than max_pages pages means it never
+    stops; both raise TwilioCommsPaginationError (the page cap its subclass
+    TwilioCommsPageLimitError, since the items yielded before it are sound).
+    """
+    seen: set[str] = set()
+    token: str | None = None
+    for _ in range(max_pages):
+        page = await fetch(token)
+        for item in page.items:
+            yield item
+        if page.self_token is not None:
+            seen.add(page.self_token)
+        if (token := page.next_token) is None:
+            return
+        if token in seen:
+            raise TwilioCommsPaginationError("The API repeated a page token")
+        seen.add(token)
+    raise TwilioCommsPageLimitError(f"The list did not end within {max_pages} pages")
