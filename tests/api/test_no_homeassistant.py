@@ -52,14 +52,13 @@ def test_relative_imports_stay_inside_the_package() -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("import homeassistant", ["homeassistant"]),
-        ("import os, homeassistant.core as core", ["os", "homeassistant.core"]),
-        ("from homeassistant.helpers import aiohttp_client", ["homeassistant.helpers"]),
-        ("# import homeassistant\n'''from homeassistant import x'''", []),
-        ("from . import const", []),
+        pytest.param("import homeassistant", ["homeassistant"], id="plain"),
+        pytest.param("import os, homeassistant.core as core", ["os", "homeassistant.core"], id="aliased"),
+        pytest.param("from homeassistant.helpers import aiohttp_client", ["homeassistant.helpers"], id="from"),
+        pytest.param("# import homeassistant\n'''from homeassistant import x'''", [], id="comment and string"),
+        pytest.param("from . import const", [], id="relative"),
     ],
-    ids=["plain", "aliased", "from", "comment and string", "relative"],
-)
+)  # fmt: skip
 def test_import_detection(source: str, expected: list[str]) -> None:
     """The detector sees real imports only, never comments or strings."""
     assert imported_modules(source) == expected

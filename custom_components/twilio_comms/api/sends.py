@@ -22,13 +22,10 @@ from .models import (
 # Recipients one send request may target (comms-api.md §1).
 MAX_RECIPIENTS: Final = 10_000
 
-# Tag pairs one request may carry (the send schema, comms-api.md §3).
+# Tag pairs one request may carry, and their longest key and value (the send
+# schema, comms-api.md §3).
 MAX_TAGS: Final = 10
-
-# Longest tag key the send schema allows.
 MAX_TAG_KEY_LENGTH: Final = 128
-
-# Longest tag value the send schema allows.
 MAX_TAG_VALUE_LENGTH: Final = 256
 
 # The schema's alphabet for tag keys and values. Tags "can be templated with
