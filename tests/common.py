@@ -10,7 +10,8 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.helpers.event import async_track_state_change_event
 
 from comms_emulator.config import COUNTER_READINGS, STATS_PROFILES, ChannelShape
-from custom_components.twilio_comms.api import Channel, CredentialKind, Operation, Page
+from custom_components.twilio_comms.api import Channel, Operation
+from custom_components.twilio_comms.api.client import Page
 from custom_components.twilio_comms.const import (
     CONF_ACCOUNT_SID,
     CONF_ADDRESS,
@@ -24,6 +25,7 @@ from custom_components.twilio_comms.const import (
     CONF_SENDER,
     CONF_WINDOW_HOURS,
     SUBENTRY_RECIPIENT,
+    CredentialKind,
 )
 
 FIXTURES: Final = Path(__file__).parent / "fixtures"

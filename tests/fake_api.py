@@ -18,9 +18,9 @@ from custom_components.twilio_comms.api import (
     OperationStatus,
     TwilioCommsError,
     TwilioCommsNotFoundError,
-    TwilioCommsPageLimitError,
     TwilioCommsServerError,
 )
+from custom_components.twilio_comms.api.exceptions import TwilioCommsPageLimitError
 
 
 @dataclass(slots=True)

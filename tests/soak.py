@@ -17,8 +17,9 @@ from pytest_homeassistant_custom_component.common import (
 from comms_emulator import Emulator
 from comms_emulator.channels import CHANNELS
 from comms_emulator.config import ChannelShape
-from custom_components.twilio_comms.api import DEFAULT_REQUEST_TIMEOUT
-from custom_components.twilio_comms.const import ACTIVE_UPDATE_INTERVAL, ChannelKey
+from custom_components.twilio_comms.api import Channel
+from custom_components.twilio_comms.api.client import DEFAULT_REQUEST_TIMEOUT
+from custom_components.twilio_comms.const import ACTIVE_UPDATE_INTERVAL
 
 from .common import shape_name
 
@@ -153,7 +154,7 @@ async def run_soak(
     differences: dict[str, dict[str, int]] = {}
     for key, coordinator in coordinators.items():
         window_start = emulator.clock() - coordinator.tracker.window
-        truth = emulator.truth(ChannelKey(key).channel.value, window_start)
+        truth = emulator.truth(Channel(key).path, window_start)
         lost += len(
             {op["id"] for op in truth["operations"]} - set(coordinator.data.operations)
         )
@@ -167,10 +168,7 @@ async def run_soak(
         for record in records
         if record.levelno >= logging.ERROR and record.msg != UPDATE_FAILED_LOG
     ]
-    served = {
-        shape_name(emulator.shapes[ChannelKey(key).channel.value])
-        for key in coordinators
-    }
+    served = {shape_name(emulator.shapes[Channel(key).path]) for key in coordinators}
     return SoakReport(
         shape=", ".join(sorted(served)),
         polls=polls,

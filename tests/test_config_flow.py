@@ -190,10 +190,10 @@ async def test_user_flow_preselects_usable_channels(
     mock_client.list_operations.side_effect = channel_errors(
         {
             Channel.EMAILS: TwilioCommsForbiddenError(
-                "refused", status=403, code=20403, detail="no"
+                "refused", status=403, detail="no"
             ),
             Channel.PUSH_NOTIFICATIONS: TwilioCommsNotFoundError(
-                "refused", status=404, code=20404, detail="no"
+                "refused", status=404, detail="no"
             ),
         }
     )
@@ -213,7 +213,7 @@ async def test_user_flow_preselects_usable_channels(
             channel_errors(
                 {
                     Channel.MESSAGES: TwilioCommsAuthenticationError(
-                        "refused", status=401, code=20003, detail="Authenticate"
+                        "refused", status=401, detail="Authenticate"
                     )
                 }
             ),
@@ -224,7 +224,7 @@ async def test_user_flow_preselects_usable_channels(
             channel_errors(
                 {
                     channel: TwilioCommsForbiddenError(
-                        "refused", status=403, code=20403, detail="no"
+                        "refused", status=403, detail="no"
                     )
                     for channel in Channel
                 }
@@ -237,7 +237,7 @@ async def test_user_flow_preselects_usable_channels(
         ),
         pytest.param(TwilioCommsTimeoutError("slow"), "cannot_connect", id="timeout"),
         pytest.param(
-            TwilioCommsServerError("refused", status=503, code=None, detail="down"),
+            TwilioCommsServerError("refused", status=503, detail="down"),
             "cannot_connect",
             id="server-error",
         ),
@@ -338,7 +338,7 @@ async def test_reauth(
 
     user_input = {CONF_ACCOUNT_SID: ACCOUNT_SID, **new_secret}
     mock_client.list_operations.side_effect = TwilioCommsAuthenticationError(
-        "refused", status=401, code=20003, detail="Authenticate"
+        "refused", status=401, detail="Authenticate"
     )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input

@@ -5,11 +5,13 @@ import pytest
 from custom_components.twilio_comms.api import (
     TwilioCommsConnectionError,
     TwilioCommsError,
-    TwilioCommsInvalidIdError,
-    TwilioCommsPageLimitError,
     TwilioCommsResponseError,
     TwilioCommsServerError,
     TwilioCommsTimeoutError,
+)
+from custom_components.twilio_comms.api.exceptions import (
+    TwilioCommsInvalidIdError,
+    TwilioCommsPageLimitError,
 )
 from custom_components.twilio_comms.errors import (
     Failure,

@@ -766,7 +766,7 @@ async def get_latest_listing_failing(
     """Call get_operation for the latest message operation, its listing failing."""
     latest = entry.runtime_data.coordinators["messages"].data.latest
     with patch(
-        "custom_components.twilio_comms.api.TwilioCommsClient.list_messages",
+        "custom_components.twilio_comms.api.TwilioCommsClient.list_resources",
         side_effect=error,
     ):
         return await call(

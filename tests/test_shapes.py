@@ -21,11 +21,10 @@ from comms_emulator.channels import CHANNELS
 from comms_emulator.config import ChannelShape
 from comms_emulator.emulator import GroundTruth
 from comms_emulator.lifecycle import UNKNOWN_STATUS
-from custom_components.twilio_comms.api import CHANNEL_COUNTERS
+from custom_components.twilio_comms.api import CHANNEL_COUNTERS, Channel
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
     IDLE_UPDATE_INTERVAL,
-    ChannelKey,
 )
 from custom_components.twilio_comms.coordinator import ChannelCoordinator
 
@@ -91,10 +90,10 @@ async def entry(
     return init_integration
 
 
-def coordinators(entry: MockConfigEntry) -> dict[ChannelKey, ChannelCoordinator]:
+def coordinators(entry: MockConfigEntry) -> dict[Channel, ChannelCoordinator]:
     """Return each tracked channel's coordinator."""
     return {
-        ChannelKey(key): coordinator
+        Channel(key): coordinator
         for key, coordinator in entry.runtime_data.coordinators.items()
     }
 
@@ -102,7 +101,7 @@ def coordinators(entry: MockConfigEntry) -> dict[ChannelKey, ChannelCoordinator]
 def channel_truth(emulator: Emulator, coordinator: ChannelCoordinator) -> GroundTruth:
     """Return the emulator's ground truth over a coordinator's window, now."""
     window_start = emulator.clock() - coordinator.tracker.window
-    return emulator.truth(coordinator.channel_key.channel.value, window_start)
+    return emulator.truth(coordinator.channel.path, window_start)
 
 
 def state_of(hass: HomeAssistant, entity_id: str) -> str:
@@ -120,11 +119,11 @@ def assert_totals_match_truth(
         totals = channel_truth(emulator, coordinator)["totals"]
         shown = {
             counter: state_of(hass, f"sensor.{key}_{counter}")
-            for counter in CHANNEL_COUNTERS[key.channel]
+            for counter in CHANNEL_COUNTERS[key]
         }
         expected = {
             counter: str(totals[counter]) if counter in totals else STATE_UNKNOWN
-            for counter in CHANNEL_COUNTERS[key.channel]
+            for counter in CHANNEL_COUNTERS[key]
         }
         assert shown == expected, key
 
@@ -252,7 +251,7 @@ async def test_unknown_and_backward_statuses(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Unknown and backward statuses: no crash, no repeat, exact totals, then idle."""
-    fired = {key: record_events(hass, f"event.{key}_operations") for key in ChannelKey}
+    fired = {key: record_events(hass, f"event.{key}_operations") for key in Channel}
     assert_totals_match_truth(hass, entry, emulator)
     # Watch the seeded operations end, some going back to PROCESSING once.
     for _ in range(30):
@@ -268,7 +267,7 @@ async def test_unknown_and_backward_statuses(
         assert coordinator.update_interval == IDLE_UPDATE_INTERVAL
     # Send until the latest Messages operation ends in an unknown status
     # (which ones do is fixed by their ids), checking the status shown each time.
-    messages = coordinators(entry)[ChannelKey.MESSAGES]
+    messages = coordinators(entry)[Channel.MESSAGES]
     for _ in range(MAX_SENDS_FOR_UNKNOWN):
         latest = channel_truth(emulator, messages)["operations"][0]["status"]
         shown = state_of(hass, "sensor.messages_latest_operation_status")

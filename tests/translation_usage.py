@@ -36,17 +36,21 @@ RESOLVERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
         "{c for counters in CHANNEL_COUNTERS.values() for c in counters}",
         "a window-total sensor is described for each counter of CHANNEL_COUNTERS",
     ),
-    ("entity", "key"): (
-        "list(ChannelKey)",
-        "each channel device is named after its ChannelKey",
+    ("entity", "channel"): (
+        "list(Channel)",
+        "each channel device is named after its Channel",
     ),
-    ("entity", "ACCOUNT_DEVICE_KEYS[key]"): (
+    ("entity", "ACCOUNT_DEVICE_KEYS[channel]"): (
         "list(ACCOUNT_DEVICE_KEYS.values())",
         "with several accounts, each channel device also names its account",
     ),
     ("user_requests", "_TOO_LONG[err.field]"): (
         "list(_TOO_LONG.values())",
         "each field the client bounds has its own error, looked up by its name",
+    ),
+    ("user_requests", "_REFUSED[err.field]"): (
+        "list(_REFUSED.values())",
+        "each field the client refuses has its own error, looked up by its name",
     ),
     ("coordinator", "UPDATE_FAILURES[failure_of(err)]"): (
         "list(UPDATE_FAILURES.values())",

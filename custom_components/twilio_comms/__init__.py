@@ -12,9 +12,10 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .api import Channel
 from .base_url import warn_if_overridden
 from .connection import build_client
-from .const import CONF_CHANNELS, DOMAIN, ChannelKey
+from .const import CONF_CHANNELS, DOMAIN
 from .coordinator import (
     ChannelCoordinator,
     TwilioCommsConfigEntry,
@@ -44,9 +45,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) 
     """Set up Twilio Comms from a config entry."""
     client = build_client(hass, entry.data)
     warn_if_overridden(client)
-    tracked = [ChannelKey(key) for key in entry.options[CONF_CHANNELS]]
+    tracked = [Channel(key) for key in entry.options[CONF_CHANNELS]]
     coordinators = {
-        key: ChannelCoordinator(hass, entry, client, key) for key in tracked
+        channel: ChannelCoordinator(hass, entry, client, channel) for channel in tracked
     }
     _remove_untracked_channels(hass, entry, tracked)
 
@@ -74,9 +75,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) 
     # recipients' devices can name the Messages device as the one they go
     # through.
     device_registry = dr.async_get(hass)
-    for key in coordinators:
+    for channel in coordinators:
         device_registry.async_get_or_create(
-            config_entry_id=entry.entry_id, **channel_device_info(hass, entry, key)
+            config_entry_id=entry.entry_id, **channel_device_info(hass, entry, channel)
         )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Options and recipient subentries change what is set up: reload.
@@ -92,13 +93,13 @@ async def _async_update_listener(
 
 
 def _remove_untracked_channels(
-    hass: HomeAssistant, entry: TwilioCommsConfigEntry, tracked: list[ChannelKey]
+    hass: HomeAssistant, entry: TwilioCommsConfigEntry, tracked: list[Channel]
 ) -> None:
     """Drop the devices and repair issues of channels no longer tracked."""
-    untracked = [key for key in ChannelKey if key not in tracked]
-    for key in untracked:
-        ir.async_delete_issue(hass, DOMAIN, not_entitled_issue_id(entry, key))
-    stale = {channel_device_identifier(entry, key) for key in untracked}
+    untracked = [channel for channel in Channel if channel not in tracked]
+    for channel in untracked:
+        ir.async_delete_issue(hass, DOMAIN, not_entitled_issue_id(entry, channel))
+    stale = {channel_device_identifier(entry, channel) for channel in untracked}
     device_registry = dr.async_get(hass)
     # Looking devices up by entry, then removing them, is the one way that is
     # current (no deprecation warning) on every supported release.
@@ -118,5 +119,5 @@ async def async_remove_entry(
     hass: HomeAssistant, entry: TwilioCommsConfigEntry
 ) -> None:
     """Remove the entry's repair issues along with it."""
-    for key in ChannelKey:
-        ir.async_delete_issue(hass, DOMAIN, not_entitled_issue_id(entry, key))
+    for channel in Channel:
+        ir.async_delete_issue(hass, DOMAIN, not_entitled_issue_id(entry, channel))

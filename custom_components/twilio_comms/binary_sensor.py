@@ -11,10 +11,10 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api import failure_rate
 from .const import CONF_FAILURE_THRESHOLD
 from .coordinator import TwilioCommsConfigEntry
 from .entity import TwilioCommsEntity
-from .tracker import failure_rate
 
 PARALLEL_UPDATES = 0
 

@@ -31,7 +31,7 @@ import voluptuous as vol
 
 from .addresses import WHATSAPP_PREFIX, parse_address, sender_channel_for
 from .api import (
-    CredentialKind,
+    Channel,
     RecipientChannel,
     SenderChannel,
     TwilioCommsAccountMismatchError,
@@ -62,7 +62,7 @@ from .const import (
     MAX_WINDOW_HOURS,
     MIN_WINDOW_HOURS,
     SUBENTRY_RECIPIENT,
-    ChannelKey,
+    CredentialKind,
 )
 from .coordinator import TwilioCommsConfigEntry
 
@@ -96,7 +96,7 @@ class NoCommsAccess(Exception):
 
 async def async_check_credentials(
     hass: HomeAssistant, data: Mapping[str, Any]
-) -> list[ChannelKey]:
+) -> list[Channel]:
     """Return the channels these credentials can read, once their account is verified.
 
     Raises the client's errors for bad credentials or an unreachable API,
@@ -106,19 +106,19 @@ async def async_check_credentials(
     """
     client = build_client(hass, data)
     results = await asyncio.gather(
-        *(client.list_operations(key.channel, page_size=1) for key in ChannelKey),
+        *(client.list_operations(channel, page_size=1) for channel in Channel),
         return_exceptions=True,
     )
-    usable: list[ChannelKey] = []
+    usable: list[Channel] = []
     # A bad credential is the most useful thing to report, so it wins over
     # any other failure from the same probe.
     failures = sorted(
         (result for result in results if isinstance(result, BaseException)),
         key=lambda error: not isinstance(error, TwilioCommsAuthenticationError),
     )
-    for key, result in zip(ChannelKey, results, strict=True):
+    for channel, result in zip(Channel, results, strict=True):
         if not isinstance(result, BaseException):
-            usable.append(key)
+            usable.append(channel)
     for error in failures:
         if not isinstance(error, (TwilioCommsForbiddenError, TwilioCommsNotFoundError)):
             raise error
@@ -200,7 +200,7 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
                 entry.async_create_background_task(
                     self.hass,
                     coordinator.async_request_refresh(),
-                    f"{DOMAIN} resume {coordinator.channel_key}",
+                    f"{DOMAIN} resume {coordinator.channel}",
                 )
             return self.async_abort(
                 reason="reconfigure_successful"
@@ -211,7 +211,7 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_validate(
         self, kind: CredentialKind, user_input: Mapping[str, Any]
-    ) -> tuple[dict[str, Any], list[ChannelKey], dict[str, str]]:
+    ) -> tuple[dict[str, Any], list[Channel], dict[str, str]]:
         """Validate credentials; return the entry data, usable channels and errors.
 
         One helper serves the user, reauth and reconfigure steps, so every
@@ -354,7 +354,7 @@ class TwilioCommsOptionsFlow(OptionsFlow):
             {
                 vol.Required(CONF_CHANNELS): SelectSelector(
                     SelectSelectorConfig(
-                        options=list(ChannelKey),
+                        options=list(Channel),
                         multiple=True,
                         translation_key=CONF_CHANNELS,
                     )

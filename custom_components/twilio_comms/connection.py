@@ -6,7 +6,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api import CredentialKind, Credentials, TwilioCommsClient
+from .api import Credentials, TwilioCommsClient
 from .base_url import resolve_base_urls
 from .const import (
     CONF_ACCOUNT_SID,
@@ -14,6 +14,7 @@ from .const import (
     CONF_API_KEY_SID,
     CONF_AUTH_TOKEN,
     CONF_CREDENTIAL_KIND,
+    CredentialKind,
 )
 
 

@@ -5,8 +5,6 @@ from enum import StrEnum
 import logging
 from typing import Final
 
-from .api import Channel
-
 DOMAIN: Final = "twilio_comms"
 LOGGER: Final = logging.getLogger(__package__)
 
@@ -29,31 +27,12 @@ CONF_SENDER: Final = "sender"
 CONF_SENDER_CHANNEL: Final = "sender_channel"
 
 
-class ChannelKey(StrEnum):
-    """Home Assistant-side key of a Comms channel (options, unique ids, translations)."""
+class CredentialKind(StrEnum):
+    """Which pair of secrets an entry authenticates with (CONF_CREDENTIAL_KIND)."""
 
-    MESSAGES = "messages"
-    PUSH_NOTIFICATIONS = "push_notifications"
-    EMAILS = "emails"
+    AUTH_TOKEN = "auth_token"
+    API_KEY = "api_key"
 
-    @property
-    def channel(self) -> Channel:
-        """Return the API channel this key stands for."""
-        return _CHANNEL_BY_KEY[self]
-
-
-# The Comms API's product names, used in messages about a channel.
-CHANNEL_NAMES: Final = {
-    ChannelKey.MESSAGES: "Messages",
-    ChannelKey.PUSH_NOTIFICATIONS: "Push Notifications",
-    ChannelKey.EMAILS: "Emails",
-}
-
-_CHANNEL_BY_KEY: Final = {
-    ChannelKey.MESSAGES: Channel.MESSAGES,
-    ChannelKey.PUSH_NOTIFICATIONS: Channel.PUSH_NOTIFICATIONS,
-    ChannelKey.EMAILS: Channel.EMAILS,
-}
 
 # The Comms API keeps records for 7 days, so a longer window could only ever
 # show partial data.

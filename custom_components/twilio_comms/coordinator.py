@@ -13,6 +13,9 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    Channel,
+    ChannelData,
+    ChannelTracker,
     TwilioCommsAuthenticationError,
     TwilioCommsClient,
     TwilioCommsError,
@@ -23,7 +26,6 @@ from .api import (
 )
 from .const import (
     ACTIVE_UPDATE_INTERVAL,
-    CHANNEL_NAMES,
     CONF_WINDOW_HOURS,
     CREATED_SINCE_OVERLAP,
     DOMAIN,
@@ -32,10 +34,8 @@ from .const import (
     REFRESH_DEADLINE,
     SENT_FOLLOW_LIMIT,
     SENT_UPDATE_INTERVAL,
-    ChannelKey,
 )
 from .errors import UPDATE_FAILURES, failure_of, failure_placeholders
-from .tracker import ChannelData, ChannelTracker
 
 type TwilioCommsConfigEntry = ConfigEntry[TwilioCommsRuntimeData]
 
@@ -45,12 +45,12 @@ class TwilioCommsRuntimeData:
     """What a loaded entry holds: its client and one coordinator per channel."""
 
     client: TwilioCommsClient
-    coordinators: dict[ChannelKey, ChannelCoordinator]
+    coordinators: dict[Channel, ChannelCoordinator]
 
 
-def not_entitled_issue_id(entry: ConfigEntry, key: ChannelKey) -> str:
+def not_entitled_issue_id(entry: ConfigEntry, channel: Channel) -> str:
     """Return the repair issue id for a channel the account cannot use."""
-    return f"{entry.entry_id}_{key}_not_entitled"
+    return f"{entry.entry_id}_{channel}_not_entitled"
 
 
 class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
@@ -63,20 +63,20 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         hass: HomeAssistant,
         entry: TwilioCommsConfigEntry,
         client: TwilioCommsClient,
-        key: ChannelKey,
+        channel: Channel,
     ) -> None:
         """Initialise the coordinator of one channel."""
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"{DOMAIN} {key}",
+            name=f"{DOMAIN} {channel}",
             update_interval=IDLE_UPDATE_INTERVAL,
         )
-        self.channel_key = key
+        self.channel = channel
         self.tracker = ChannelTracker(
             client=client,
-            channel=key.channel,
+            channel=channel,
             window=timedelta(hours=entry.options[CONF_WINDOW_HOURS]),
             overlap=CREATED_SINCE_OVERLAP,
             recheck_after=IDLE_UPDATE_INTERVAL,
@@ -85,7 +85,7 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
     @override
     async def _async_update_data(self) -> ChannelData:
         """Refresh the channel, mapping every client error to Home Assistant's."""
-        placeholders = {"channel": CHANNEL_NAMES[self.channel_key]}
+        placeholders = {"channel": self.channel.title}
         now = dt_util.utcnow()
         deadline = REFRESH_DEADLINE.total_seconds()
         try:
@@ -173,7 +173,7 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
 
     def _set_not_entitled(self, not_entitled: bool) -> None:
         """Raise or clear the repair issue for a channel the account cannot use."""
-        issue_id = not_entitled_issue_id(self.config_entry, self.channel_key)
+        issue_id = not_entitled_issue_id(self.config_entry, self.channel)
         if not not_entitled:
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
@@ -185,7 +185,7 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             severity=ir.IssueSeverity.WARNING,
             translation_key="channel_not_entitled",
             translation_placeholders={
-                "channel": CHANNEL_NAMES[self.channel_key],
+                "channel": self.channel.title,
                 "title": self.config_entry.title,
             },
         )

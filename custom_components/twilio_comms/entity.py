@@ -9,24 +9,25 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN, ChannelKey
+from .api import Channel
+from .const import DOMAIN
 from .coordinator import ChannelCoordinator
 
 # A channel device's name when there are several accounts: it also names
 # the account, as a placeholder.
-ACCOUNT_DEVICE_KEYS: Final = {key: f"{key}_of_account" for key in ChannelKey}
+ACCOUNT_DEVICE_KEYS: Final = {channel: f"{channel}_of_account" for channel in Channel}
 
 
-def channel_device_identifier(entry: ConfigEntry, key: ChannelKey) -> tuple[str, str]:
+def channel_device_identifier(entry: ConfigEntry, channel: Channel) -> tuple[str, str]:
     """Return the device identifier of one channel of an account."""
-    return (DOMAIN, f"{entry.unique_id}_{key}")
+    return (DOMAIN, f"{entry.unique_id}_{channel}")
 
 
 def channel_device_id(
-    hass: HomeAssistant, entry: ConfigEntry, key: ChannelKey
+    hass: HomeAssistant, entry: ConfigEntry, channel: Channel
 ) -> str | None:
     """Return the registry id of a channel's device, if the channel is tracked."""
-    identifier = channel_device_identifier(entry, key)
+    identifier = channel_device_identifier(entry, channel)
     # Looking devices up by entry works the same on every supported release.
     return next(
         (
@@ -41,7 +42,7 @@ def channel_device_id(
 
 
 def channel_device_info(
-    hass: HomeAssistant, entry: ConfigEntry, key: ChannelKey
+    hass: HomeAssistant, entry: ConfigEntry, channel: Channel
 ) -> DeviceInfo:
     """Return the service device of one channel of an account.
 
@@ -54,11 +55,11 @@ def channel_device_info(
     )
     shared = len(accounts) > 1
     return DeviceInfo(
-        identifiers={channel_device_identifier(entry, key)},
+        identifiers={channel_device_identifier(entry, channel)},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="Twilio",
         model="Comms API",
-        translation_key=ACCOUNT_DEVICE_KEYS[key] if shared else key,
+        translation_key=ACCOUNT_DEVICE_KEYS[channel] if shared else channel,
         translation_placeholders={"account": entry.title} if shared else None,
     )
 
@@ -74,7 +75,7 @@ class TwilioCommsEntity(CoordinatorEntity[ChannelCoordinator]):
         """Initialise the entity from its channel's coordinator."""
         super().__init__(coordinator)
         entry = coordinator.config_entry
-        key = coordinator.channel_key
+        channel = coordinator.channel
         self.entity_description = description
-        self._attr_unique_id = f"{entry.unique_id}_{key}_{description.key}"
-        self._attr_device_info = channel_device_info(coordinator.hass, entry, key)
+        self._attr_unique_id = f"{entry.unique_id}_{channel}_{description.key}"
+        self._attr_device_info = channel_device_info(coordinator.hass, entry, channel)

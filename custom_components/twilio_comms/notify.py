@@ -12,6 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .addresses import sender_channel_for
 from .api import (
+    Channel,
     MessageRecipient,
     MessageSender,
     MessageSendRequest,
@@ -25,7 +26,6 @@ from .const import (
     CONF_SENDER,
     CONF_SENDER_CHANNEL,
     DOMAIN,
-    ChannelKey,
 )
 from .coordinator import TwilioCommsConfigEntry
 from .entity import channel_device_id
@@ -94,7 +94,7 @@ class TwilioCommsRecipientNotify(NotifyEntity):
         replacement is unknown to older releases.
         """
         await super().async_added_to_hass()
-        messages = channel_device_id(self.hass, self._entry, ChannelKey.MESSAGES)
+        messages = channel_device_id(self.hass, self._entry, Channel.MESSAGES)
         if self.device_entry is not None and messages is not None:
             dr.async_get(self.hass).async_update_device(
                 self.device_entry.id, via_device_id=messages
@@ -118,6 +118,6 @@ class TwilioCommsRecipientNotify(NotifyEntity):
         await async_send(
             self.hass,
             self._entry,
-            ChannelKey.MESSAGES,
+            Channel.MESSAGES,
             lambda client: client.send_message(request),
         )

@@ -2,8 +2,7 @@
 
 from typing import Any, Final
 
-from .api import Operation
-from .tracker import failure_rate
+from .api import Operation, failure_rate
 
 # Attributes that change with every poll while an operation runs (its stats,
 # its last update and what follows from its stats): history would store them

@@ -16,11 +16,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .api import CHANNEL_COUNTERS, Operation, OperationStatus
+from .api import CHANNEL_COUNTERS, ChannelData, Operation, OperationStatus
 from .coordinator import TwilioCommsConfigEntry
 from .entity import TwilioCommsEntity
 from .operation import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
-from .tracker import ChannelData
 
 PARALLEL_UPDATES = 0
 
@@ -126,7 +125,7 @@ async def async_setup_entry(
         for description in (
             *(
                 _counter_description(counter)
-                for counter in CHANNEL_COUNTERS[coordinator.channel_key.channel]
+                for counter in CHANNEL_COUNTERS[coordinator.channel]
             ),
             *OPERATION_SENSORS,
         )

@@ -19,12 +19,12 @@ import voluptuous as vol
 
 from .addresses import parse_address, sender_channel_for
 from .api import (
+    MAX_MEDIA,
     MAX_RECIPIENTS,
-    CommsResource,
+    Channel,
     MessageRecipient,
     MessageSender,
     MessageSendRequest,
-    Page,
     PushNotificationSendRequest,
     PushPriority,
     PushProvider,
@@ -32,21 +32,15 @@ from .api import (
     RecipientChannel,
     SenderChannel,
     SendResult,
-    TwilioCommsClient,
     TwilioCommsError,
     TwilioCommsNotFoundError,
-    TwilioCommsValidationError,
     is_operation_id,
-    is_web_url,
-    validate_tags,
 )
-from .api.ids import PUSH_USER_ID_PREFIXES, is_valid_id
-from .api.send import MAX_MEDIA
 from .choices import option_validator
-from .const import DOMAIN, ChannelKey
+from .const import DOMAIN
 from .coordinator import TwilioCommsConfigEntry
 from .operation import operation_attributes
-from .user_requests import async_send, build_request, translated_error
+from .user_requests import async_send, build_request, shown, translated_error
 
 SERVICE_GET_OPERATION: Final = "get_operation"
 SERVICE_SEND_MESSAGE: Final = "send_message"
@@ -78,9 +72,6 @@ ATTR_PRIORITY: Final = "priority"
 # here, before anything is sent.
 MAX_SCHEDULE_AHEAD: Final = timedelta(days=35)
 
-# Characters of a user's input an error message repeats; the rest is cut.
-MAX_ECHO_LENGTH: Final = 40
-
 # The first page of an operation's resources is enough to see how the sends
 # went; the operation's stats count them all.
 RESOURCE_PAGE_SIZE: Final = 50
@@ -104,7 +95,7 @@ _DEVICES: Final = vol.All(
 GET_OPERATION_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Required(ATTR_CHANNEL): vol.Coerce(ChannelKey),
+        vol.Required(ATTR_CHANNEL): vol.Coerce(Channel),
         vol.Required(ATTR_OPERATION_ID): cv.string,
     }
 )
@@ -182,43 +173,38 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
         translation_domain=DOMAIN,
         translation_key=key,
         translation_placeholders={
-            name: _shown(value) for name, value in placeholders.items()
+            name: shown(value) for name, value in placeholders.items()
         }
         or None,
     )
 
 
-def _shown(value: str) -> str:
-    """Return a user's input as an error repeats it: at most MAX_ECHO_LENGTH characters."""
-    if len(value) <= MAX_ECHO_LENGTH:
-        return value
-    return value[:MAX_ECHO_LENGTH] + "…"
-
-
 async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
     """Answer an operation's status, stats, times and first resources."""
     entry = _loaded_entry(call)
-    key: ChannelKey = call.data[ATTR_CHANNEL]
+    channel: Channel = call.data[ATTR_CHANNEL]
     operation_id: str = call.data[ATTR_OPERATION_ID].strip()
     if not is_operation_id(operation_id):
         raise _invalid("invalid_operation_id")
     client = entry.runtime_data.client
     try:
-        operation = await client.get_operation(key.channel, operation_id)
+        operation = await client.get_operation(channel, operation_id)
     except TwilioCommsNotFoundError as err:
         raise _invalid("operation_not_found", operation_id=operation_id) from err
     except TwilioCommsError as err:
-        raise translated_error(call.hass, err, entry, key) from err
+        raise translated_error(call.hass, err, entry, channel) from err
     try:
-        page = await _first_resources(client, key, operation_id)
+        page = await client.list_resources(
+            channel, operation_id, page_size=RESOURCE_PAGE_SIZE
+        )
     except TwilioCommsNotFoundError:
         # The operation exists: its resources are what cannot be listed (the
         # family's listing may be missing, or they are past retention).
         page = None
     except TwilioCommsError as err:
-        raise translated_error(call.hass, err, entry, key) from err
+        raise translated_error(call.hass, err, entry, channel) from err
     return {
-        ATTR_CHANNEL: str(key),
+        ATTR_CHANNEL: str(channel),
         **operation_attributes(operation),
         "resources": None
         if page is None
@@ -227,21 +213,6 @@ async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
         ],
         "more_resources": None if page is None else page.next_token is not None,
     }
-
-
-async def _first_resources(
-    client: TwilioCommsClient, key: ChannelKey, operation_id: str
-) -> Page[CommsResource]:
-    """Return the first page of what an operation created on its channel."""
-    lists = {
-        ChannelKey.MESSAGES: client.list_messages,
-        ChannelKey.PUSH_NOTIFICATIONS: client.list_push_notifications,
-        ChannelKey.EMAILS: client.list_emails,
-    }
-    page: Page[CommsResource] = await lists[key](
-        operation_id=operation_id, page_size=RESOURCE_PAGE_SIZE
-    )
-    return page
 
 
 async def _async_send_message(call: ServiceCall) -> ServiceResponse:
@@ -261,9 +232,6 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
     media_urls: list[str] = data.get(ATTR_MEDIA_URLS, [])
     if len(media_urls) > MAX_MEDIA:
         raise _invalid("too_many_media_urls", max=str(MAX_MEDIA))
-    for url in media_urls:
-        if not is_web_url(url):
-            raise _invalid("invalid_media_url", url=url)
     send_at = _send_at(data)
     request = build_request(
         lambda: MessageSendRequest(
@@ -272,13 +240,13 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
             media_urls=media_urls,
             sender=_sender(data, channel),
             send_at=[send_at] if send_at else [],
-            tags=_tags(data),
+            tags=data.get(ATTR_TAGS, {}),
         )
     )
     result = await async_send(
         call.hass,
         entry,
-        ChannelKey.MESSAGES,
+        Channel.MESSAGES,
         lambda c: c.send_message(request),
         send_at=send_at,
     )
@@ -326,16 +294,6 @@ def _send_at(data: Mapping[str, Any]) -> datetime | None:
     return when
 
 
-def _tags(data: Mapping[str, Any]) -> dict[str, str]:
-    """Return the call's tags, checked against the API's limits."""
-    tags: dict[str, str] = data.get(ATTR_TAGS, {})
-    try:
-        validate_tags(tags)
-    except TwilioCommsValidationError as err:
-        raise _invalid("invalid_tags") from err
-    return tags
-
-
 async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
     """Send a push notification to devices and/or push users."""
     entry = _loaded_entry(call)
@@ -350,9 +308,6 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
     provider: PushProvider | None = data.get(ATTR_PROVIDER)
     if tokens and provider is None:
         raise _invalid("provider_required")
-    for user_id in user_ids:
-        if not is_valid_id(user_id, PUSH_USER_ID_PREFIXES):
-            raise _invalid("invalid_push_user_id", user_id=user_id)
     # Each device has its own provider, so one call reaches FCM and APN.
     targets = [
         *((token, provider) for token in tokens),
@@ -374,13 +329,13 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
             title=data[ATTR_TITLE],
             body=data[ATTR_BODY],
             priority=data.get(ATTR_PRIORITY, PushPriority.HIGH),
-            tags=_tags(data),
+            tags=data.get(ATTR_TAGS, {}),
         )
     )
     result = await async_send(
         call.hass,
         entry,
-        ChannelKey.PUSH_NOTIFICATIONS,
+        Channel.PUSH_NOTIFICATIONS,
         lambda c: c.send_push_notification(request),
     )
     return _send_response(result)

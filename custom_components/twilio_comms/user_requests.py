@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .api import (
+    Channel,
     SendResult,
     TwilioCommsAuthenticationError,
     TwilioCommsBadRequestError,
@@ -20,9 +21,12 @@ from .api import (
     TwilioCommsRequestTooLargeError,
     TwilioCommsValidationError,
 )
-from .const import CHANNEL_NAMES, DOMAIN, LOGGER, ChannelKey
+from .const import DOMAIN, LOGGER
 from .coordinator import TwilioCommsConfigEntry
 from .errors import REQUEST_FAILURES, failure_of, failure_placeholders
+
+# Characters of a user's input an error message repeats; the rest is cut.
+MAX_ECHO_LENGTH: Final = 40
 
 # The error of each field the client bounds, by the name it gives the field.
 _TOO_LONG: Final = {
@@ -32,6 +36,22 @@ _TOO_LONG: Final = {
     "push_content": "push_content_too_long",
     "device_token": "device_token_too_long",
 }
+
+# The error of each field the client refuses for another reason than its
+# length, and the placeholder that repeats the refused value, if it has one.
+_REFUSED: Final = {
+    "media_url": "invalid_media_url",
+    "tags": "invalid_tags",
+    "user_id": "invalid_push_user_id",
+}
+_REFUSED_PLACEHOLDERS: Final = {"media_url": "url", "user_id": "user_id"}
+
+
+def shown(value: str) -> str:
+    """Return a user's input as an error repeats it: at most MAX_ECHO_LENGTH characters."""
+    if len(value) <= MAX_ECHO_LENGTH:
+        return value
+    return value[:MAX_ECHO_LENGTH] + "…"
 
 
 def build_request[T](make: Callable[[], T]) -> T:
@@ -45,9 +65,9 @@ def build_request[T](make: Callable[[], T]) -> T:
 def _invalid_request(err: TwilioCommsValidationError) -> ServiceValidationError:
     """Return the input error for a request the client refused to send.
 
-    The actions check what a user can get wrong with an error of its own
-    first; this is for a rule of the client's they do not know yet, and its
-    English text stays in the exception chain.
+    The client's request models are where sends are validated; the field it
+    names picks the message. A rule without a message of its own reads as
+    invalid_request, and the client's English text stays in the chain.
     """
     if isinstance(err, TwilioCommsInputTooLongError):
         # Each field has its own message, which never repeats the input.
@@ -55,6 +75,15 @@ def _invalid_request(err: TwilioCommsValidationError) -> ServiceValidationError:
             translation_domain=DOMAIN,
             translation_key=_TOO_LONG[err.field],
             translation_placeholders={"limit": str(err.limit)},
+        )
+    if err.field in _REFUSED:
+        placeholder = _REFUSED_PLACEHOLDERS.get(err.field)
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=_REFUSED[err.field],
+            translation_placeholders={placeholder: shown(err.value)}
+            if placeholder and err.value is not None
+            else None,
         )
     return ServiceValidationError(
         translation_domain=DOMAIN, translation_key="invalid_request"
@@ -65,14 +94,13 @@ def translated_error(
     hass: HomeAssistant,
     err: TwilioCommsError,
     entry: TwilioCommsConfigEntry,
-    key: ChannelKey,
+    channel: Channel,
 ) -> HomeAssistantError:
     """Return the Home Assistant error that tells the user what went wrong.
 
     What the user can fix in their input is a ServiceValidationError; what
     Twilio or the connection did is a HomeAssistantError.
     """
-    channel = CHANNEL_NAMES[key]
     if isinstance(err, TwilioCommsAuthenticationError):
         # The coordinators would find out at their next poll; asking now
         # saves the user a wait.
@@ -84,7 +112,7 @@ def translated_error(
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="channel_not_entitled",
-            translation_placeholders={"channel": channel},
+            translation_placeholders={"channel": channel.title},
         )
     if isinstance(err, TwilioCommsRateLimitError):
         return HomeAssistantError(
@@ -96,7 +124,7 @@ def translated_error(
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="request_too_large",
-            translation_placeholders={"channel": channel},
+            translation_placeholders={"channel": channel.title},
         )
     if isinstance(err, TwilioCommsBadRequestError):
         # Twilio's own words (or the HTTP reason) are the only detail there is.
@@ -111,14 +139,17 @@ def translated_error(
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=REQUEST_FAILURES[failure_of(err)],
-        translation_placeholders={"channel": channel, **failure_placeholders(err)},
+        translation_placeholders={
+            "channel": channel.title,
+            **failure_placeholders(err),
+        },
     )
 
 
 async def async_send(
     hass: HomeAssistant,
     entry: TwilioCommsConfigEntry,
-    key: ChannelKey,
+    channel: Channel,
     send: Callable[[TwilioCommsClient], Awaitable[SendResult]],
     *,
     send_at: datetime | None = None,
@@ -131,13 +162,13 @@ async def async_send(
     try:
         result = await send(entry.runtime_data.client)
     except TwilioCommsError as err:
-        raise translated_error(hass, err, entry, key) from err
-    coordinator = entry.runtime_data.coordinators.get(key)
+        raise translated_error(hass, err, entry, channel) from err
+    coordinator = entry.runtime_data.coordinators.get(channel)
     if result.operation_id is None:
         LOGGER.warning(
             "Twilio accepted a %s send without naming its operation; it cannot be"
             " followed",
-            CHANNEL_NAMES[key],
+            channel.title,
         )
     elif coordinator is not None:
         coordinator.async_follow(result.operation_id, send_at)

@@ -54,11 +54,6 @@ def load_fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
 
 
-def fixture_text(name: str) -> str:
-    """Return a fixture file's text as it is."""
-    return (FIXTURES / name).read_text()
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reply:
     """One scripted response: JSON (or raw text or bytes), status, headers and delay."""
@@ -82,11 +77,6 @@ class Received:
     query: MultiMapping[str]
     headers: CIMultiDictProxy[str]
     body: bytes
-
-    @property
-    def json(self) -> Any:
-        """Return the request body, parsed."""
-        return json.loads(self.body)
 
 
 @dataclass(slots=True)

@@ -8,8 +8,6 @@ from aiohttp.test_utils import unused_port
 import pytest
 
 from custom_components.twilio_comms.api import (
-    DEFAULT_RETRY_AFTER,
-    MAX_RETRY_AFTER,
     Channel,
     Credentials,
     TwilioCommsAuthenticationError,
@@ -25,22 +23,25 @@ from custom_components.twilio_comms.api import (
     TwilioCommsServerError,
     TwilioCommsTimeoutError,
 )
-from custom_components.twilio_comms.api.error_response import (
-    error_details,
+from custom_components.twilio_comms.api.exceptions import (
+    DEFAULT_RETRY_AFTER,
+    MAX_RETRY_AFTER,
     parse_retry_after,
     response_error,
 )
+from custom_components.twilio_comms.api.models import error_details
 
 from .conftest import (
+    FIXTURES,
     OPERATION_ID,
     SHORT_TIMEOUT,
     CommsServer,
     Reply,
-    fixture_text,
     load_fixture,
 )
 
 OPERATION_PATH = f"/Messages/Operations/{OPERATION_ID}"
+FAILED = f"GET /v1{OPERATION_PATH} failed with HTTP"
 NOW = datetime(2024, 4, 5, 6, 20, tzinfo=UTC)
 
 
@@ -85,72 +86,65 @@ async def test_status_maps_to_exception(
     assert type(error) is error_class
     assert isinstance(error, TwilioCommsResponseError)
     assert error.status == status
-    assert error.code is None
-    assert f"GET /v1{OPERATION_PATH} failed with HTTP {status}" in str(error)
+    assert str(error).startswith(f"{FAILED} {status}:")
     # A redirect is reported, never followed.
     assert len(comms_server.requests) == 1
 
 
-async def test_comms_error_body(
-    client: TwilioCommsClient, comms_server: CommsServer
-) -> None:
-    """The Comms error shape gives the Twilio code and message."""
-    error = await fetch_error(
-        client, comms_server, Reply(status=404, json=load_fixture("error_comms.json"))
-    )
-    assert isinstance(error, TwilioCommsNotFoundError)
-    assert error.code == 20404
-    assert error.detail == "The resource was not found."
-    assert str(error) == (
-        f"GET /v1{OPERATION_PATH} failed with HTTP 404 (Twilio error 20404): "
-        "The resource was not found."
-    )
-
-
-async def test_classic_error_body(
-    client: TwilioCommsClient, comms_server: CommsServer
-) -> None:
-    """The classic Twilio error shape from the auth layer is read too."""
-    error = await fetch_error(
-        client,
-        comms_server,
-        Reply(status=401, json=load_fixture("error_classic_twilio.json")),
-    )
-    assert isinstance(error, TwilioCommsAuthenticationError)
-    assert error.code == 20003
-    assert error.detail == "Authenticate"
-
-
-async def test_twilio_code_refines_a_generic_status(
-    client: TwilioCommsClient, comms_server: CommsServer
-) -> None:
-    """A gateway's generic 400 carrying code 20003 is an authentication failure."""
-    error = await fetch_error(
-        client,
-        comms_server,
-        Reply(status=400, json={"code": 20003, "message": "Authenticate"}),
-    )
-    assert isinstance(error, TwilioCommsAuthenticationError)
-    assert error.status == 400
-
-
-async def test_html_error_body(
-    client: TwilioCommsClient, comms_server: CommsServer
-) -> None:
-    """A gateway's HTML page falls back to the reason phrase, not the markup."""
-    error = await fetch_error(
-        client,
-        comms_server,
-        Reply(
-            status=502,
-            text=fixture_text("error_gateway.html"),
-            content_type="text/html",
+@pytest.mark.parametrize(
+    ("reply", "error_class", "text"),
+    [
+        pytest.param(
+            Reply(status=404, json=load_fixture("error_comms.json")),
+            TwilioCommsNotFoundError,
+            "404 (Twilio error 20404): The resource was not found.",
+            id="comms shape",
         ),
-    )
-    assert isinstance(error, TwilioCommsServerError)
-    assert error.detail == "Bad Gateway"
-    assert "<" not in str(error)
-    assert error.retry_after is None
+        pytest.param(
+            Reply(status=401, json=load_fixture("error_classic_twilio.json")),
+            TwilioCommsAuthenticationError,
+            "401 (Twilio error 20003): Authenticate",
+            id="classic shape",
+        ),
+        pytest.param(
+            Reply(status=400, json={"code": 20003, "message": "Authenticate"}),
+            TwilioCommsAuthenticationError,
+            "400 (Twilio error 20003): Authenticate",
+            id="a code refines a gateway's generic 400",
+        ),
+        pytest.param(
+            Reply(status=400, json={"code": 20429, "message": "Slow"}),
+            TwilioCommsRateLimitError,
+            "400 (Twilio error 20429): Slow",
+            id="20429 behind another 4xx is a rate limit",
+        ),
+        pytest.param(
+            Reply(
+                status=502,
+                text=(FIXTURES / "error_gateway.html").read_text(),
+                content_type="text/html",
+            ),
+            TwilioCommsServerError,
+            "502: Bad Gateway",
+            id="a gateway's HTML page: the reason phrase, not the markup",
+        ),
+    ],
+)
+async def test_error_bodies(
+    client: TwilioCommsClient,
+    comms_server: CommsServer,
+    reply: Reply,
+    error_class: type[TwilioCommsResponseError],
+    text: str,
+) -> None:
+    """The Twilio code and message of an error body name the error and its detail."""
+    error = await fetch_error(client, comms_server, reply)
+    assert type(error) is error_class
+    assert str(error) == f"{FAILED} {text}"
+    assert isinstance(error, TwilioCommsResponseError)
+    assert error.detail == text.rpartition(": ")[2]
+    if isinstance(error, TwilioCommsRateLimitError):
+        assert error.retry_after == DEFAULT_RETRY_AFTER
 
 
 async def test_long_server_message_is_truncated(
@@ -173,30 +167,18 @@ async def test_long_server_message_is_truncated(
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (b'{"errors": [{"code": 20404, "message": "gone"}]}', (20404, "gone")),
-        (b'{"errors": {"code": "20404", "message": "gone"}}', (20404, "gone")),
-        (b'{"errors": [{"infoUrl": "x"}], "code": 1, "message": "top"}', (1, "top")),
-        (b'{"errors": [], "message": "only a message"}', (None, "only a message")),
-        (b'{"code": true, "message": 5}', (None, None)),
-        (b'{"code": "-1", "message": ""}', (None, None)),
-        (b"[1, 2]", (None, None)),
-        (b"", (None, None)),
-        (b"\xff\xfe not utf-8", (None, None)),
-        (b"[" * 100_000, (None, None)),
+        pytest.param(b'{"errors": [{"code": 20404, "message": "gone"}]}', (20404, "gone"), id="comms"),
+        pytest.param(b'{"errors": {"code": "20404", "message": "gone"}}', (20404, "gone"), id="errors as object, code as string"),
+        pytest.param(b'{"errors": [{"infoUrl": "x"}], "code": 1, "message": "top"}', (1, "top"), id="falls back to top level"),
+        pytest.param(b'{"errors": [], "message": "only a message"}', (None, "only a message"), id="message without code"),
+        pytest.param(b'{"code": true, "message": 5}', (None, None), id="wrong types"),
+        pytest.param(b'{"code": "-1", "message": ""}', (None, None), id="negative code, empty message"),
+        pytest.param(b"[1, 2]", (None, None), id="array"),
+        pytest.param(b"", (None, None), id="empty"),
+        pytest.param(b"\xff\xfe not utf-8", (None, None), id="bad encoding"),
+        pytest.param(b"[" * 100_000, (None, None), id="absurdly nested"),
     ],
-    ids=[
-        "comms",
-        "errors as object, code as string",
-        "falls back to top level",
-        "message without code",
-        "wrong types",
-        "negative code, empty message",
-        "array",
-        "empty",
-        "bad encoding",
-        "absurdly nested",
-    ],
-)
+)  # fmt: skip
 def test_error_details(body: bytes, expected: tuple[int | None, str | None]) -> None:
     """Error bodies of any shape give a code and message, or nothing; never a crash."""
     assert error_details(body) == expected
@@ -205,67 +187,59 @@ def test_error_details(body: bytes, expected: tuple[int | None, str | None]) -> 
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
-        ("120", 120.0),
-        ("0", 0.0),
-        (" 2.5 ", 2.5),
-        ("86400", MAX_RETRY_AFTER),
-        (format_datetime(NOW + timedelta(seconds=90), usegmt=True), 90.0),
-        ("Fri, 05 Apr 2024 06:22:00 -0000", 120.0),
-        (format_datetime(NOW - timedelta(hours=1), usegmt=True), 0.0),
-        (format_datetime(NOW + timedelta(days=3), usegmt=True), MAX_RETRY_AFTER),
-        ("-5", None),
-        ("soon", None),
-        ("", None),
-        ("Fri, 99 Foo 2024", None),
-        (None, None),
+        pytest.param("120", 120.0, id="seconds"),
+        pytest.param("0", 0.0, id="zero"),
+        pytest.param(" 2.5 ", 2.5, id="decimal with spaces"),
+        pytest.param("86400", MAX_RETRY_AFTER, id="seconds over the cap"),
+        pytest.param(format_datetime(NOW + timedelta(seconds=90), usegmt=True), 90.0, id="http date"),
+        pytest.param("Fri, 05 Apr 2024 06:22:00 -0000", 120.0, id="http date with -0000"),
+        pytest.param(format_datetime(NOW - timedelta(hours=1), usegmt=True), 0.0, id="date in the past"),
+        pytest.param(format_datetime(NOW + timedelta(days=3), usegmt=True), MAX_RETRY_AFTER, id="date over the cap"),
+        pytest.param("-5", None, id="negative"),
+        pytest.param("soon", None, id="garbage"),
+        pytest.param("", None, id="empty"),
+        pytest.param("Fri, 99 Foo 2024", None, id="broken date"),
+        pytest.param(None, None, id="missing"),
     ],
-    ids=[
-        "seconds",
-        "zero",
-        "decimal with spaces",
-        "seconds over the cap",
-        "http date",
-        "http date with -0000",
-        "date in the past",
-        "date over the cap",
-        "negative",
-        "garbage",
-        "empty",
-        "broken date",
-        "missing",
-    ],
-)
+)  # fmt: skip
 def test_parse_retry_after(header: str | None, expected: float | None) -> None:
     """Retry-After is read as seconds or an HTTP-date, clamped to [0, the cap]."""
     assert parse_retry_after(header, now=NOW) == expected
 
 
 @pytest.mark.parametrize(
-    ("headers", "expected"),
+    ("status", "headers", "expected"),
     [
-        ({"Retry-After": "30"}, 30.0),
-        ({"Retry-After": "999999"}, MAX_RETRY_AFTER),
-        ({"Retry-After": "whenever"}, DEFAULT_RETRY_AFTER),
-        ({}, DEFAULT_RETRY_AFTER),
+        pytest.param(429, {"Retry-After": "30"}, 30.0, id="seconds"),
+        pytest.param(429, {"Retry-After": "999999"}, MAX_RETRY_AFTER, id="over the cap"),
+        pytest.param(429, {"Retry-After": "whenever"}, DEFAULT_RETRY_AFTER, id="garbage"),
+        pytest.param(429, {}, DEFAULT_RETRY_AFTER, id="missing"),
+        pytest.param(503, {"Retry-After": "15"}, 15.0, id="503 asks to come back"),
+        pytest.param(500, {"Retry-After": "15"}, None, id="500 must not be retried"),
     ],
-    ids=["seconds", "over the cap", "garbage", "missing"],
-)
-async def test_rate_limit_retry_after(
+)  # fmt: skip
+async def test_retry_after(
     client: TwilioCommsClient,
     comms_server: CommsServer,
+    status: int,
     headers: dict[str, str],
-    expected: float,
+    expected: float | None,
 ) -> None:
-    """A 429 always says how long to wait: the server's value, capped, or a default."""
-    error = await fetch_error(client, comms_server, Reply(status=429, headers=headers))
-    assert isinstance(error, TwilioCommsRateLimitError)
+    """A 429 always says how long to wait; of the 5xx, only a 503 does."""
+    # The code is a rate limit's: a 5xx code never changes the class.
+    body = {"code": 20429, "message": "Slow down"}
+    error = await fetch_error(
+        client, comms_server, Reply(status=status, headers=headers, json=body)
+    )
+    assert isinstance(error, TwilioCommsRateLimitError | TwilioCommsServerError)
+    assert isinstance(error, TwilioCommsServerError) is (status >= 500)
     assert error.retry_after == expected
 
 
 async def test_rate_limit_http_date(
     client: TwilioCommsClient, comms_server: CommsServer
 ) -> None:
-    """A 429 with an HTTP-date waits until then."""
+    """A 429 with an HTTP-date waits until then, read against the clock."""
     when = datetime.now(UTC) + timedelta(seconds=120)
     error = await fetch_error(
         client,
@@ -274,42 +248,6 @@ async def test_rate_limit_http_date(
     )
     assert isinstance(error, TwilioCommsRateLimitError)
     assert 110 <= error.retry_after <= 120
-
-
-async def test_rate_limit_by_twilio_code(
-    client: TwilioCommsClient, comms_server: CommsServer
-) -> None:
-    """Twilio's 20429 code behind another 4xx is a rate limit with the default wait."""
-    error = await fetch_error(
-        client, comms_server, Reply(status=400, json={"code": 20429, "message": "Slow"})
-    )
-    assert isinstance(error, TwilioCommsRateLimitError)
-    assert error.retry_after == DEFAULT_RETRY_AFTER
-
-
-@pytest.mark.parametrize(
-    ("status", "expected"),
-    [(503, 15.0), (500, None)],
-    ids=["503 asks to come back", "500 must not be retried"],
-)
-async def test_server_error_retry_after(
-    client: TwilioCommsClient,
-    comms_server: CommsServer,
-    status: int,
-    expected: float | None,
-) -> None:
-    """Only a 503 carries a Retry-After; a 5xx code never changes the class."""
-    error = await fetch_error(
-        client,
-        comms_server,
-        Reply(
-            status=status,
-            headers={"Retry-After": "15"},
-            json={"code": 20429, "message": "Service unavailable"},
-        ),
-    )
-    assert isinstance(error, TwilioCommsServerError)
-    assert error.retry_after == expected
 
 
 async def test_timeout(client: TwilioCommsClient, comms_server: CommsServer) -> None:
@@ -360,31 +298,14 @@ async def test_success_without_json_is_invalid(
     assert "without a JSON body" in str(error)
 
 
-async def test_errors_endpoint_of_unknown_scalar_shape(
-    client: TwilioCommsClient, comms_server: CommsServer
-) -> None:
-    """An Errors response that is neither a list nor an object is invalid."""
-    comms_server.add("GET", f"{OPERATION_PATH}/Errors", Reply(json="error"))
-    with pytest.raises(TwilioCommsInvalidResponseError):
-        await client.get_operation_errors(Channel.MESSAGES, OPERATION_ID)
-
-
-async def test_errors_endpoint_other_failures_raise(
-    client: TwilioCommsClient, comms_server: CommsServer
-) -> None:
-    """Only a 404 means the Errors endpoint is unavailable; other errors raise."""
-    comms_server.add("GET", f"{OPERATION_PATH}/Errors", Reply(status=500))
-    with pytest.raises(TwilioCommsServerError):
-        await client.get_operation_errors(Channel.MESSAGES, OPERATION_ID)
-
-
 def test_error_without_any_detail() -> None:
     """Without a message or a reason phrase the error still names status and request."""
     error = response_error(
         request="GET /v1/Messages",
         status=599,
         reason=None,
-        body=b"",
+        code=None,
+        message=None,
         retry_after_header=None,
         redact=lambda text: text,
         now=NOW,

@@ -10,22 +10,18 @@ from yarl import URL
 
 from custom_components.twilio_comms.api import (
     DEFAULT_BASE_URL,
-    Email,
-    Message,
+    Channel,
     Operation,
-    OperationStats,
-    PushNotification,
     TwilioCommsError,
-    is_operation_id,
 )
-from custom_components.twilio_comms.api.accepted import send_result
-from custom_components.twilio_comms.api.error_response import (
+from custom_components.twilio_comms.api.client import _parse_page as parse_page
+from custom_components.twilio_comms.api.exceptions import parse_retry_after
+from custom_components.twilio_comms.api.models import (
+    CommsResource,
+    OperationStats,
     error_details,
-    parse_retry_after,
 )
-from custom_components.twilio_comms.api.families import OPERATION_LIST_KEYS
-from custom_components.twilio_comms.api.models import parse_operation_errors
-from custom_components.twilio_comms.api.pagination import parse_page
+from custom_components.twilio_comms.api.sends import send_result
 
 # Each example must finish well inside this (milliseconds): a parser that
 # loops or backtracks on hostile input fails the property.
@@ -35,33 +31,12 @@ DEADLINE_MS = 200
 # mixed in so the parsers get past their first checks.
 API_KEYS = st.sampled_from(
     [
-        "id",
-        "status",
-        "stats",
-        "createdAt",
-        "updatedAt",
-        "operations",
-        "messages",
-        "notifications",
-        "pushNotifications",
-        "emails",
-        "data",
-        "pagination",
-        "next",
-        "self",
-        "nextPageToken",
-        "errors",
-        "code",
-        "message",
-        "operationId",
-        "operationLocation",
-        "related",
-        "to",
-        "tags",
-        "sent",
-        "failed",
+        "id", "status", "stats", "createdAt", "updatedAt", "operations", "messages",
+        "notifications", "pushNotifications", "emails", "data", "pagination", "next",
+        "self", "nextPageToken", "errors", "code", "message", "operationId",
+        "operationLocation", "related", "to", "tags", "sent", "failed",
     ]
-)
+)  # fmt: skip
 JSON = st.recursive(
     st.none()
     | st.booleans()
@@ -93,11 +68,8 @@ FUZZ = settings(
 PARSERS: list[Callable[[Any], object]] = [
     Operation.from_json,
     OperationStats.from_json,
-    Message.from_json,
-    PushNotification.from_json,
-    Email.from_json,
-    parse_operation_errors,
-    lambda data: parse_page(data, OPERATION_LIST_KEYS, Operation.from_json),
+    *(lambda data, c=channel: CommsResource.from_json(data, c) for channel in Channel),
+    lambda data: parse_page(data, ("operations", "data"), Operation.from_json),
 ]
 
 
@@ -139,18 +111,3 @@ def test_retry_after_is_bounded(value: str | None) -> None:
     """Any Retry-After header gives no wait or a wait inside the cap."""
     seconds = parse_retry_after(value, now=datetime(2026, 11, 23, tzinfo=UTC))
     assert seconds is None or 0 <= seconds <= 3600
-
-
-@settings(database=None, max_examples=1000, deadline=DEADLINE_MS)
-@given(st.text(max_size=60))
-def test_accepted_ids_never_change_the_url(suffix: str) -> None:
-    """An id that validates lands in the URL as exactly one path segment, no query."""
-    candidate = "comms_operation_" + suffix
-    if not is_operation_id(candidate):
-        return
-    base = URL(DEFAULT_BASE_URL)
-    url = base / "Messages" / "Operations" / candidate
-    assert url.path == f"{base.path}/Messages/Operations/{candidate}"
-    assert url.parts[-1] == candidate
-    assert not url.query_string
-    assert not url.fragment

@@ -1,111 +1,201 @@
-"""Tests of parsing the API's JSON, seed samples first, then every tolerance rule."""
+"""Tests of the models: channels, ids, and the API's JSON read tolerantly."""
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
 
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.twilio_comms.api import (
-    Email,
-    Message,
+    Channel,
     Operation,
-    OperationError,
-    OperationStats,
     OperationStatus,
-    PushNotification,
+    TwilioCommsClient,
     TwilioCommsInvalidResponseError,
+    is_operation_id,
 )
+from custom_components.twilio_comms.api.exceptions import TwilioCommsInvalidIdError
 from custom_components.twilio_comms.api.models import (
     MAX_COUNTER,
     MAX_COUNTER_NAME_LENGTH,
     MAX_EXTRA_COUNTERS,
     MAX_RAW_STATUS_LENGTH,
-    parse_operation_errors,
+    CommsResource,
+    OperationStats,
+    parse_timestamp,
+    validate_operation_id,
 )
-from custom_components.twilio_comms.api.wire import parse_timestamp
 
-from .conftest import load_fixture
+from .conftest import CommsServer, load_fixture
 
 OPERATION_ID = "comms_operation_01h9krwprkeee8fzqspvwy6nq8"
 
 
-def test_seed000_push_operation() -> None:
-    """The push reference's Fetch Operation sample parses completely."""
-    operation = Operation.from_json(load_fixture("push_operation_seed000.json"))
-    assert operation.id == OPERATION_ID
-    assert operation.status is OperationStatus.SCHEDULED
-    assert operation.raw_status == "SCHEDULED"
-    assert not operation.status.is_terminal
-    assert operation.stats.as_dict() == {
-        "total": 150,
-        "recipients": 145,
-        "unaddressable": 3,
-        "scheduled": 20,
-        "queued": 50,
-        "sent": 70,
-        "failed": 5,
-        "canceled": 2,
-    }
-    assert operation.stats.delivered is None
-    assert operation.created_at == datetime(2024, 4, 20, 14, 45, tzinfo=UTC)
-    assert operation.updated_at == datetime(2024, 4, 20, 15, 10, tzinfo=UTC)
-
-
-def test_seed001_push_operations_list() -> None:
-    """Both operations of the List sample parse, the short seed id included."""
-    payload = load_fixture("push_operations_list_seed001.json")
-    operations = [Operation.from_json(item) for item in payload["operations"]]
-    assert [op.id for op in operations] == [
-        OPERATION_ID,
-        "comms_operation_01h9ksxq9v7b2m4r5t6y7z8a9",
+def test_channel_names() -> None:
+    """One name for a channel: its key, its URL segment and its product name."""
+    assert [(c.value, c.path, c.title) for c in Channel] == [
+        ("messages", "Messages", "Messages"),
+        ("push_notifications", "PushNotifications", "Push Notifications"),
+        ("emails", "Emails", "Emails"),
     ]
-    assert operations[1].status is OperationStatus.COMPLETED
-    assert operations[1].status.is_terminal
-    assert operations[1].stats.sent == 295
 
 
-def test_seed002_push_guide_operation() -> None:
-    """The guide's operation has keys the reference lacks, and lacks some it has."""
-    operation = Operation.from_json(load_fixture("push_operation_seed002.json"))
-    assert operation.id == "comms_operation_01h2xcejqtf2nbrexx3vqjhp41"
-    assert operation.stats.attempts == 1
-    assert operation.stats.delivered == 1
-    assert operation.stats.undelivered == 0
-    assert operation.stats.scheduled is None
-    assert operation.stats.unaddressable is None
-    assert operation.stats.canceled is None
+GOOD_OPERATION_IDS = [
+    OPERATION_ID,
+    # A seed sample only 25 characters after the prefix (comms-api.md §2).
+    "comms_operation_01h9ksxq9v7b2m4r5t6y7z8a9",
+    "comms_operation_x",
+    "comms_operation_" + "a" * 64,
+]
+
+EVIL_IDS = [
+    "",
+    "comms_operation_",
+    "comms_operation_x/../../Accounts",
+    "comms_operation_abc?pageSize=1",
+    "comms_operation_%2e%2e",
+    "comms_operation_abc%2F..",
+    "comms_operation_..",
+    "comms_operation_abc.json",
+    "comms_operation_abc#fragment",
+    "comms_operation_abc def",
+    "comms_operation_abc\n",
+    "comms_operation_abc\t",
+    " comms_operation_abc",
+    "comms_operation_ABC",
+    "COMMS_OPERATION_abc",
+    "comms_operation_a_b",
+    "comms_operation_a-b",
+    "comms_operation_abc\\..",
+    "comms_operation_ａｂｃ",  # full-width letters
+    "comms_operation_١٢٣",  # Arabic-Indic digits
+    "comms_operation_é",
+    "comms_operation_abc\u200b",  # zero-width space
+    "comms_operation_abc\x00",
+    "comms_operation_" + "a" * 65,
+    "comms_message_01h9krwprkeee8fzqspvwy6nq8",
+    "../comms_operation_abc",
+]
+
+# Characters that would change a URL's meaning or hide in it.
+FORBIDDEN = set("/?#%.\\ \t\r\n&=+;:@") | {chr(c) for c in range(32)}
 
 
-def test_seed002_push_notifications_list() -> None:
-    """The guide's notification: comms_notification_ id, lowercase related, to array."""
-    payload = load_fixture("push_notifications_list_seed002.json")
-    notification = PushNotification.from_json(payload["notifications"][0])
-    assert notification.id == "comms_notification_01h2xcejqtf2nbrexx3vqjhp41"
-    assert notification.status == "SENT"
-    assert notification.operation_id == "comms_operation_01h2xcejqtf2nbrexx3vqjhp41"
-    assert notification.providers == ("FCM",)
-    assert notification.tags == {}
-    assert notification.deleted_at is None
-    assert notification.created_at == datetime(2023, 8, 24, 14, 15, 22, tzinfo=UTC)
+@pytest.mark.parametrize(
+    ("operation_id", "valid"),
+    [*((i, True) for i in GOOD_OPERATION_IDS), *((i, False) for i in EVIL_IDS)],
+)
+def test_operation_ids(operation_id: str, valid: bool) -> None:
+    """Documented ids are taken unchanged; anything that could escape its segment is not."""
+    assert is_operation_id(operation_id) is valid
+    if valid:
+        assert validate_operation_id(operation_id) == operation_id
+        return
+    with pytest.raises(TwilioCommsInvalidIdError) as info:
+        validate_operation_id(operation_id)
+    assert isinstance(info.value, ValueError)
 
 
-def test_seed004_message_operation() -> None:
-    """The Messages reference's Fetch Operation sample has every counter."""
-    operation = Operation.from_json(load_fixture("message_operation_seed004.json"))
-    assert operation.status is OperationStatus.COMPLETED
-    assert operation.stats.as_dict() == {
-        "total": 1,
-        "recipients": 1,
-        "attempts": 1,
-        "unaddressable": 0,
-        "scheduled": 0,
-        "queued": 0,
-        "sent": 0,
-        "delivered": 1,
-        "read": 0,
-        "undelivered": 0,
-        "failed": 0,
-        "canceled": 0,
-    }
+@pytest.mark.parametrize(
+    ("operation_id", "shown"),
+    [
+        ("x" * 200, "a 200-character string"),
+        ("comms_operation_\r\n", "a 18-character string"),
+        ("comms_operation_A", "'comms_operation_A'"),
+    ],
+)
+def test_rejected_id_is_summarised(operation_id: str, shown: str) -> None:
+    """A long or unprintable rejected id is described, not echoed."""
+    with pytest.raises(TwilioCommsInvalidIdError, match=shown):
+        validate_operation_id(operation_id)
+
+
+@settings(database=None, max_examples=500)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from("0123456789abcdefghjkmnpqrstvwxyz"), st.characters()
+        )
+    )
+)
+def test_no_valid_id_needs_quoting(value: str) -> None:
+    """Whatever text comes in, an id that passes is a plain, safe path segment."""
+    candidate = "comms_operation_" + value
+    if is_operation_id(candidate):
+        assert not set(candidate) & FORBIDDEN
+        assert quote(candidate, safe="") == candidate
+        assert candidate.isascii()
+        assert candidate == candidate.lower()
+
+
+type Call = Callable[[TwilioCommsClient, str], Awaitable[object]]
+
+
+@pytest.mark.parametrize(
+    "evil_id",
+    [*EVIL_IDS[2:5], "comms_message_x/../../Accounts", "comms_notification_ä"],
+)
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda c, i: c.get_operation(Channel.MESSAGES, i), id="get_operation"),
+        pytest.param(lambda c, i: c.list_resources(Channel.EMAILS, i), id="list_resources"),
+    ],
+)  # fmt: skip
+async def test_evil_ids_never_reach_the_server(
+    client: TwilioCommsClient, comms_server: CommsServer, call: Call, evil_id: str
+) -> None:
+    """Every method taking an id validates it before building a URL."""
+    with pytest.raises(TwilioCommsInvalidIdError):
+        await call(client, evil_id)
+    assert comms_server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "stats"),
+    [
+        pytest.param(
+            load_fixture("push_operation_seed000.json"),
+            "SCHEDULED",
+            {"total": 150, "recipients": 145, "unaddressable": 3, "scheduled": 20, "queued": 50, "sent": 70, "failed": 5, "canceled": 2},
+            id="the push reference's Fetch Operation",
+        ),
+        pytest.param(
+            load_fixture("push_operations_list_seed001.json")["operations"][1],
+            "COMPLETED",
+            {"total": 300, "recipients": 300, "unaddressable": 0, "scheduled": 0, "queued": 0, "sent": 295, "failed": 5, "canceled": 0},
+            id="the List sample's short seed id",
+        ),
+        pytest.param(
+            load_fixture("push_operation_seed002.json"),
+            "COMPLETED",
+            {"total": 1, "recipients": 1, "attempts": 1, "queued": 0, "sent": 0, "delivered": 1, "undelivered": 0, "failed": 0},
+            id="the push guide's, with keys the reference lacks and without some it has",
+        ),
+        pytest.param(
+            load_fixture("message_operation_seed004.json"),
+            "COMPLETED",
+            {"total": 1, "recipients": 1, "attempts": 1, "unaddressable": 0, "scheduled": 0, "queued": 0, "sent": 0, "delivered": 1, "read": 0, "undelivered": 0, "failed": 0, "canceled": 0},
+            id="the Messages reference's, with every counter",
+        ),
+    ],
+)  # fmt: skip
+def test_seed_operations(
+    data: dict[str, Any], status: str, stats: dict[str, int]
+) -> None:
+    """The documents' operations parse completely: id, status, counters and times."""
+    operation = Operation.from_json(data)
+    assert operation.id == data["id"]
+    assert (operation.raw_status, operation.status) == (
+        status,
+        OperationStatus(status.lower()),
+    )
+    assert operation.status.is_terminal is (status == "COMPLETED")
+    assert operation.stats.as_dict() == stats
+    assert operation.created_at == datetime.fromisoformat(data["createdAt"])
+    assert operation.updated_at == datetime.fromisoformat(data["updatedAt"])
 
 
 @pytest.mark.parametrize(
@@ -129,17 +219,22 @@ def test_operation_status_parse(value: object, expected: OperationStatus) -> Non
 
 
 def test_unknown_status_keeps_raw_value() -> None:
-    """An unknown status is kept as sent, so it can be shown and reported."""
+    """An unknown status is kept as sent, within bounds, so it can be shown and reported."""
     operation = Operation.from_json(
         {"id": OPERATION_ID, "status": "PAUSED", "stats": "n/a", "createdAt": 5}
     )
-    assert operation.status is OperationStatus.UNKNOWN
+    assert (operation.status, operation.raw_status) == (
+        OperationStatus.UNKNOWN,
+        "PAUSED",
+    )
     assert not operation.status.is_terminal
-    assert operation.raw_status == "PAUSED"
     assert operation.stats == OperationStats()
     assert operation.stats.as_dict() == {}
     assert operation.created_at is None
     assert operation.updated_at is None
+    long = Operation.from_json({"id": OPERATION_ID, "status": "P" * 100_000})
+    assert long.raw_status is not None
+    assert len(long.raw_status) == MAX_RAW_STATUS_LENGTH
 
 
 @pytest.mark.parametrize(
@@ -157,12 +252,7 @@ def test_stats_are_tolerant() -> None:
     stats = OperationStats.from_json(
         {
             "total": 10,
-            "queued": 5,
             "sent": 3,
-            "scheduled": 2,
-            "delivered": 3,
-            "read": 1,
-            "undelivered": 1,
             "attempts": 12,
             "failed": True,
             "canceled": "2",
@@ -171,17 +261,25 @@ def test_stats_are_tolerant() -> None:
             "bounced": 1.5,
         }
     )
-    assert stats.total == 10
-    assert stats.attempts == 12
-    assert stats.failed is None
-    assert stats.canceled is None
+    assert (stats.total, stats.attempts, stats.failed, stats.canceled) == (
+        10,
+        12,
+        None,
+        None,
+    )
     assert stats.opened is None
     assert stats.extra == {"clicked": 4}
-    assert stats.get("clicked") == 4
-    assert stats.get("bounced") is None
-    assert stats.get("sent") == 3
-    assert stats.as_dict()["clicked"] == 4
-    assert "failed" not in stats.as_dict()
+    assert (stats.get("clicked"), stats.get("bounced"), stats.get("sent")) == (
+        4,
+        None,
+        3,
+    )
+    assert stats.as_dict() == {"total": 10, "attempts": 12, "sent": 3, "clicked": 4}
+    # Frozen, and so are the mappings held.
+    with pytest.raises(AttributeError):
+        stats.total = 5  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        stats.extra["clicked"] = 2  # type: ignore[index]
 
 
 def test_stats_are_bounded() -> None:
@@ -201,59 +299,24 @@ def test_stats_are_bounded() -> None:
     assert all(key.startswith("extra") for key in stats.extra)
 
 
-def test_raw_status_is_bounded() -> None:
-    """A status as long as a page is kept only as far as it can be shown."""
-    operation = Operation.from_json({"id": OPERATION_ID, "status": "P" * 100_000})
-    assert operation.status is OperationStatus.UNKNOWN
-    assert operation.raw_status is not None
-    assert len(operation.raw_status) == MAX_RAW_STATUS_LENGTH
-
-
-def test_stats_are_immutable() -> None:
-    """Models are frozen, and so are the mappings they hold."""
-    stats = OperationStats.from_json({"clicked": 1})
-    with pytest.raises(AttributeError):
-        stats.total = 5  # type: ignore[misc]
-    with pytest.raises(TypeError):
-        stats.extra["clicked"] = 2  # type: ignore[index]
-
-
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("2024-04-05T06:20:00Z", datetime(2024, 4, 5, 6, 20, tzinfo=UTC)),
-        ("2024-04-05t06:20:00z", datetime(2024, 4, 5, 6, 20, tzinfo=UTC)),
-        ("2024-04-05T08:20:00+02:00", datetime(2024, 4, 5, 6, 20, tzinfo=UTC)),
-        (
-            "2024-04-05T06:20:00.123456789Z",
-            datetime(2024, 4, 5, 6, 20, 0, 123456, tzinfo=UTC),
-        ),
-        ("2024-04-05 06:20:00Z", datetime(2024, 4, 5, 6, 20, tzinfo=UTC)),
-        ("2024-04-05T06:20:00", datetime(2024, 4, 5, 6, 20, tzinfo=UTC)),
-        ("2024-04-05", None),
-        ("2024-13-05T06:20:00Z", None),
-        ("0001-01-01T00:00:00+01:00", None),
-        ("yesterday", None),
-        ("", None),
-        (1712298000, None),
-        (None, None),
+        pytest.param("2024-04-05T06:20:00Z", datetime(2024, 4, 5, 6, 20, tzinfo=UTC), id="utc z"),
+        pytest.param("2024-04-05t06:20:00z", datetime(2024, 4, 5, 6, 20, tzinfo=UTC), id="lower case"),
+        pytest.param("2024-04-05T08:20:00+02:00", datetime(2024, 4, 5, 6, 20, tzinfo=UTC), id="offset"),
+        pytest.param("2024-04-05T06:20:00.123456789Z", datetime(2024, 4, 5, 6, 20, 0, 123456, tzinfo=UTC), id="nanoseconds"),
+        pytest.param("2024-04-05 06:20:00Z", datetime(2024, 4, 5, 6, 20, tzinfo=UTC), id="space separator"),
+        pytest.param("2024-04-05T06:20:00", datetime(2024, 4, 5, 6, 20, tzinfo=UTC), id="no offset means utc"),
+        pytest.param("2024-04-05", None, id="date only"),
+        pytest.param("2024-13-05T06:20:00Z", None, id="month 13"),
+        pytest.param("0001-01-01T00:00:00+01:00", None, id="out of range in utc"),
+        pytest.param("yesterday", None, id="words"),
+        pytest.param("", None, id="empty"),
+        pytest.param(1712298000, None, id="epoch number"),
+        pytest.param(None, None, id="null"),
     ],
-    ids=[
-        "utc z",
-        "lower case",
-        "offset",
-        "nanoseconds",
-        "space separator",
-        "no offset means utc",
-        "date only",
-        "month 13",
-        "out of range in utc",
-        "words",
-        "empty",
-        "epoch number",
-        "null",
-    ],
-)
+)  # fmt: skip
 def test_parse_timestamp(value: object, expected: datetime | None) -> None:
     """RFC 3339 timestamps become aware UTC datetimes; anything else None."""
     parsed = parse_timestamp(value)
@@ -262,137 +325,36 @@ def test_parse_timestamp(value: object, expected: datetime | None) -> None:
         assert parsed.tzinfo is UTC
 
 
-def test_message_fetch() -> None:
-    """A fetched message: `to` as an object, status upper-cased, related in any case."""
-    message = Message.from_json(load_fixture("message_fetch.json"))
-    assert message.status == "UNDELIVERED"
-    assert message.to_addresses == ("+15558675310",)
-    assert message.operation_id == OPERATION_ID
-    assert message.tags == {"campaign": "door"}
-    assert message.scheduled_for == datetime(2024, 4, 5, 6, 25, tzinfo=UTC)
-    assert message.created_at == datetime(2024, 4, 5, 6, 20, 0, 123000, tzinfo=UTC)
-    assert message.updated_at is None
-
-
-def test_message_in_list() -> None:
-    """A listed message links its operation with an upper-case OPERATION."""
-    payload = load_fixture("messages_list.json")
-    message = Message.from_json(payload["messages"][0])
-    assert message.status == "DELIVERED"
-    assert message.operation_id == OPERATION_ID
-    assert message.tags == {"source": "home_assistant"}
-
-
-def test_push_notification_with_to_object() -> None:
-    """The push fetch sample's `to` is one object, not an array."""
-    notification = PushNotification.from_json(
-        load_fixture("push_notification_fetch_to_object.json")
-    )
-    assert notification.providers == ("FCM",)
-    assert notification.priority == "HIGH"
-    assert notification.operation_id is None
-
-
-def test_push_notification_lowercase_values() -> None:
-    """Lower-case provider, status and priority are normalised to upper case."""
-    payload = load_fixture("push_notifications_list_pushnotifications_key.json")
-    notification = PushNotification.from_json(payload["pushNotifications"][0])
-    assert notification.providers == ("APN",)
-    assert notification.status == "SENT"
-    assert notification.priority == "HIGH"
-    assert notification.operation_id == OPERATION_ID
-
-
-def test_email() -> None:
-    """An email: subject from content, recipients' addresses, OPENED status."""
-    email = Email.from_json(load_fixture("emails_list_data_key.json")["data"][0])
-    assert email.status == "OPENED"
-    assert email.subject == "Front door"
-    assert email.to_addresses == ("ann@example.com",)
-    assert email.operation_id == OPERATION_ID
+@pytest.mark.parametrize(
+    ("channel", "data", "status"),
+    [
+        pytest.param(Channel.MESSAGES, {"id": "comms_message_01h9", "status": "UNDELIVERED"}, "UNDELIVERED", id="message"),
+        pytest.param(Channel.PUSH_NOTIFICATIONS, load_fixture("push_notifications_list_seed002.json")["notifications"][0], "SENT", id="guide-style push id"),
+        pytest.param(Channel.PUSH_NOTIFICATIONS, {"id": "comms_pushnotification_01h9", "status": " sent "}, "SENT", id="push, any case"),
+        pytest.param(Channel.EMAILS, {"id": "comms_email_01h9", "status": 5}, "UNKNOWN", id="email, no status"),
+    ],
+)  # fmt: skip
+def test_resource(channel: Channel, data: dict[str, object], status: str) -> None:
+    """A resource keeps its id and an upper-case status, UNKNOWN when unreadable."""
+    resource = CommsResource.from_json(data, channel)
+    assert (resource.id, resource.status) == (data["id"], status)
 
 
 @pytest.mark.parametrize(
-    ("data", "operation_id"),
+    ("channel", "data"),
     [
-        ({"related": [{"name": "SENDER", "id": "comms_sender_01"}]}, None),
-        ({"related": {"name": "Operation", "id": OPERATION_ID}}, OPERATION_ID),
-        ({"related": [{"name": "OPERATION", "id": "comms_operation_X/.."}]}, None),
-        ({"related": [{"name": 1}, "junk"], "operationId": OPERATION_ID}, OPERATION_ID),
-        ({"related": None}, None),
-    ],
-    ids=[
-        "other relation",
-        "one object",
-        "invalid related id",
-        "top-level operationId",
-        "null",
-    ],
-)
-def test_related_operation(data: dict[str, object], operation_id: str | None) -> None:
-    """The owning operation is found in `related`, by name in any case, and validated."""
-    message = Message.from_json({"id": "comms_message_01h9", **data})
-    assert message.operation_id == operation_id
-    assert message.status == "UNKNOWN"
-
-
-@pytest.mark.parametrize(
-    ("model", "data"),
-    [
-        (Message, {"id": "comms_email_01h9"}),
-        (PushNotification, {"id": "comms_message_01h9"}),
-        (Email, {"status": "SENT"}),
-        (Message, "comms_message_01h9"),
-    ],
-)
-def test_resource_without_valid_id_is_invalid(
-    model: type[Message | PushNotification | Email], data: object
-) -> None:
-    """A resource must carry an id of its own family."""
-    with pytest.raises(TwilioCommsInvalidResponseError):
-        model.from_json(data)
-
-
-@pytest.mark.parametrize(
-    ("data", "expected"),
-    [
+        (Channel.MESSAGES, {"id": "comms_email_01h9"}),
+        (Channel.PUSH_NOTIFICATIONS, {"id": "comms_pushnotificationuser_01h9"}),
         (
-            load_fixture("operation_errors_list.json"),
-            [
-                (61337, "Recipient does not have RCS enabled"),
-                (None, None),
-            ],
+            Channel.PUSH_NOTIFICATIONS,
+            {"id": "comms_operation_01h2xcejqtf2nbrexx3vqjhp41"},
         ),
-        (load_fixture("operation_errors_wrapped.json"), [(30008, "Unknown error")]),
-        ({"data": [{"code": 1}]}, [(1, None)]),
-        ({"code": 2, "message": "lone"}, [(2, "lone")]),
-        ({"pagination": {}, "failures": [{"message": "x"}]}, [(None, "x")]),
-        ({"pagination": {"next": None}}, []),
-        ([], []),
-        (["plain text", 7], [(None, "plain text"), (None, None)]),
-    ],
-    ids=[
-        "bare list",
-        "errors key",
-        "data key",
-        "lone error",
-        "unknown list key",
-        "no entries",
-        "empty list",
-        "scalar entries",
+        (Channel.EMAILS, {"id": "comms_email_01H9KRWPRKEEE8FZQSPVWY6NQ8"}),
+        (Channel.EMAILS, {"status": "SENT"}),
+        (Channel.MESSAGES, "comms_message_01h9"),
     ],
 )
-def test_operation_errors_shapes(
-    data: object, expected: list[tuple[int | None, str | None]]
-) -> None:
-    """The undocumented Errors endpoint is read whatever shape it answers with."""
-    errors = parse_operation_errors(data)
-    assert [(error.code, error.message) for error in errors] == expected
-
-
-def test_operation_error_keeps_other_fields() -> None:
-    """Entries without code or message are kept with their fields."""
-    errors = parse_operation_errors(load_fixture("operation_errors_list.json"))
-    assert errors[0].raw == {"infoUrl": "https://www.twilio.com/docs/api/errors/61337"}
-    assert errors[1].raw == {"recipient": "+15558675310", "reason": "opaque"}
-    assert OperationError.from_json(7).raw == {"value": 7}
+def test_resource_without_valid_id_is_invalid(channel: Channel, data: object) -> None:
+    """A resource must carry an id of its own channel."""
+    with pytest.raises(TwilioCommsInvalidResponseError):
+        CommsResource.from_json(data, channel)

@@ -37,7 +37,6 @@ from custom_components.twilio_comms.const import (
     BASE_URL_ENV,
     DOMAIN,
     IDLE_UPDATE_INTERVAL,
-    ChannelKey,
 )
 from custom_components.twilio_comms.coordinator import ChannelCoordinator
 from tests.common import (
@@ -200,7 +199,7 @@ def coordinators(
 ) -> list[ChannelCoordinator]:
     """Return fresh coordinators of every channel, on one real client."""
     client = build_client(hass, entry.data)
-    return [ChannelCoordinator(hass, entry, client, key) for key in ChannelKey]
+    return [ChannelCoordinator(hass, entry, client, channel) for channel in Channel]
 
 
 async def refresh_all(items: list[ChannelCoordinator]) -> None:
@@ -338,9 +337,9 @@ async def _bench_scenarios(
             ]
             result[name] = summarise(naive)
         truth = server.emulator.truth(  # type: ignore[union-attr]
-            Channel.MESSAGES.value, clock() - timedelta(hours=24)
+            Channel.MESSAGES.path, clock() - timedelta(hours=24)
         )
-        messages = next(c for c in items if c.channel_key is ChannelKey.MESSAGES)
+        messages = next(c for c in items if c.channel is Channel.MESSAGES)
         result["totals_match_truth"] = dict(messages.data.totals) == truth["totals"]
         result["operations_per_channel_in_window"] = len(messages.data.operations)
     return result
@@ -374,7 +373,7 @@ async def bench_idle_shape(
                 elapsed += step
                 clock.offset += step
                 for coordinator in items:
-                    channel = coordinator.channel_key.channel.value
+                    channel = coordinator.channel.path
                     if elapsed >= due[channel] + (
                         coordinator.update_interval or IDLE_UPDATE_INTERVAL
                     ):
@@ -389,7 +388,7 @@ async def bench_idle_shape(
                 "shape": shape_name(shape),
                 "size": size,
                 "update_interval_s": {
-                    c.channel_key.channel.value: (
+                    c.channel.path: (
                         c.update_interval or IDLE_UPDATE_INTERVAL
                     ).total_seconds()
                     for c in items
@@ -401,9 +400,7 @@ async def bench_idle_shape(
                 },
                 "totals_match_truth": all(
                     dict(c.data.totals)
-                    == emulator.truth(c.channel_key.channel.value, window_start)[
-                        "totals"
-                    ]
+                    == emulator.truth(c.channel.path, window_start)["totals"]
                     for c in items
                 ),
             }

@@ -1,24 +1,11 @@
 """Client of Twilio's Communications API (Comms); free of Home Assistant imports."""
 
-from .accepted import SendResult
-from .client import TwilioCommsClient
-from .const import (
-    CHANNEL_COUNTERS,
+from .client import (
     DEFAULT_BASE_URL,
-    DEFAULT_MAX_PAGES,
-    DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_REST_BASE_URL,
-    DEFAULT_RETRY_AFTER,
-    MAX_PAGE_SIZE,
-    MAX_RECIPIENTS,
-    MAX_RESPONSE_BYTES,
-    MAX_RETRY_AFTER,
-    MIN_PAGE_SIZE,
-    Channel,
-    CredentialKind,
-    OperationStatus,
+    TwilioCommsClient,
+    is_loopback_host,
 )
-from .credentials import Credentials
 from .exceptions import (
     TwilioCommsAccountMismatchError,
     TwilioCommsAuthenticationError,
@@ -27,11 +14,8 @@ from .exceptions import (
     TwilioCommsError,
     TwilioCommsForbiddenError,
     TwilioCommsInputTooLongError,
-    TwilioCommsInvalidIdError,
     TwilioCommsInvalidResponseError,
     TwilioCommsNotFoundError,
-    TwilioCommsPageLimitError,
-    TwilioCommsPaginationError,
     TwilioCommsRateLimitError,
     TwilioCommsRequestTooLargeError,
     TwilioCommsResponseError,
@@ -39,19 +23,17 @@ from .exceptions import (
     TwilioCommsTimeoutError,
     TwilioCommsValidationError,
 )
-from .ids import is_operation_id, validate_operation_id
 from .models import (
-    CommsResource,
-    Email,
-    Message,
+    CHANNEL_COUNTERS,
+    Channel,
+    Credentials,
     Operation,
-    OperationError,
-    OperationStats,
-    PushNotification,
+    OperationStatus,
+    is_operation_id,
 )
-from .pagination import Page
-from .params import is_loopback_host
-from .send import (
+from .sends import (
+    MAX_MEDIA,
+    MAX_RECIPIENTS,
     MessageRecipient,
     MessageSender,
     MessageSendRequest,
@@ -61,37 +43,25 @@ from .send import (
     PushRecipient,
     RecipientChannel,
     SenderChannel,
-    is_web_url,
-    validate_tags,
+    SendResult,
 )
+from .tracker import ChannelData, ChannelTracker, failure_rate
 
 __all__ = [
     "CHANNEL_COUNTERS",
     "DEFAULT_BASE_URL",
-    "DEFAULT_MAX_PAGES",
-    "DEFAULT_REQUEST_TIMEOUT",
     "DEFAULT_REST_BASE_URL",
-    "DEFAULT_RETRY_AFTER",
-    "MAX_PAGE_SIZE",
+    "MAX_MEDIA",
     "MAX_RECIPIENTS",
-    "MAX_RESPONSE_BYTES",
-    "MAX_RETRY_AFTER",
-    "MIN_PAGE_SIZE",
     "Channel",
-    "CommsResource",
-    "CredentialKind",
+    "ChannelData",
+    "ChannelTracker",
     "Credentials",
-    "Email",
-    "Message",
     "MessageRecipient",
     "MessageSendRequest",
     "MessageSender",
     "Operation",
-    "OperationError",
-    "OperationStats",
     "OperationStatus",
-    "Page",
-    "PushNotification",
     "PushNotificationSendRequest",
     "PushPriority",
     "PushProvider",
@@ -107,20 +77,15 @@ __all__ = [
     "TwilioCommsError",
     "TwilioCommsForbiddenError",
     "TwilioCommsInputTooLongError",
-    "TwilioCommsInvalidIdError",
     "TwilioCommsInvalidResponseError",
     "TwilioCommsNotFoundError",
-    "TwilioCommsPageLimitError",
-    "TwilioCommsPaginationError",
     "TwilioCommsRateLimitError",
     "TwilioCommsRequestTooLargeError",
     "TwilioCommsResponseError",
     "TwilioCommsServerError",
     "TwilioCommsTimeoutError",
     "TwilioCommsValidationError",
+    "failure_rate",
     "is_loopback_host",
     "is_operation_id",
-    "is_web_url",
-    "validate_operation_id",
-    "validate_tags",
 ]

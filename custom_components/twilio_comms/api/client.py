@@ -1,10 +1,12 @@
-"""Asynchronous client of the Twilio Comms API."""
+"""Asynchronous client of the Twilio Comms API: requests, their limits, and pages."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from ipaddress import ip_address
 import logging
+import math
 from typing import Any, Final
 from urllib.parse import quote
 import zlib
@@ -12,18 +14,6 @@ import zlib
 import aiohttp
 from yarl import URL
 
-from .accepted import SendResult, send_result
-from .const import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_PAGES,
-    DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_REST_BASE_URL,
-    MAX_RESPONSE_BYTES,
-    Channel,
-    OperationStatus,
-)
-from .credentials import Credentials
-from .error_response import clean_detail, response_error
 from .exceptions import (
     TwilioCommsAccountMismatchError,
     TwilioCommsAuthenticationError,
@@ -32,37 +22,64 @@ from .exceptions import (
     TwilioCommsForbiddenError,
     TwilioCommsInvalidResponseError,
     TwilioCommsNotFoundError,
+    TwilioCommsPageLimitError,
+    TwilioCommsPaginationError,
     TwilioCommsTimeoutError,
+    TwilioCommsValidationError,
+    clean_detail,
+    response_error,
 )
-from .families import (
-    EMAILS,
-    MESSAGES,
-    OPERATION_LIST_KEYS,
-    PUSH_NOTIFICATIONS,
-    ResourceFamily,
-)
-from .ids import validate_id, validate_operation_id
 from .models import (
-    Email,
-    Message,
+    RESOURCE_LIST_KEYS,
+    Channel,
+    CommsResource,
+    Credentials,
     Operation,
-    OperationError,
-    PushNotification,
-    parse_operation_errors,
+    OperationStatus,
+    as_object,
+    as_text,
+    error_details,
+    format_timestamp,
+    parse_json,
+    validate_operation_id,
 )
-from .pagination import Page, iterate_pages, parse_page
-from .params import (
-    checked_base_url,
-    checked_channel,
-    checked_max_pages,
-    checked_timeout,
-    operation_filters,
-    page_params,
+from .sends import (
+    MessageSendRequest,
+    PushNotificationSendRequest,
+    SendResult,
+    send_result,
 )
-from .send import MessageSendRequest, PushNotificationSendRequest
-from .wire import as_object, as_text, parse_json
 
 _LOGGER = logging.getLogger(__package__)
+
+# The only documented production base URL; the version lives in the path, and
+# the "/preview" version is experimental, so it is never a default.
+DEFAULT_BASE_URL: Final = "https://comms.twilio.com/v1"
+
+# Twilio's main REST API, where the Accounts resource lives: the one place
+# that tells which account an API key belongs to (comms-api.md §14).
+DEFAULT_REST_BASE_URL: Final = "https://api.twilio.com/2010-04-01"
+
+# Seconds one request (connect, send and read) may take; long enough for a
+# slow beta API, short enough that a hung connection cannot stall a poll.
+DEFAULT_REQUEST_TIMEOUT: Final = 10.0
+
+# The most bytes of one response body the client reads, once decompressed.
+# A full page of 1000 operations (the largest page the API documents) is about
+# 330 KiB; 2 MiB leaves six times that for fields the beta API may add, while
+# a gzip body that inflates without end costs at most this much memory.
+MAX_RESPONSE_BYTES: Final = 2 * 2**20
+
+# The smallest `pageSize` the API documents; one item is the cheapest probe.
+MIN_PAGE_SIZE: Final = 1
+
+# The largest `pageSize` the API documents; fewer, bigger pages poll cheaper.
+MAX_PAGE_SIZE: Final = 1000
+
+# Pages iter_operations follows before giving up. At MAX_PAGE_SIZE this is
+# 100,000 operations, far beyond seven days of retention for any real account,
+# so hitting it means the server keeps handing out new tokens forever.
+DEFAULT_MAX_PAGES: Final = 100
 
 # Bytes read off the connection at a time while reading a body.
 _READ_CHUNK: Final = 64 * 1024
@@ -74,6 +91,10 @@ _PLAIN_ENCODINGS: Final = frozenset({"", "identity"})
 
 # zlib's window bits that read a gzip or a zlib header, whichever comes.
 _ZLIB_WBITS: Final = 32 + zlib.MAX_WBITS
+
+# List keys of an operations listing; `data` is the generic key a guide sample
+# uses for emails, accepted everywhere in case other pages follow it.
+_OPERATION_LIST_KEYS: Final = ("operations", "data")
 
 
 def _named_account(data: Any, key: str) -> str:
@@ -94,6 +115,15 @@ class _Reply:
     data: Any
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page[T]:
+    """One page of a list; next_token is None on the last page."""
+
+    items: tuple[T, ...]
+    next_token: str | None
+    self_token: str | None
+
+
 class TwilioCommsClient:
     """Talk to the Comms API over an injected aiohttp session."""
 
@@ -109,9 +139,9 @@ class TwilioCommsClient:
         """Store the session and credentials; no request is made here."""
         self._session = session
         self._credentials = credentials
-        self._base_url = checked_base_url(base_url)
-        self._rest_base_url = checked_base_url(rest_base_url)
-        self._request_timeout = checked_timeout(request_timeout)
+        self._base_url = _checked_base_url(base_url)
+        self._rest_base_url = _checked_base_url(rest_base_url)
+        self._request_timeout = _checked_timeout(request_timeout)
 
     @property
     def base_url(self) -> URL:
@@ -165,20 +195,10 @@ class TwilioCommsClient:
     # ------------------------------------------------------------ operations
 
     async def list_operations(
-        self,
-        channel: Channel,
-        *,
-        page_size: int | None = None,
-        page_token: str | None = None,
-        start_date: datetime | None = None,
-        end_date: datetime | None = None,
-        status: OperationStatus | None = None,
+        self, channel: Channel, *, page_size: int | None = None
     ) -> Page[Operation]:
-        """Return one page of a channel's operations, newest first (as observed)."""
-        params = operation_filters(start_date, end_date, status)
-        return await self._list_operations(
-            channel, params | page_params(page_size, page_token)
-        )
+        """Return the first page of a channel's operations, newest first (as observed)."""
+        return await self._list_operations(channel, _page_params(page_size, None))
 
     def iter_operations(
         self,
@@ -191,124 +211,53 @@ class TwilioCommsClient:
         max_pages: int = DEFAULT_MAX_PAGES,
     ) -> AsyncIterator[Operation]:
         """Return every matching operation across pages; arguments are checked now."""
-        params = operation_filters(start_date, end_date, status)
-        params |= page_params(page_size, None)
-        max_pages = checked_max_pages(max_pages)
+        params = _operation_filters(start_date, end_date, status)
+        params |= _page_params(page_size, None)
+        max_pages = _checked_max_pages(max_pages)
 
         async def fetch(token: str | None) -> Page[Operation]:
             """Return the page a token leads to (the first page without one)."""
             return await self._list_operations(
-                channel, params | page_params(None, token)
+                channel, params | _page_params(None, token)
             )
 
-        return iterate_pages(fetch, max_pages=max_pages)
+        return _iterate_pages(fetch, max_pages=max_pages)
 
     async def get_operation(self, channel: Channel, operation_id: str) -> Operation:
         """Return one operation of a channel."""
         operation_id = validate_operation_id(operation_id)
         return await self._get(
-            (checked_channel(channel), "Operations", operation_id), Operation.from_json
+            (channel.path, "Operations", operation_id),
+            Operation.from_json,
         )
-
-    async def get_operation_errors(
-        self, channel: Channel, operation_id: str
-    ) -> tuple[OperationError, ...] | None:
-        """Return the errors of an operation, or None if the API has no such endpoint.
-
-        The endpoint is referenced by the docs but missing from the v1
-        reference (comms-api.md §5), so a 404 means "not available", not a
-        failure, like a version endpoint an older server lacks.
-        """
-        operation_id = validate_operation_id(operation_id)
-        try:
-            return await self._get(
-                (checked_channel(channel), "Operations", operation_id, "Errors"),
-                parse_operation_errors,
-            )
-        except TwilioCommsNotFoundError:
-            return None
 
     async def _list_operations(
         self, channel: Channel, params: dict[str, str]
     ) -> Page[Operation]:
         """Return the page of operations the query parameters select."""
         return await self._get(
-            (checked_channel(channel), "Operations"),
-            lambda data: parse_page(data, OPERATION_LIST_KEYS, Operation.from_json),
+            (channel.path, "Operations"),
+            lambda data: _parse_page(data, _OPERATION_LIST_KEYS, Operation.from_json),
             params,
         )
 
     # ------------------------------------------------------------- resources
 
-    async def list_messages(
-        self,
-        *,
-        operation_id: str | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
-    ) -> Page[Message]:
-        """Return one page of messages, optionally those of one operation."""
-        return await self._list_resources(
-            MESSAGES, operation_id, page_params(page_size, page_token)
-        )
-
-    async def get_message(self, message_id: str) -> Message:
-        """Return one message."""
-        return await self._get_resource(MESSAGES, message_id)
-
-    async def list_push_notifications(
-        self,
-        *,
-        operation_id: str | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
-    ) -> Page[PushNotification]:
-        """Return one page of push notifications, optionally those of one operation."""
-        return await self._list_resources(
-            PUSH_NOTIFICATIONS, operation_id, page_params(page_size, page_token)
-        )
-
-    async def get_push_notification(
-        self, push_notification_id: str
-    ) -> PushNotification:
-        """Return one push notification."""
-        return await self._get_resource(PUSH_NOTIFICATIONS, push_notification_id)
-
-    async def list_emails(
-        self,
-        *,
-        operation_id: str | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
-    ) -> Page[Email]:
-        """Return one page of emails, optionally those of one operation."""
-        return await self._list_resources(
-            EMAILS, operation_id, page_params(page_size, page_token)
-        )
-
-    async def get_email(self, email_id: str) -> Email:
-        """Return one email."""
-        return await self._get_resource(EMAILS, email_id)
-
-    async def _list_resources[T](
-        self,
-        family: ResourceFamily[T],
-        operation_id: str | None,
-        params: dict[str, str],
-    ) -> Page[T]:
-        """Return one page of a family's resources."""
-        if operation_id is not None:
-            params["operationId"] = validate_operation_id(operation_id)
+    async def list_resources(
+        self, channel: Channel, operation_id: str, *, page_size: int | None = None
+    ) -> Page[CommsResource]:
+        """Return the first page of an operation's messages, push notifications or emails."""
+        params = _page_params(page_size, None)
+        params["operationId"] = validate_operation_id(operation_id)
         return await self._get(
-            (family.channel,),
-            lambda data: parse_page(data, family.list_keys, family.parse),
+            (channel.path,),
+            lambda data: _parse_page(
+                data,
+                RESOURCE_LIST_KEYS[channel],
+                lambda item: CommsResource.from_json(item, channel),
+            ),
             params,
         )
-
-    async def _get_resource[T](self, family: ResourceFamily[T], resource_id: str) -> T:
-        """Return one resource of a family."""
-        resource_id = validate_id(resource_id, family.id_prefixes)
-        return await self._get((family.channel, resource_id), family.parse)
 
     # ----------------------------------------------------------------- sends
 
@@ -325,7 +274,7 @@ class TwilioCommsClient:
     async def _send(self, channel: Channel, payload: dict[str, Any]) -> SendResult:
         """Post a send request and read where its operation is (comms-api.md §4)."""
         reply = await self._request(
-            "POST", (channel,), json_body=payload, json_required=False
+            "POST", (channel.path,), json_body=payload, json_required=False
         )
         return send_result(reply.data, reply.headers, self._base_url)
 
@@ -411,11 +360,13 @@ class TwilioCommsClient:
             raise failure
         _LOGGER.debug("%s -> HTTP %s", target, response.status)
         if not 200 <= response.status < 300:
+            code, message = error_details(body)
             raise response_error(
                 request=target,
                 status=response.status,
                 reason=response.reason,
-                body=body,
+                code=code,
+                message=message,
                 retry_after_header=response.headers.get(aiohttp.hdrs.RETRY_AFTER),
                 redact=self._credentials.redact,
                 now=datetime.now(UTC),
@@ -461,3 +412,164 @@ async def _read_body(response: aiohttp.ClientResponse, target: str) -> bytes:
             f"{target} returned a body that does not decompress"
         ) from err
     return bytes(body)
+
+
+def is_loopback_host(host: str) -> bool:
+    """Return whether a URL host names this machine: localhost or a loopback IP."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _checked_base_url(base_url: str) -> URL:
+    """Return the base URL, refusing anything that could leak or misroute."""
+    try:
+        url: URL | None = URL(base_url.rstrip("/"))
+    except ValueError:
+        url = None
+    # Raised outside the handler: the parser's error quotes the URL, and a
+    # URL may hold a password.
+    if url is None:
+        raise TwilioCommsValidationError("The base URL is not a URL")
+    # Credentials in the URL would clash with (or leak next to) the header,
+    # a query or fragment would end up on every request, and plain http
+    # would carry the Authorization header in clear text off this machine.
+    if (
+        url.scheme not in {"http", "https"}
+        or not url.host
+        or (url.scheme == "http" and not is_loopback_host(url.host))
+        or url.user is not None
+        or url.password is not None
+        or url.query_string
+        or url.fragment
+    ):
+        raise TwilioCommsValidationError(
+            "The base URL must be an https URL (http only to loopback) without "
+            "credentials, query or fragment"
+        )
+    return url
+
+
+def _page_params(page_size: int | None, page_token: str | None) -> dict[str, str]:
+    """Return the pageSize and pageToken query parameters, validated."""
+    params: dict[str, str] = {}
+    if page_size is not None:
+        if not MIN_PAGE_SIZE <= page_size <= MAX_PAGE_SIZE:
+            raise TwilioCommsValidationError(
+                f"page_size must be from {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE}"
+            )
+        params["pageSize"] = str(page_size)
+    if page_token:
+        params["pageToken"] = page_token
+    return params
+
+
+def _operation_filters(
+    start_date: datetime | None,
+    end_date: datetime | None,
+    status: OperationStatus | None,
+) -> dict[str, str]:
+    """Return the startDate, endDate and status query parameters, validated."""
+    params: dict[str, str] = {}
+    for name, value in (("startDate", start_date), ("endDate", end_date)):
+        if value is None:
+            continue
+        if value.utcoffset() is None:
+            # A naive time would be read in the machine's zone, silently.
+            raise TwilioCommsValidationError(
+                f"{name} must be a timezone-aware datetime"
+            )
+        params[name] = format_timestamp(value)
+    if start_date is not None and end_date is not None and end_date <= start_date:
+        raise TwilioCommsValidationError("endDate must be later than startDate")
+    if status is not None:
+        if status is OperationStatus.UNKNOWN:
+            raise TwilioCommsValidationError("UNKNOWN is no status to filter on")
+        params["status"] = status.value.upper()
+    return params
+
+
+def _checked_timeout(value: float) -> float:
+    """Return a request timeout in seconds: a finite, positive number."""
+    if not math.isfinite(value) or value <= 0:
+        raise TwilioCommsValidationError("The request timeout must be positive")
+    return value
+
+
+def _checked_max_pages(value: int) -> int:
+    """Return a page cap: a positive number."""
+    if value < 1:
+        raise TwilioCommsValidationError("max_pages must be positive")
+    return value
+
+
+def _page_token(value: object) -> str | None:
+    """Return a page token, reading it from a URL's pageToken when it is one.
+
+    A push guide sample shows a URL where the reference shows an opaque token
+    (comms-api.md §7). A missing, null or empty value means "no page".
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if value.startswith(("https://", "http://")):
+        try:
+            token = URL(value).query.get("pageToken")
+        except ValueError:
+            return None
+        return token or None
+    return value
+
+
+def _parse_page[T](
+    data: object, list_keys: tuple[str, ...], parse_item: Callable[[object], T]
+) -> Page[T]:
+    """Return a page from a list response, taking items from the first list key present.
+
+    Pages disagree on the list key (e.g. `notifications` or `pushNotifications`)
+    and on where the next token lives (`pagination.next` or a top-level
+    `nextPageToken`), so every documented or observed variant is accepted.
+    """
+    obj = as_object(data)
+    if obj is None:
+        raise TwilioCommsInvalidResponseError("A list response is not an object")
+    items = next((obj[key] for key in list_keys if key in obj), None)
+    if not isinstance(items, list):
+        raise TwilioCommsInvalidResponseError(
+            f"A list response has no {' or '.join(list_keys)} array"
+        )
+    pagination = as_object(obj.get("pagination")) or {}
+    return Page(
+        items=tuple(parse_item(item) for item in items),
+        next_token=_page_token(pagination.get("next"))
+        or _page_token(obj.get("nextPageToken")),
+        self_token=_page_token(pagination.get("self")),
+    )
+
+
+async def _iterate_pages[T](
+    fetch: Callable[[str | None], Awaitable[Page[T]]], *, max_pages: int
+) -> AsyncIterator[T]:
+    """Yield the items of every page, following next tokens; never loop forever.
+
+    A token seen before (as a page's own token or as an earlier next token)
+    means the server is cycling, and more than max_pages pages means it never
+    stops; both raise TwilioCommsPaginationError (the page cap its subclass
+    TwilioCommsPageLimitError, since the items yielded before it are sound).
+    """
+    seen: set[str] = set()
+    token: str | None = None
+    for _ in range(max_pages):
+        page = await fetch(token)
+        for item in page.items:
+            yield item
+        if page.self_token is not None:
+            seen.add(page.self_token)
+        if (token := page.next_token) is None:
+            return
+        if token in seen:
+            raise TwilioCommsPaginationError("The API repeated a page token")
+        seen.add(token)
+    raise TwilioCommsPageLimitError(f"The list did not end within {max_pages} pages")

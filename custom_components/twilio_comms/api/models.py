@@ -1,29 +1,228 @@
-"""Typed, immutable models of what the Comms API returns, parsed tolerantly."""
+"""What the Comms API deals in: channels, credentials, ids, operations, resources.
 
+The models are typed and immutable, and read from the wire tolerantly: the
+API is a beta whose pages disagree on names, cases and shapes.
+"""
+
+from base64 import b64encode
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
+import json
+import re
+from types import MappingProxyType
 from typing import Any, Final
 
-from .const import CHANNEL_COUNTERS, MAX_RECIPIENTS, OperationStatus
-from .exceptions import TwilioCommsInvalidResponseError
-from .ids import (
-    EMAIL_ID_PREFIXES,
-    MESSAGE_ID_PREFIXES,
-    PUSH_NOTIFICATION_ID_PREFIXES,
-    is_operation_id,
-    is_valid_id,
+from .exceptions import (
+    TwilioCommsInvalidIdError,
+    TwilioCommsInvalidResponseError,
+    TwilioCommsValidationError,
 )
-from .wire import (
-    as_code,
-    as_count,
-    as_object,
-    as_objects,
-    as_text,
-    frozen,
-    parse_timestamp,
-    string_map,
+
+
+class Channel(StrEnum):
+    """A Comms channel.
+
+    The value is the key Home Assistant stores and translates it by (options,
+    unique ids, translation keys); the URL segment and the product name are
+    the same words, joined and capitalised.
+    """
+
+    MESSAGES = "messages"
+    PUSH_NOTIFICATIONS = "push_notifications"
+    EMAILS = "emails"
+
+    @property
+    def path(self) -> str:
+        """Return the channel's URL path segment ("PushNotifications")."""
+        return "".join(word.capitalize() for word in self.value.split("_"))
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        """Return the channel's product name ("Push Notifications")."""
+        return " ".join(word.capitalize() for word in self.value.split("_"))
+
+
+# The counters any page documents for each channel (comms-api.md §10): the
+# reference pages and the guides disagree, so this is their union, and an
+# operation may report any subset of it, for one response or for good.
+CHANNEL_COUNTERS: Final[Mapping[Channel, tuple[str, ...]]] = {
+    Channel.MESSAGES: (
+        "total",
+        "recipients",
+        "attempts",
+        "unaddressable",
+        "scheduled",
+        "queued",
+        "sent",
+        "delivered",
+        "read",
+        "undelivered",
+        "failed",
+        "canceled",
+    ),
+    Channel.PUSH_NOTIFICATIONS: (
+        "total",
+        "recipients",
+        # attempts, delivered and undelivered: the guide's sample (seed 002).
+        "attempts",
+        "unaddressable",
+        "scheduled",
+        "queued",
+        "sent",
+        "delivered",
+        "undelivered",
+        "failed",
+        "canceled",
+    ),
+    Channel.EMAILS: (
+        "total",
+        "recipients",
+        "attempts",
+        "scheduled",
+        "queued",
+        "sent",
+        "delivered",
+        "opened",
+        "undelivered",
+        "failed",
+        "canceled",
+    ),
+}
+
+
+class OperationStatus(StrEnum):
+    """The status of an Operation, read case-insensitively."""
+
+    SCHEDULED = "scheduled"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+    # Anything the API may add later; kept as the raw value on the Operation.
+    UNKNOWN = "unknown"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Return whether an operation in this status can no longer change."""
+        return self in _TERMINAL_STATUSES
+
+    @classmethod
+    def parse(cls, value: object) -> OperationStatus:
+        """Return the status a wire value names, or UNKNOWN; never raise."""
+        if isinstance(value, str):
+            try:
+                return cls(value.strip().lower())
+            except ValueError:
+                pass
+        return cls.UNKNOWN
+
+
+# Statuses an operation never leaves (comms-api.md §10).
+_TERMINAL_STATUSES: Final = frozenset(
+    {OperationStatus.COMPLETED, OperationStatus.CANCELED}
 )
+
+# What a secret is replaced with wherever server text might echo it.
+REDACTED: Final = "**REDACTED**"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credentials:
+    """An Account SID and the username/password pair the API authenticates."""
+
+    account_sid: str
+    username: str
+    password: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        """Reject pairs HTTP Basic cannot carry, without echoing the secret."""
+        for name in ("account_sid", "username", "password"):
+            if not getattr(self, name).strip():
+                raise TwilioCommsValidationError(f"Credentials need a {name}")
+        # Basic authentication splits user and password at the first colon.
+        if ":" in self.username:
+            raise TwilioCommsValidationError("The username cannot contain ':'")
+
+    @classmethod
+    def from_auth_token(cls, account_sid: str, auth_token: str) -> Credentials:
+        """Return credentials for an Account SID and its Auth Token."""
+        return cls(account_sid=account_sid, username=account_sid, password=auth_token)
+
+    @classmethod
+    def from_api_key(
+        cls, account_sid: str, api_key_sid: str, api_key_secret: str
+    ) -> Credentials:
+        """Return credentials for an API key pair of an account."""
+        return cls(
+            account_sid=account_sid, username=api_key_sid, password=api_key_secret
+        )
+
+    @property
+    def authorization(self) -> str:
+        """Return the value of the Authorization header."""
+        token = b64encode(f"{self.username}:{self.password}".encode()).decode()
+        return f"Basic {token}"
+
+    def redact(self, text: str) -> str:
+        """Return text with the secret and the Authorization value blanked out."""
+        for secret in (self.authorization.removeprefix("Basic "), self.password):
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+# Ids are validated before any becomes part of a URL. The prefix of every
+# operation id, whichever channel it belongs to:
+OPERATION_ID_PREFIX: Final = "comms_operation_"
+
+# The prefix of push user ids, a kind of push recipient.
+PUSH_USER_ID_PREFIXES: Final = ("comms_pushnotificationuser_",)
+
+# The id prefixes of each channel's resources. The reference spells push
+# notification ids `comms_pushnotification_`, a guide sample
+# `comms_notification_` (comms-api.md §2); both are accepted.
+RESOURCE_ID_PREFIXES: Final[Mapping[Channel, tuple[str, ...]]] = {
+    Channel.MESSAGES: ("comms_message_",),
+    Channel.PUSH_NOTIFICATIONS: ("comms_pushnotification_", "comms_notification_"),
+    Channel.EMAILS: ("comms_email_",),
+}
+
+# The part after the prefix: lowercase base32-like characters only, so no id
+# can carry a path separator, a query, an escape, a dot or whitespace. The
+# documented patterns are not end-anchored and a seed sample is shorter than
+# they say, so only a generous length bound is enforced (comms-api.md §2).
+_SUFFIX: Final = re.compile(r"[0-9a-z]{1,64}")
+
+
+def is_valid_id(value: object, prefixes: tuple[str, ...]) -> bool:
+    """Return whether a value is an id with one of the given prefixes."""
+    return isinstance(value, str) and any(
+        value.startswith(prefix) and _SUFFIX.fullmatch(value, len(prefix))
+        for prefix in prefixes
+    )
+
+
+def is_operation_id(value: object) -> bool:
+    """Return whether a value is a well-formed operation id."""
+    return is_valid_id(value, (OPERATION_ID_PREFIX,))
+
+
+def validate_operation_id(value: str) -> str:
+    """Return a well-formed operation id, or raise TwilioCommsInvalidIdError."""
+    if is_operation_id(value):
+        return value
+    # The rejected value is the caller's own input, but it is summarised, not
+    # echoed: it may be long or contain control characters.
+    shown = (
+        f"a {len(value)}-character string"
+        if len(value) > 80 or not value.isprintable()
+        else repr(value)
+    )
+    raise TwilioCommsInvalidIdError(
+        f"Invalid id (expected {OPERATION_ID_PREFIX}… with lowercase letters and "
+        f"digits): {shown}"
+    )
+
 
 # Every counter any channel documents (comms-api.md §10). Channels and pages
 # disagree on which ones appear, so each one is optional.
@@ -38,16 +237,13 @@ MAX_EXTRA_COUNTERS: Final = 20
 MAX_COUNTER_NAME_LENGTH: Final = 64
 
 # The largest counter believed. A send reaches at most 10,000 recipients
-# (comms-api.md §1), each with up to 10 connected addresses, so even
-# attempts stay far below this; a larger value is treated as not reported,
-# and the tracker keeps what an earlier observation said.
-MAX_COUNTER: Final = MAX_RECIPIENTS * 1000
+# (MAX_RECIPIENTS, comms-api.md §1), each with up to 10 connected addresses,
+# so even attempts stay far below this; a larger value is treated as not
+# reported, and the tracker keeps what an earlier observation said.
+MAX_COUNTER: Final = 10_000_000
 
 # The longest raw status kept, to show what an unknown status was.
 MAX_RAW_STATUS_LENGTH: Final = 64
-
-# The status of a resource whose status is missing or not a string.
-UNKNOWN_RESOURCE_STATUS: Final = "UNKNOWN"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +264,7 @@ class OperationStats:
     failed: int | None = None
     canceled: int | None = None
     # Counters the API may add later, kept rather than dropped.
-    extra: Mapping[str, int] = field(default_factory=lambda: frozen({}))
+    extra: Mapping[str, int] = field(default_factory=lambda: _frozen({}))
 
     @classmethod
     def from_json(cls, data: object) -> OperationStats:
@@ -76,7 +272,7 @@ class OperationStats:
         known: dict[str, Any] = {}
         extra: dict[str, int] = {}
         for key, value in (as_object(data) or {}).items():
-            if (count := as_count(value)) is None or count > MAX_COUNTER:
+            if (count := _as_count(value)) is None or count > MAX_COUNTER:
                 continue
             if key in STATS_KEYS:
                 known[key] = count
@@ -86,7 +282,7 @@ class OperationStats:
                 and key.isprintable()
             ):
                 extra[key] = count
-        return cls(**known, extra=frozen(extra))
+        return cls(**known, extra=_frozen(extra))
 
     def get(self, key: str) -> int | None:
         """Return one counter by its wire name, or None when it was not reported."""
@@ -138,170 +334,142 @@ def _raw_status(value: object) -> str | None:
     return text[: MAX_RAW_STATUS_LENGTH - 1] + "…"
 
 
+# The keys a listing of each channel's resources may hold its items under,
+# most likely first. Messages list under `messages` (REF-msg/list); the push
+# reference key is not visible and a guide sample uses `notifications`; the
+# email guide sample lists under `data`, the resource name suggests `emails`.
+RESOURCE_LIST_KEYS: Final[Mapping[Channel, tuple[str, ...]]] = {
+    Channel.MESSAGES: ("messages", "data"),
+    Channel.PUSH_NOTIFICATIONS: ("pushNotifications", "notifications", "data"),
+    Channel.EMAILS: ("emails", "data"),
+}
+
+# The status of a resource whose status is missing or not a string.
+UNKNOWN_RESOURCE_STATUS: Final = "UNKNOWN"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommsResource:
-    """What every per-recipient resource (Message, PushNotification, Email) has."""
+    """One message, push notification or email to one recipient, made by an operation."""
 
     id: str
     # Upper case, since samples disagree on the case; UNKNOWN when missing.
     status: str
-    operation_id: str | None
-    created_at: datetime | None
-    updated_at: datetime | None
-    deleted_at: datetime | None
-    tags: Mapping[str, str]
-
-
-def _common_fields(
-    data: object, prefixes: tuple[str, ...], kind: str
-) -> tuple[Mapping[str, Any], dict[str, Any]]:
-    """Return a resource object and its CommsResource fields, or raise."""
-    obj = as_object(data)
-    if obj is None or not is_valid_id(obj.get("id"), prefixes):
-        raise TwilioCommsInvalidResponseError(f"A {kind} has no valid id")
-    status = obj.get("status")
-    return obj, {
-        "id": obj["id"],
-        "status": status.strip().upper()
-        if isinstance(status, str) and status.strip()
-        else UNKNOWN_RESOURCE_STATUS,
-        "operation_id": _operation_id(obj),
-        "created_at": parse_timestamp(obj.get("createdAt")),
-        "updated_at": parse_timestamp(obj.get("updatedAt")),
-        "deleted_at": parse_timestamp(obj.get("deletedAt")),
-        "tags": string_map(obj.get("tags")),
-    }
-
-
-def _operation_id(obj: Mapping[str, Any]) -> str | None:
-    """Return the operation a resource belongs to, from `related` (any case)."""
-    for related in as_objects(obj.get("related")):
-        name = related.get("name")
-        if isinstance(name, str) and name.lower() == "operation":
-            if is_operation_id(candidate := related.get("id")):
-                return str(candidate)
-    # Not documented, but cheap to honour if a page puts it at the top level.
-    candidate = obj.get("operationId")
-    return candidate if is_operation_id(candidate) else None
-
-
-def _addresses(value: object) -> tuple[str, ...]:
-    """Return the addresses of a `to` that may be one object or an array."""
-    return tuple(
-        address
-        for item in as_objects(value)
-        if (address := as_text(item.get("address"))) is not None
-    )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Message(CommsResource):
-    """One message to one recipient, created by an operation."""
-
-    to_addresses: tuple[str, ...]
-    scheduled_for: datetime | None
 
     @classmethod
-    def from_json(cls, data: object) -> Message:
-        """Return a message, or raise if the value has no valid id."""
-        obj, common = _common_fields(data, MESSAGE_ID_PREFIXES, "message")
-        return cls(
-            **common,
-            to_addresses=_addresses(obj.get("to")),
-            scheduled_for=parse_timestamp(obj.get("scheduledFor")),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PushNotification(CommsResource):
-    """One push notification to one recipient, created by an operation."""
-
-    # Providers (FCM, APN) of the recipients; device tokens are not kept.
-    providers: tuple[str, ...]
-    priority: str | None
-
-    @classmethod
-    def from_json(cls, data: object) -> PushNotification:
-        """Return a push notification, or raise if the value has no valid id."""
-        obj, common = _common_fields(
-            data, PUSH_NOTIFICATION_ID_PREFIXES, "push notification"
-        )
-        # `to` is an object in the fetch sample and an array in a guide sample.
-        providers = (
-            provider.upper()
-            for item in as_objects(obj.get("to"))
-            if (provider := as_text(item.get("provider"))) is not None
-        )
-        priority = as_text(obj.get("priority"))
-        return cls(
-            **common,
-            providers=tuple(providers),
-            priority=priority.upper() if priority else None,
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Email(CommsResource):
-    """One email to one recipient, created by an operation."""
-
-    to_addresses: tuple[str, ...]
-    subject: str | None
-
-    @classmethod
-    def from_json(cls, data: object) -> Email:
-        """Return an email, or raise if the value has no valid id."""
-        obj, common = _common_fields(data, EMAIL_ID_PREFIXES, "email")
-        content = as_object(obj.get("content")) or {}
-        return cls(
-            **common,
-            to_addresses=_addresses(obj.get("to")),
-            subject=as_text(content.get("subject")),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OperationError:
-    """One entry of an operation's errors; the shape is undocumented."""
-
-    code: int | None
-    message: str | None
-    # Every other field of the entry, as sent.
-    raw: Mapping[str, object]
-
-    @classmethod
-    def from_json(cls, data: object) -> OperationError:
-        """Return an error entry from whatever JSON value the API sent."""
-        if (obj := as_object(data)) is not None:
-            rest = {k: v for k, v in obj.items() if k not in {"code", "message"}}
-            return cls(
-                code=as_code(obj.get("code")),
-                message=as_text(obj.get("message")),
-                raw=frozen(rest),
+    def from_json(cls, data: object, channel: Channel) -> CommsResource:
+        """Return a resource of a channel, or raise if the value has no valid id."""
+        obj = as_object(data)
+        if obj is None or not is_valid_id(obj.get("id"), RESOURCE_ID_PREFIXES[channel]):
+            raise TwilioCommsInvalidResponseError(
+                f"An item of {channel.title} has no valid id"
             )
-        if isinstance(data, str):
-            return cls(code=None, message=data or None, raw=frozen({}))
-        return cls(code=None, message=None, raw=frozen({"value": data}))
+        status = obj.get("status")
+        return cls(
+            id=obj["id"],
+            status=status.strip().upper()
+            if isinstance(status, str) and status.strip()
+            else UNKNOWN_RESOURCE_STATUS,
+        )
 
 
-# Keys that may hold the entries of an operation's errors, most likely first.
-_ERROR_LIST_KEYS: Final = ("errors", "data", "operationErrors", "items", "results")
+# Tolerant readers and writers of the JSON values the API exchanges.
+
+# RFC 3339 date-time (a space for the "T" is tolerated, as RFC 3339 allows).
+# The offset is optional because every documented timestamp is UTC; a value
+# without one is read as UTC rather than thrown away.
+_RFC3339: Final = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?",
+    re.ASCII,
+)
+
+# One shared read-only empty mapping, for the many stats without extra counters.
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
-def parse_operation_errors(data: object) -> tuple[OperationError, ...]:
-    """Return the entries of an Errors response, whatever its shape.
+def parse_json(body: bytes) -> Any:
+    """Return a parsed JSON body; None when empty, malformed or absurdly nested."""
+    try:
+        return json.loads(body)
+    except ValueError, RecursionError:
+        # ValueError covers bad JSON and bad UTF-8; RecursionError a body
+        # nested deeply enough to exhaust the stack, which must not crash us.
+        return None
 
-    The endpoint is undocumented (comms-api.md §5): accept a bare array, an
-    array under a known key, a lone error object, or else any array-valued
-    key; an object with none of these holds no errors.
+
+def parse_timestamp(value: object) -> datetime | None:
+    """Return an RFC 3339 timestamp as an aware UTC datetime, or None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().upper()
+    if not _RFC3339.fullmatch(text):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except ValueError, OverflowError:
+        # Well-formed but impossible (month 13), or out of range once in UTC.
+        return None
+
+
+def format_timestamp(value: datetime) -> str:
+    """Return an aware datetime as RFC 3339 UTC with a Z, to whole seconds."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def error_details(body: bytes) -> tuple[int | None, str | None]:
+    """Return the Twilio error code and message of an error body, if any.
+
+    Comms puts them in `errors[0]`, the classic REST API at the top level;
+    an HTML page or an empty body from a gateway yields neither.
     """
-    entries: list[Any]
-    if isinstance(data, list):
-        entries = data
-    elif (obj := as_object(data)) is not None:
-        # Most likely first: a known key, a lone error, then any array at all.
-        lone = [obj] if "code" in obj or "message" in obj else None
-        candidates = [*(obj.get(key) for key in _ERROR_LIST_KEYS), lone, *obj.values()]
-        entries = next((value for value in candidates if isinstance(value, list)), [])
-    else:
-        raise TwilioCommsInvalidResponseError("The errors are not a list or an object")
-    return tuple(OperationError.from_json(item) for item in entries)
+    if (obj := as_object(parse_json(body))) is None:
+        return None, None
+    sources = [*_as_objects(obj.get("errors"))[:1], obj]
+    code = next(
+        (c for s in sources if (c := _as_code(s.get("code"))) is not None), None
+    )
+    message = next((m for s in sources if (m := as_text(s.get("message")))), None)
+    return code, message
+
+
+def as_text(value: object) -> str | None:
+    """Return a non-empty string, or None for anything else."""
+    return value if isinstance(value, str) and value else None
+
+
+def as_object(value: object) -> Mapping[str, Any] | None:
+    """Return a JSON object, or None for any other JSON value."""
+    return value if isinstance(value, dict) else None
+
+
+def _as_count(value: object) -> int | None:
+    """Return a counter: a non-negative int, never a bool, else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+def _as_code(value: object) -> int | None:
+    """Return a Twilio error code given as an int or a string of digits."""
+    if isinstance(value, str) and value.strip().isdecimal() and value.isascii():
+        return int(value)
+    return _as_count(value)
+
+
+def _as_objects(value: object) -> tuple[Mapping[str, Any], ...]:
+    """Return the objects of a value that may be one object or an array of them."""
+    if isinstance(value, dict):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(item for item in value if isinstance(item, dict))
+    return ()
+
+
+def _frozen[V](items: Mapping[str, V]) -> Mapping[str, V]:
+    """Return a read-only copy of a mapping, sharing one instance when empty."""
+    if not items:
+        return _EMPTY
+    return MappingProxyType(dict(items))

@@ -1,4 +1,4 @@
-"""Typed send requests, validated before anything goes on the wire."""
+"""Sends: typed requests, validated before anything goes on the wire, and the 202."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -9,18 +9,23 @@ from typing import Any, Final
 
 from yarl import URL
 
-from .const import MAX_RECIPIENTS
 from .exceptions import TwilioCommsInputTooLongError, TwilioCommsValidationError
-from .ids import PUSH_USER_ID_PREFIXES, is_valid_id
-from .wire import format_timestamp, frozen
+from .models import (
+    PUSH_USER_ID_PREFIXES,
+    as_object,
+    as_text,
+    format_timestamp,
+    is_operation_id,
+    is_valid_id,
+)
 
-# Tag pairs one request may carry (the send schema, comms-api.md §3).
+# Recipients one send request may target (comms-api.md §1).
+MAX_RECIPIENTS: Final = 10_000
+
+# Tag pairs one request may carry, and their longest key and value (the send
+# schema, comms-api.md §3).
 MAX_TAGS: Final = 10
-
-# Longest tag key the send schema allows.
 MAX_TAG_KEY_LENGTH: Final = 128
-
-# Longest tag value the send schema allows.
 MAX_TAG_VALUE_LENGTH: Final = 256
 
 # The schema's alphabet for tag keys and values. Tags "can be templated with
@@ -81,10 +86,12 @@ class PushPriority(StrEnum):
     HIGH = "HIGH"
 
 
-def _require(condition: bool, message: str) -> None:
+def _require(
+    condition: bool, message: str, *, field: str | None = None, value: str | None = None
+) -> None:
     """Raise TwilioCommsValidationError with the message unless condition holds."""
     if not condition:
-        raise TwilioCommsValidationError(message)
+        raise TwilioCommsValidationError(message, field=field, value=value)
 
 
 def _require_length(size: int, limit: int, field: str, what: str) -> None:
@@ -95,72 +102,41 @@ def _require_length(size: int, limit: int, field: str, what: str) -> None:
         )
 
 
-def _require_text(value: object, what: str) -> None:
+def _require_text(value: str | None, what: str) -> None:
     """Require a string with something besides whitespace."""
-    _require(
-        isinstance(value, str) and bool(value.strip()), f"{what} must not be empty"
-    )
+    _require(value is not None and bool(value.strip()), f"{what} must not be empty")
 
 
-def validate_tags(tags: Mapping[str, str]) -> None:
+def _validate_tags(tags: Mapping[str, str]) -> None:
     """Check tags against the send schema's limits and alphabet."""
-    _require(isinstance(tags, Mapping), "Tags must be a mapping")
-    _require(len(tags) <= MAX_TAGS, f"At most {MAX_TAGS} tags are allowed")
+    _require(
+        len(tags) <= MAX_TAGS, f"At most {MAX_TAGS} tags are allowed", field="tags"
+    )
     for key, value in tags.items():
         for text, limit, what in (
             (key, MAX_TAG_KEY_LENGTH, "tag key"),
             (value, MAX_TAG_VALUE_LENGTH, "tag value"),
         ):
             _require(
-                isinstance(text, str)
-                and len(text) <= limit
-                and _TAG_PATTERN.fullmatch(text) is not None,
+                len(text) <= limit and _TAG_PATTERN.fullmatch(text) is not None,
                 f"Each {what} must be 1 to {limit} characters of "
                 f"letters, digits and . _ ~ -",
+                field="tags",
             )
 
 
 def _validate_variables(variables: Mapping[str, str]) -> None:
-    """Check a recipient's template variables are string pairs."""
-    _require(isinstance(variables, Mapping), "Variables must be a mapping")
-    for key, value in variables.items():
+    """Check a recipient's template variables have names."""
+    for key in variables:
         _require_text(key, "A variable name")
-        _require(isinstance(value, str), f"Variable {key!r} must be a string")
 
 
-def _validate_recipients(recipients: Sequence[object], kind: type) -> None:
-    """Check a send has 1 to MAX_RECIPIENTS recipients of the right type."""
-    _require(
-        isinstance(recipients, Sequence) and not isinstance(recipients, str),
-        "The recipients must be a list",
-    )
+def _validate_recipients(recipients: Sequence[object]) -> None:
+    """Check a send has 1 to MAX_RECIPIENTS recipients."""
     _require(
         0 < len(recipients) <= MAX_RECIPIENTS,
         f"A send needs 1 to {MAX_RECIPIENTS} recipients",
     )
-    _require(
-        all(isinstance(recipient, kind) for recipient in recipients),
-        f"Every recipient must be a {kind.__name__}",
-    )
-
-
-def _coerce_enum[E: StrEnum](obj: object, name: str, enum: type[E], what: str) -> None:
-    """Turn a field given as a string (any case) into its enum member."""
-    value = getattr(obj, name)
-    try:
-        member = enum(value.upper() if isinstance(value, str) else value)
-    except ValueError:
-        raise TwilioCommsValidationError(
-            f"{what} must be one of {', '.join(enum)}"
-        ) from None
-    # The dataclass is frozen; this runs once, while it is being built.
-    object.__setattr__(obj, name, member)
-
-
-def _freeze(obj: object, **values: object) -> None:
-    """Replace fields with read-only copies, so a request cannot change later."""
-    for name, value in values.items():
-        object.__setattr__(obj, name, value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,14 +145,12 @@ class MessageRecipient:
 
     address: str
     channel: RecipientChannel = RecipientChannel.PHONE
-    variables: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+    variables: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Validate the recipient."""
         _require_text(self.address, "A recipient address")
-        _coerce_enum(self, "channel", RecipientChannel, "A recipient channel")
         _validate_variables(self.variables)
-        _freeze(self, variables=frozen(self.variables))
 
     def to_json(self) -> dict[str, Any]:
         """Return the recipient as the API expects it."""
@@ -210,7 +184,7 @@ class MessageSender:
             )
             return
         _require_text(self.address, "A sender address")
-        _coerce_enum(self, "channel", SenderChannel, "A sender channel")
+        _require(self.channel is not None, "A sender address needs a channel")
 
     def to_json(self) -> dict[str, Any]:
         """Return the sender as the API expects it."""
@@ -223,7 +197,6 @@ class MessageSender:
 class MessageSendRequest:
     """A request to send a text and/or media message to recipients."""
 
-    # Sequences are stored as tuples, so a request cannot change once built.
     to: Sequence[MessageRecipient]
     text: str | None = None
     media_urls: Sequence[str] = ()
@@ -231,11 +204,11 @@ class MessageSendRequest:
     # Each is an aware datetime (sent in UTC) or a naive one, which the API
     # localises to each recipient's time zone (comms-api.md §8).
     send_at: Sequence[datetime] = ()
-    tags: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Validate the request as the API would, before sending it."""
-        _validate_recipients(self.to, MessageRecipient)
+        _validate_recipients(self.to)
         _require(
             self.text is not None or bool(self.media_urls),
             "A message needs a text or media",
@@ -243,29 +216,16 @@ class MessageSendRequest:
         if self.text is not None:
             _require_text(self.text, "The message text")
             _require_length(len(self.text), MAX_TEXT_LENGTH, "text", "The message text")
-        _require(
-            not isinstance(self.media_urls, str), "media_urls must be a list of URLs"
-        )
         _require(len(self.media_urls) <= MAX_MEDIA, f"At most {MAX_MEDIA} media URLs")
         for url in self.media_urls:
-            _require(is_web_url(url), "Each media URL must be an http(s) URL")
+            _require(
+                _is_web_url(url),
+                "Each media URL must be an http(s) URL",
+                field="media_url",
+                value=url,
+            )
             _require_length(len(url), MAX_MEDIA_URL_LENGTH, "media_url", "A media URL")
-        _require(
-            self.sender is None or isinstance(self.sender, MessageSender),
-            "The sender must be a MessageSender",
-        )
-        _require(
-            all(isinstance(when, datetime) for when in self.send_at),
-            "Each send_at must be a datetime",
-        )
-        validate_tags(self.tags)
-        _freeze(
-            self,
-            to=tuple(self.to),
-            media_urls=tuple(self.media_urls),
-            send_at=tuple(self.send_at),
-            tags=frozen(self.tags),
-        )
+        _validate_tags(self.tags)
 
     def to_json(self) -> dict[str, Any]:
         """Return the request body."""
@@ -294,7 +254,7 @@ class PushRecipient:
     token: str | None = None
     provider: PushProvider | None = None
     user_id: str | None = None
-    variables: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+    variables: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Require exactly one of the two forms."""
@@ -306,6 +266,8 @@ class PushRecipient:
             _require(
                 is_valid_id(self.user_id, PUSH_USER_ID_PREFIXES),
                 "A push user id must look like comms_pushnotificationuser_…",
+                field="user_id",
+                value=self.user_id,
             )
         else:
             _require_text(self.token, "A device token")
@@ -316,9 +278,8 @@ class PushRecipient:
                 "device_token",
                 "A device token",
             )
-            _coerce_enum(self, "provider", PushProvider, "A push provider")
+            _require(self.provider is not None, "A device token needs a provider")
         _validate_variables(self.variables)
-        _freeze(self, variables=frozen(self.variables))
 
     def to_json(self) -> dict[str, Any]:
         """Return the recipient as the API expects it."""
@@ -336,16 +297,15 @@ class PushRecipient:
 class PushNotificationSendRequest:
     """A request to send a push notification to devices or users."""
 
-    # Stored as a tuple, so a request cannot change once built.
     to: Sequence[PushRecipient]
     body: str
     title: str | None = None
     priority: PushPriority = PushPriority.HIGH
-    tags: Mapping[str, str] = field(default_factory=lambda: frozen({}))
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Validate the request as the API would, before sending it."""
-        _validate_recipients(self.to, PushRecipient)
+        _validate_recipients(self.to)
         _require_text(self.body, "The notification body")
         if self.title is not None:
             _require_text(self.title, "The notification title")
@@ -353,9 +313,7 @@ class PushNotificationSendRequest:
         _require_length(
             size, MAX_PUSH_CONTENT_BYTES, "push_content", "The title and body"
         )
-        _coerce_enum(self, "priority", PushPriority, "The priority")
-        validate_tags(self.tags)
-        _freeze(self, to=tuple(self.to), tags=frozen(self.tags))
+        _validate_tags(self.tags)
 
     def to_json(self) -> dict[str, Any]:
         """Return the request body."""
@@ -372,10 +330,8 @@ class PushNotificationSendRequest:
         return payload
 
 
-def is_web_url(value: object) -> bool:
+def _is_web_url(value: str) -> bool:
     """Return whether a value is an absolute http(s) URL."""
-    if not isinstance(value, str):
-        return False
     try:
         url = URL(value)
     except ValueError:
@@ -388,3 +344,57 @@ def _schedule_time(value: datetime) -> str:
     if value.tzinfo is None:
         return value.strftime("%Y-%m-%dT%H:%M:%S")
     return format_timestamp(value)
+
+
+# Headers that may carry the operation id, lower case, in order of preference:
+# pages disagree on the spelling, and an older page sends only headers (§4).
+_ID_HEADERS: Final = ("operationid", "operation-id")
+
+# Headers that may carry the operation's URI, lower case, in the same order;
+# the push reference adds a plain Location.
+_LOCATION_HEADERS: Final = ("operationlocation", "operation-location", "location")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendResult:
+    """An accepted send; without an operation id it is accepted but untracked."""
+
+    operation_id: str | None
+
+    @property
+    def tracked(self) -> bool:
+        """Return whether the send can be followed through its operation."""
+        return self.operation_id is not None
+
+
+def send_result(body: object, headers: Mapping[str, str], base_url: URL) -> SendResult:
+    """Return the operation a 202 names, from the body first, then headers.
+
+    A location is never followed; only the id in its last path segment is
+    read. An id is only kept when it is a well-formed operation id, so nothing
+    from the response can steer a later request elsewhere.
+    """
+    obj = as_object(body) or {}
+    lowered = {name.lower(): value for name, value in headers.items()}
+    candidates = [obj.get("operationId"), *(lowered.get(name) for name in _ID_HEADERS)]
+    locations = [
+        obj.get("operationLocation"),
+        *(lowered.get(name) for name in _LOCATION_HEADERS),
+    ]
+    urls = [url for value in locations if (url := _location(value, base_url))]
+    # A bare location still names the operation in its last path segment.
+    candidates += [url.path.rstrip("/").rpartition("/")[2] for url in urls]
+    return SendResult(
+        operation_id=next((str(c) for c in candidates if is_operation_id(c)), None)
+    )
+
+
+def _location(value: object, base_url: URL) -> URL | None:
+    """Return a location as an absolute URL resolved against the API, or None."""
+    if (text := as_text(value)) is None:
+        return None
+    try:
+        url = base_url.join(URL(text.strip()))
+    except ValueError:
+        return None
+    return url if url.scheme in {"http", "https"} and url.host else None

@@ -56,16 +56,14 @@ import logging
 from types import MappingProxyType
 from typing import Final
 
-from .api import (
+from .client import MAX_PAGE_SIZE, TwilioCommsClient
+from .exceptions import TwilioCommsNotFoundError, TwilioCommsPageLimitError
+from .models import (
     CHANNEL_COUNTERS,
-    MAX_PAGE_SIZE,
     Channel,
     Operation,
     OperationStats,
     OperationStatus,
-    TwilioCommsClient,
-    TwilioCommsNotFoundError,
-    TwilioCommsPageLimitError,
 )
 
 _LOGGER = logging.getLogger(__package__)
@@ -580,7 +578,7 @@ class ChannelTracker:
             _LOGGER.warning(
                 "%s holds more operations than %s pages of %s; the oldest are "
                 "left out of the totals",
-                self.channel,
+                self.channel.title,
                 self.max_pages,
                 MAX_PAGE_SIZE,
             )
