@@ -34,12 +34,16 @@ STRINGS = f"{INTEGRATION}/translations/en.json"
 RELEASE = ".github/workflows/release.yml"
 
 
-def test_minimum_leg_runs_the_minimum_version() -> None:
-    """On the minimum leg, the Home Assistant that runs is the one minimum.txt names."""
-    pin = (REPO_ROOT / "requirements" / "minimum.txt").read_text("utf-8")
-    if f"=={version('pytest-homeassistant-custom-component')}\n" not in pin:
-        pytest.skip("not the minimum leg")
-    assert ha_version == minimum_home_assistant()
+def test_legs_run_their_releases() -> None:
+    """Each leg pins its own test harness, and the minimum one runs hacs.json's minimum."""
+    running = f"=={version('pytest-homeassistant-custom-component')}\n"
+    legs = {
+        leg
+        for leg in ("latest", "minimum")
+        if running in (REPO_ROOT / "requirements" / f"{leg}.txt").read_text("utf-8")
+    }
+    assert len(legs) == 1
+    assert (ha_version == minimum_home_assistant()) == (legs == {"minimum"})
 
 
 def _edit(path: Path, old: str, new: str) -> None:
