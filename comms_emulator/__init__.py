@@ -5,8 +5,7 @@
 # written from the documentation rather than against itself.
 
 from .app import create_app
-from .channels import CHANNELS
-from .config import ChannelShape, Credential, EmulatorConfig, FaultConfig
+from .config import CHANNELS, ChannelShape, Credential, EmulatorConfig, FaultConfig
 from .emulator import EMULATOR_KEY, Emulator, FaultReport, GroundTruth, Outcomes
 
 __all__ = [

@@ -9,9 +9,10 @@ from typing import Any, Final
 from aiohttp import web
 
 from .app import create_app
-from .channels import CHANNELS, GUIDE_LISTING_CHANNELS
 from .config import (
+    CHANNELS,
     COUNTER_READINGS,
+    GUIDE_LISTING_CHANNELS,
     KEY_TYPES,
     NOT_ENTITLED_STATUSES,
     OPERATION_ID_MODES,

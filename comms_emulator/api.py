@@ -1,21 +1,57 @@
-"""Handlers of the emulated /v1 API (comms-api.md §7–§11)."""
+"""Request handlers of the emulated APIs: Comms /v1 and the classic Accounts resource.
 
-from collections.abc import Iterator
+Both authenticate with HTTP Basic against the configured credential pairs
+(comms-api.md §1); /v1 is described in comms-api.md §7–§11.
+"""
+
+import base64
+import binascii
+from collections.abc import Iterator, Mapping
 from datetime import datetime
+import hmac
 from typing import Any, Final
 
 from aiohttp import web
 
-from .channels import GUIDE_LIST_KEY, RESOURCE_LIST_KEY, RESOURCE_PREFIX
+from .config import GUIDE_LIST_KEY, RESOURCE_LIST_KEY, RESOURCE_PREFIX, Credential
 from .emulator import Emulator
-from .errors import ApiError
-from .ids import parse_resource_id
+from .inputs import (
+    ApiError,
+    Cursor,
+    PageRequest,
+    date_range,
+    operation_status,
+    parse_send,
+    resource_status,
+)
 from .lifecycle import OperationPlan, OperationState
-from .pagination import Cursor, PageRequest
-from .params import date_range, operation_status, resource_status
 from .rendering import error_json, failed_indices, operation_json, resource_json
-from .sends import parse_send
-from .world import Position
+from .world import Position, parse_resource_id
+
+# The realm a 401 challenges for, as Twilio's API does.
+AUTH_CHALLENGE: Final = {"WWW-Authenticate": 'Basic realm="Twilio API"'}
+
+
+def authenticate(
+    credentials: Mapping[str, Credential], header: str | None
+) -> Credential | None:
+    """Return the pair a Basic Authorization header names, if it is known and matches."""
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except binascii.Error, UnicodeDecodeError:
+        return None
+    username, separator, password = decoded.partition(":")
+    credential = credentials.get(username)
+    if not separator or credential is None:
+        return None
+    # A constant-time comparison, as any password check should be.
+    if not hmac.compare_digest(credential.password.encode(), password.encode()):
+        return None
+    return credential
+
 
 # A page token whose cursor does not fit the listing it was sent to.
 BAD_CURSOR: Final = "pageToken is not valid"
@@ -221,3 +257,91 @@ class CommsApi:
                 headers=headers,
             )
         return web.Response(status=202, headers=headers)
+
+
+# The classic REST API's Accounts resource, as far as a client verifies an Account SID.
+#
+# Twilio's main REST API (api.twilio.com/2010-04-01) answers an account-scoped
+# path only for that account's own credentials; anything else, another
+# account's valid key included, gets 401 with error 20003
+# (twilio.com/docs/api/errors/20003). Its errors have the classic shape
+# {code, message, more_info, status}, not the Comms one (comms-api.md §5).
+
+
+# Where the classic API lives on the emulator's host, beside /v1.
+CLASSIC_PREFIX: Final = "/2010-04-01/"
+
+
+def classic_error(status: int, code: int, message: str) -> web.Response:
+    """Return an error in the classic REST API's shape."""
+    return web.json_response(
+        {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        },
+        status=status,
+        headers=AUTH_CHALLENGE if status == 401 else None,
+    )
+
+
+class AccountsApi:
+    """Request handlers of the emulated Accounts resource and its Balance."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        """Serve the given emulator's credentials."""
+        self.emulator = emulator
+
+    def _owner(self, request: web.Request, *, full_access: bool) -> str | web.Response:
+        """Return the account a path names, if the pair reading it may, or the 401."""
+        account_sid = request.match_info["account_sid"]
+        credential = authenticate(
+            self.emulator.credentials, request.headers.get("Authorization")
+        )
+        # A Standard key may not read the Accounts resource itself, even its
+        # own account's (twilio.com/docs/iam/api-keys/keys-in-console).
+        if (
+            credential is None
+            or credential.account_sid != account_sid
+            or (full_access and credential.key_type != "main")
+        ):
+            return classic_error(401, 20003, "Authenticate")
+        return account_sid
+
+    async def fetch_account(self, request: web.Request) -> web.Response:
+        """GET /2010-04-01/Accounts/{account_sid}.json."""
+        account_sid = self._owner(request, full_access=True)
+        if isinstance(account_sid, web.Response):
+            return account_sid
+        body: dict[str, Any] = {
+            "sid": account_sid,
+            "owner_account_sid": account_sid,
+            "friendly_name": "Emulated account",
+            "status": "active",
+            "type": "Full",
+            "uri": f"/2010-04-01/Accounts/{account_sid}.json",
+            "subresource_uris": {
+                "balance": f"/2010-04-01/Accounts/{account_sid}/Balance.json"
+            },
+        }
+        # Twilio shows the Auth Token to full-access credentials; the
+        # emulator knows it only for accounts whose token pair it has.
+        if (token := self.emulator.credentials.get(account_sid)) is not None:
+            body["auth_token"] = token.password
+        return web.json_response(body)
+
+    async def fetch_balance(self, request: web.Request) -> web.Response:
+        """GET /2010-04-01/Accounts/{account_sid}/Balance.json."""
+        account_sid = self._owner(request, full_access=False)
+        if isinstance(account_sid, web.Response):
+            return account_sid
+        return web.json_response(
+            {"account_sid": account_sid, "balance": "20.00", "currency": "USD"}
+        )
+
+    async def not_found(self, request: web.Request) -> web.Response:
+        """Answer any other classic path with the classic 404."""
+        return classic_error(
+            404, 20404, f"The requested resource {request.path} was not found"
+        )

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .channels import CHANNELS
+from .config import CHANNELS
 from .emulator import Emulator
 from .rendering import iso
 

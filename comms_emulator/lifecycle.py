@@ -34,8 +34,7 @@ from datetime import datetime, timedelta
 import hashlib
 from typing import Any, Final, NamedTuple
 
-from .channels import READ_KEYS, STATS_PROFILE_KEYS
-from .config import ChannelShape
+from .config import READ_KEYS, STATS_PROFILE_KEYS, ChannelShape
 
 # The documented operation statuses (§10).
 SCHEDULED: Final = "SCHEDULED"

@@ -6,14 +6,13 @@ from itertools import chain
 from typing import Any, Final
 import zlib
 
-from .channels import (
+from .config import (
     DEFAULT_SENDERS,
     FAILURE_ERRORS,
     RESOURCE_PREFIX,
     UNADDRESSABLE_ERRORS,
 )
-from .errors import INFO_URL
-from .ids import resource_id
+from .inputs import INFO_URL
 from .lifecycle import (
     OperationState,
     is_attempted,
@@ -21,6 +20,7 @@ from .lifecycle import (
     resource_status,
     resource_updated_at,
 )
+from .world import resource_id
 
 # What a resource shows as content when no send request gave one.
 DEFAULT_CONTENT: Final[dict[str, dict[str, str]]] = {

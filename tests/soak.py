@@ -15,8 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from comms_emulator import Emulator
-from comms_emulator.channels import CHANNELS
-from comms_emulator.config import ChannelShape
+from comms_emulator.config import CHANNELS, ChannelShape
 from custom_components.twilio_comms.api import Channel
 from custom_components.twilio_comms.api.client import DEFAULT_REQUEST_TIMEOUT
 from custom_components.twilio_comms.const import ACTIVE_UPDATE_INTERVAL

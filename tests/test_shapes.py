@@ -17,8 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from comms_emulator import Emulator, EmulatorConfig
-from comms_emulator.channels import CHANNELS
-from comms_emulator.config import ChannelShape
+from comms_emulator.config import CHANNELS, ChannelShape
 from comms_emulator.emulator import GroundTruth
 from comms_emulator.lifecycle import UNKNOWN_STATUS
 from custom_components.twilio_comms.api import CHANNEL_COUNTERS, Channel

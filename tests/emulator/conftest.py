@@ -14,8 +14,7 @@ import pytest
 import pytest_aiohttp.plugin
 
 from comms_emulator import EMULATOR_KEY, Emulator, EmulatorConfig, create_app
-from comms_emulator.channels import RESOURCE_LIST_KEY
-from comms_emulator.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
+from comms_emulator.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN, RESOURCE_LIST_KEY
 from comms_emulator.control import CONTROL_HEADER
 
 # pytest-aiohttp's client factory, restored for these tests: Home Assistant's

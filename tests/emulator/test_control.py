@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from comms_emulator import ChannelShape, Emulator, EmulatorConfig, FaultConfig
-from comms_emulator.channels import CHANNELS
-from comms_emulator.config import DEV_ACCOUNT_SID
+from comms_emulator.config import CHANNELS, DEV_ACCOUNT_SID
 from comms_emulator.control import CONTROL_HEADER
 from comms_emulator.rendering import iso
 

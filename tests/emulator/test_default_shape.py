@@ -4,7 +4,7 @@ from datetime import timedelta
 import hashlib
 import json
 
-from comms_emulator.channels import RESOURCE_LIST_KEY
+from comms_emulator.config import RESOURCE_LIST_KEY
 
 from .conftest import AUTH, ClientFactory, ManualClock, emulator_of
 

@@ -3,7 +3,7 @@
 import random
 import re
 
-from comms_emulator.ids import make_id, parse_resource_id, resource_id
+from comms_emulator.world import make_id, parse_resource_id, resource_id
 
 # The documented id pattern (comms-api.md §2), anchored here on purpose.
 PATTERN = re.compile(r"^comms_operation_[0-7][a-hjkmnpqrstv-z0-9]{25,34}$")

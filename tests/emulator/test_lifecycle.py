@@ -8,8 +8,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 
 from comms_emulator import EMULATOR_KEY, ChannelShape, EmulatorConfig, create_app
-from comms_emulator.channels import CHANNELS, STATS_KEYS
-from comms_emulator.config import MIN_LIVE_INTERVAL
+from comms_emulator.config import CHANNELS, MIN_LIVE_INTERVAL, STATS_KEYS
 from comms_emulator.lifecycle import OperationPlan
 from comms_emulator.rendering import iso
 from comms_emulator.world import MAX_ARRIVALS

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from comms_emulator.channels import CHANNELS
-from comms_emulator.ids import resource_id
+from comms_emulator.config import CHANNELS
+from comms_emulator.world import resource_id
 
 from .conftest import AUTH, ClientFactory, emulator_of
 

@@ -8,11 +8,7 @@ from aiohttp.test_utils import TestClient
 import pytest
 
 from comms_emulator import ChannelShape
-from comms_emulator.channels import (
-    RESOURCE_LIST_KEY,
-    RESOURCE_PREFIX,
-    STATS_PROFILE_KEYS,
-)
+from comms_emulator.config import RESOURCE_LIST_KEY, RESOURCE_PREFIX, STATS_PROFILE_KEYS
 
 from .conftest import (
     AUTH,

@@ -10,8 +10,13 @@ from aiohttp.test_utils import TestClient
 import pytest
 
 from comms_emulator import ChannelShape
-from comms_emulator.channels import CHANNELS, READ_KEYS, STATS_PROFILE_KEYS
-from comms_emulator.config import COUNTER_READINGS, STATS_PROFILES
+from comms_emulator.config import (
+    CHANNELS,
+    COUNTER_READINGS,
+    READ_KEYS,
+    STATS_PROFILE_KEYS,
+    STATS_PROFILES,
+)
 from comms_emulator.lifecycle import (
     BACKWARD_AFTER,
     BACKWARD_SPAN,

@@ -29,8 +29,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from comms_emulator import EMULATOR_KEY, Emulator, EmulatorConfig, create_app
-from comms_emulator.channels import CHANNELS
-from comms_emulator.config import ChannelShape
+from comms_emulator.config import CHANNELS, ChannelShape
 from custom_components.twilio_comms.api import Channel, OperationStatus
 from custom_components.twilio_comms.connection import build_client
 from custom_components.twilio_comms.const import (
