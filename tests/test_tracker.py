@@ -39,16 +39,24 @@ def make_tracker(api: FakeOperationsApi, channel: Channel) -> ChannelTracker:
 def operation(
     op_id: str,
     status: str,
-    created_at: str | None,
-    stats: dict[str, int],
-    updated_at: str | None = None,
+    created_at: datetime | str | None,
+    stats: dict[str, int] | None = None,
+    updated_at: datetime | str | None = None,
 ) -> dict[str, Any]:
-    """Return an operation as the API renders it; None leaves a timestamp out."""
-    body: dict[str, Any] = {"id": op_id, "status": status, "stats": stats}
-    if created_at is not None:
-        body["createdAt"] = created_at
-    if updated_at is not None:
-        body["updatedAt"] = updated_at
+    """Return an operation as the API renders it (stats: by default a total of 1).
+
+    Timestamps may be datetimes or verbatim created; None leaves one out.
+    """
+    body: dict[str, Any] = {
+        "id": op_id,
+        "status": status,
+        "stats": stats or {"total": 1},
+    }
+    for key, moment in (("createdAt", created_at), ("updatedAt", updated_at)):
+        if isinstance(moment, datetime):
+            moment = f"{moment:%Y-%m-%dT%H:%M:%SZ}"
+        if moment is not None:
+            body[key] = moment
     return body
 
 
@@ -122,15 +130,9 @@ async def test_push_guide_counters_are_counted() -> None:
 async def test_unknown_status_is_not_active_and_rechecked_with_backoff() -> None:
     """An unknown status neither keeps polling fast nor is re-read every poll."""
     api = FakeOperationsApi()
-    api.put(
-        operation(OPERATION_ID, "ARCHIVED", "2024-04-05T06:20:00Z", {"total": 1}),
-        SEED_CREATED,
-    )
+    api.put(operation(OPERATION_ID, "ARCHIVED", "2024-04-05T06:20:00Z"), SEED_CREATED)
     # A newer operation keeps it out of the "created since" listing.
-    api.put(
-        operation(op_id(1), "COMPLETED", "2024-04-05T07:00:00Z", {"total": 1}),
-        SEED_NOW,
-    )
+    api.put(operation(op_id(1), "COMPLETED", "2024-04-05T07:00:00Z"), SEED_NOW)
     tracker = make_tracker(api, Channel.MESSAGES)
     await tracker.async_refresh(SEED_NOW)
     assert not tracker.has_active
@@ -169,11 +171,7 @@ SPLIT_99_DELIVERED_1_FAILED = {
     ("payload", "channel", "rate"),
     [
         (load_fixture("message_operation_seed004.json"), Channel.MESSAGES, 0.0),
-        (
-            load_fixture("push_operation_seed000.json"),
-            Channel.PUSH_NOTIFICATIONS,
-            6.67,
-        ),
+        (load_fixture("push_operation_seed000.json"), Channel.PUSH_NOTIFICATIONS, 6.67),
         (completed(SPLIT_99_DELIVERED_1_FAILED), Channel.MESSAGES, 1.0),
         (
             completed(
@@ -219,10 +217,7 @@ def in_flight_pair(api: FakeOperationsApi, now: datetime) -> tuple[str, str]:
     older, newer = op_id(1), op_id(2)
     for number, op in enumerate((older, newer)):
         created = now - timedelta(hours=1) + timedelta(seconds=number)
-        api.put(
-            operation(op, "PROCESSING", f"{created:%Y-%m-%dT%H:%M:%SZ}", {"total": 1}),
-            created,
-        )
+        api.put(operation(op, "PROCESSING", created), created)
     return older, newer
 
 
@@ -255,9 +250,7 @@ async def test_created_at_in_another_form_keeps_the_order(reformat: Any) -> None
         api.put(listed, api.created[op], fetched=fetched)
     # A newer operation moves "created since" past them, so they are fetched.
     newest = op_id(3)
-    api.put(
-        operation(newest, "COMPLETED", f"{now:%Y-%m-%dT%H:%M:%SZ}", {"total": 1}), now
-    )
+    api.put(operation(newest, "COMPLETED", now), now)
     data = await tracker.async_refresh(now + timedelta(seconds=20))
     assert set(data.operations) == {older, newer, newest}
     assert data.latest is not None
@@ -313,36 +306,23 @@ async def test_gone_operation_whose_created_at_changed_is_dropped_cleanly() -> N
 # ------------------------------------------------------ invariants, one by one
 
 
-def processing(number: int, created: datetime, **stats: int) -> dict[str, Any]:
-    """Return a processing operation created at a moment."""
-    return operation(
-        op_id(number),
-        "PROCESSING",
-        f"{created:%Y-%m-%dT%H:%M:%SZ}",
-        stats or {"total": 1},
-    )
-
-
 async def test_terminal_observation_lacking_counters_is_read_once_more() -> None:
     """Invariant 3: one re-read when counters went missing, then settled regardless."""
     now = SEED_NOW
     api = FakeOperationsApi()
     created = now - timedelta(hours=1)
-    api.put(processing(1, created, total=4, sent=2, failed=0), created)
-    newest = now - timedelta(minutes=1)
     api.put(
-        operation(op_id(2), "COMPLETED", f"{newest:%Y-%m-%dT%H:%M:%SZ}", {"total": 1}),
-        newest,
+        operation(
+            op_id(1), "PROCESSING", created, {"total": 4, "sent": 2, "failed": 0}
+        ),
+        created,
     )
+    newest = now - timedelta(minutes=1)
+    api.put(operation(op_id(2), "COMPLETED", newest), newest)
     tracker = make_tracker(api, Channel.MESSAGES)
     await tracker.async_refresh(now)
     # It completes, but this answer lacks "sent", and so do all later ones.
-    done = operation(
-        op_id(1),
-        "COMPLETED",
-        f"{created:%Y-%m-%dT%H:%M:%SZ}",
-        {"total": 4, "failed": 1},
-    )
+    done = operation(op_id(1), "COMPLETED", created, {"total": 4, "failed": 1})
     api.put(done, created)
     requests = []
     for poll in range(1, 5):
@@ -363,7 +343,6 @@ async def test_never_backward_and_each_status_announced_once() -> None:
     now = SEED_NOW
     api = FakeOperationsApi()
     created = now - timedelta(minutes=1)
-    text = f"{created:%Y-%m-%dT%H:%M:%SZ}"
     tracker = make_tracker(api, Channel.MESSAGES)
     await tracker.async_refresh(now)
     answers = [
@@ -383,7 +362,7 @@ async def test_never_backward_and_each_status_announced_once() -> None:
         body = operation(
             OPERATION_ID,
             status,
-            text,
+            created,
             {"total": 1},
             updated_at=f"2024-04-05T{updated}Z" if updated else None,
         )
@@ -412,15 +391,12 @@ async def test_untrusted_created_at_is_placed_at_first_sight(
     """Invariant 7: a future or unreadable createdAt never moves "created since"."""
     now = SEED_NOW
     api = FakeOperationsApi()
-    api.put(operation(op_id(1), "COMPLETED", created_at, {"total": 1}), now)
+    api.put(operation(op_id(1), "COMPLETED", created_at), now)
     tracker = make_tracker(api, Channel.MESSAGES)
     await tracker.async_refresh(now)
     # A send made a minute later is still found by the "created since" listing.
     later = now + timedelta(minutes=1)
-    api.put(
-        operation(op_id(2), "COMPLETED", f"{later:%Y-%m-%dT%H:%M:%SZ}", {"total": 2}),
-        later,
-    )
+    api.put(operation(op_id(2), "COMPLETED", later, {"total": 2}), later)
     data = await tracker.async_refresh(later)
     assert [t.operation.id for t in data.transitions] == [op_id(2)]
     assert data.latest is not None
@@ -437,10 +413,7 @@ async def test_operation_older_than_the_window_is_not_tracked() -> None:
     api = FakeOperationsApi()
     old = SEED_NOW - WINDOW - timedelta(minutes=5)
     # Filed as created now, so the listing returns it, but it says otherwise.
-    api.put(
-        operation(op_id(1), "COMPLETED", f"{old:%Y-%m-%dT%H:%M:%SZ}", {"total": 1}),
-        SEED_NOW,
-    )
+    api.put(operation(op_id(1), "COMPLETED", old), SEED_NOW)
     data = await make_tracker(api, Channel.MESSAGES).async_refresh(SEED_NOW)
     assert not data.operations
     assert "total" not in data.totals
@@ -454,15 +427,7 @@ async def test_window_beyond_the_page_cap_is_truncated_not_failed(
     api = FakeOperationsApi(page_size=2)
     for number in range(7):
         created = now - timedelta(hours=number + 1)
-        api.put(
-            operation(
-                op_id(number),
-                "COMPLETED",
-                f"{created:%Y-%m-%dT%H:%M:%SZ}",
-                {"total": 1},
-            ),
-            created,
-        )
+        api.put(operation(op_id(number), "COMPLETED", created), created)
     tracker = ChannelTracker(
         client=api,  # type: ignore[arg-type]
         channel=Channel.MESSAGES,
@@ -519,20 +484,15 @@ async def test_unknown_status_without_updated_at_leaves_flight() -> None:
     now = SEED_NOW
     api = FakeOperationsApi()
     created = now - timedelta(hours=1)
-    text = f"{created:%Y-%m-%dT%H:%M:%SZ}"
-    api.put(
-        operation(OPERATION_ID, "SCHEDULED", text, {"total": 1}, updated_at=text),
-        created,
-    )
+    api.put(operation(OPERATION_ID, "SCHEDULED", created, updated_at=created), created)
     newest = now - timedelta(minutes=1)
-    api.put(
-        operation(op_id(1), "COMPLETED", f"{newest:%Y-%m-%dT%H:%M:%SZ}", {"total": 1}),
-        newest,
-    )
+    api.put(operation(op_id(1), "COMPLETED", newest), newest)
     tracker = make_tracker(api, Channel.MESSAGES)
     await tracker.async_refresh(now)
     assert tracker.has_active
-    api.put(operation(OPERATION_ID, "ARCHIVED", text, {"total": 1, "sent": 1}), created)
+    api.put(
+        operation(OPERATION_ID, "ARCHIVED", created, {"total": 1, "sent": 1}), created
+    )
     data = await tracker.async_refresh(now + timedelta(seconds=20))
     assert not tracker.has_active
     assert data.operations[OPERATION_ID].status.value == "unknown"
@@ -547,24 +507,15 @@ async def test_first_answer_lacking_a_counter_the_channel_reports_is_read_again(
     now = SEED_NOW
     api = FakeOperationsApi()
     earlier = now - timedelta(hours=2)
-    api.put(
-        operation(
-            op_id(1),
-            "COMPLETED",
-            f"{earlier:%Y-%m-%dT%H:%M:%SZ}",
-            {"total": 3, "sent": 3},
-        ),
-        earlier,
-    )
+    api.put(operation(op_id(1), "COMPLETED", earlier, {"total": 3, "sent": 3}), earlier)
     tracker = make_tracker(api, Channel.MESSAGES)
     await tracker.async_refresh(now)
     # A short send, first seen already completed, in an answer without "sent".
     created = now + timedelta(seconds=10)
-    text = f"{created:%Y-%m-%dT%H:%M:%SZ}"
-    api.put(operation(op_id(2), "COMPLETED", text, {"total": 2}), created)
+    api.put(operation(op_id(2), "COMPLETED", created, {"total": 2}), created)
     await tracker.async_refresh(now + timedelta(seconds=20))
     assert tracker.has_active
-    api.put(operation(op_id(2), "COMPLETED", text, {"total": 2, "sent": 2}), created)
+    api.put(operation(op_id(2), "COMPLETED", created, {"total": 2, "sent": 2}), created)
     data = await tracker.async_refresh(now + timedelta(seconds=40))
     assert not tracker.has_active
     assert data.totals["sent"] == 5
@@ -607,7 +558,7 @@ async def test_followed_send_the_api_does_not_know_is_read_on_a_backoff() -> Non
     # It shows up at last, by id only (no listing shows it yet): the next
     # due read finds it.
     api.put(
-        operation(OPERATION_ID, "PROCESSING", "2024-04-05T06:59:00Z", {"total": 1}),
+        operation(OPERATION_ID, "PROCESSING", "2024-04-05T06:59:00Z"),
         SEED_NOW - 2 * WINDOW,
     )
     data = await tracker.async_refresh(polls[90] + tracker_module.MAX_FOLLOW_RETRY)
