@@ -2,6 +2,7 @@
 
 import argparse
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from datetime import timedelta
 from ipaddress import ip_address
 from typing import Any, Final
@@ -197,6 +198,14 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add = parser.add_argument
+
+    def config_flag(name: str, **kwargs: Any) -> None:
+        """Add the flag of a configuration field, its default the field's."""
+        add(
+            f"--{name.replace('_', '-')}",
+            **{"default": getattr(defaults, name)} | kwargs,
+        )
+
     add("--host", default="127.0.0.1", help="address to listen on")
     add("--port", type=int, default=8765, help="port to listen on")
     add(
@@ -204,11 +213,10 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a non-loopback --host (it serves fake data with known credentials)",
     )
-    add("--seed", type=int, default=defaults.seed, help="seed of all generated data")
-    add(
-        "--operations-per-channel",
+    config_flag("seed", type=int, help="seed of all generated data")
+    config_flag(
+        "operations_per_channel",
         type=int,
-        default=defaults.operations_per_channel,
         help="seeded operations in each channel's history",
     )
     add(
@@ -218,12 +226,7 @@ def _parser() -> argparse.ArgumentParser:
         help="how far back the seeded history reaches, at most 168",
     )
     for name, text in RATE_HELP.items():
-        add(
-            f"--{name.replace('_', '-')}",
-            type=_rate,
-            default=getattr(defaults, name),
-            help=f"{text}, 0 to 1",
-        )
+        config_flag(name, type=_rate, help=f"{text}, 0 to 1")
     add(
         "--live",
         action=argparse.BooleanOptionalAction,
@@ -236,33 +239,30 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_LIVE_INTERVAL,
         help="seconds between new operations when live",
     )
-    add("--account-sid", default=defaults.account_sid, help="the account's SID")
-    add("--auth-token", default=defaults.auth_token, help="its auth token")
-    add("--api-key-sid", default=defaults.api_key_sid, help="an API key's SID")
-    add("--api-key-secret", default=defaults.api_key_secret, help="its secret")
-    add(
-        "--api-key-type",
+    config_flag("account_sid", help="the account's SID")
+    config_flag("auth_token", help="its auth token")
+    config_flag("api_key_sid", help="an API key's SID")
+    config_flag("api_key_secret", help="its secret")
+    config_flag(
+        "api_key_type",
         choices=KEY_TYPES,
-        default=defaults.api_key_type,
         help="a Main key may read the Accounts resource, a Standard key its Balance",
     )
-    add(
-        "--channels",
+    config_flag(
+        "channels",
         type=_channels,
         default=",".join(CHANNELS),
         help="channels the account is entitled to",
     )
-    add(
-        "--not-entitled-status",
+    config_flag(
+        "not_entitled_status",
         type=int,
         choices=NOT_ENTITLED_STATUSES,
-        default=defaults.not_entitled_status,
         help="what a channel the account may not use answers",
     )
-    add(
-        "--operation-id-mode",
+    config_flag(
+        "operation_id_mode",
         choices=OPERATION_ID_MODES,
-        default=defaults.operation_id_mode,
         help="where a send's 202 carries the operation id",
     )
     for kind in FaultConfig.KINDS:
@@ -278,7 +278,7 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.faults.slow_seconds,
         help="how long a slow fault delays its answer",
     )
-    add("--fault-seed", type=int, default=defaults.fault_seed, help="seed of faults")
+    config_flag("fault_seed", type=int, help="seed of faults")
     _add_shape_flags(parser)
     return parser
 
@@ -303,23 +303,18 @@ def _config(
         faults.update(
             {kind: getattr(args, f"fault_{kind}") for kind in FaultConfig.KINDS}
         )
+        # Flags named after a field set it as parsed; the rest are derived.
+        named = {field.name for field in fields(EmulatorConfig)}
         return EmulatorConfig(
-            seed=args.seed,
-            operations_per_channel=args.operations_per_channel,
-            span=span,
-            **{name: getattr(args, name) for name in EmulatorConfig.RATES},
-            new_operation_interval=args.new_operation_interval if args.live else 0.0,
-            account_sid=args.account_sid,
-            auth_token=args.auth_token,
-            api_key_sid=args.api_key_sid,
-            api_key_secret=args.api_key_secret,
-            api_key_type=args.api_key_type,
-            channels=args.channels,
-            not_entitled_status=args.not_entitled_status,
-            operation_id_mode=args.operation_id_mode,
-            fault_seed=args.fault_seed,
-            faults=faults,
-            shapes=_shapes(args),
+            **{name: value for name, value in vars(args).items() if name in named}
+            | {
+                "span": span,
+                "new_operation_interval": args.new_operation_interval
+                if args.live
+                else 0.0,
+                "faults": faults,
+                "shapes": _shapes(args),
+            }
         )
     except (TypeError, ValueError) as err:
         parser.error(str(err))
