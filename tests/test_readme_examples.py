@@ -197,11 +197,11 @@ SCENARIOS: Final[dict[str, Scenario]] = {
     "action twilio_comms.send_message": run_action_examples,
     "action twilio_comms.send_push_notification": run_action_examples,
     "action twilio_comms.get_operation": run_action_examples,
+    "card entities": run_card,
     "automation Twilio send finished with failures": run_failures_automation,
     "automation Alarm: text Alice": run_alarm_automation,
     "script text_and_confirm": run_text_and_confirm_script,
     "automation Twilio delivery problem": run_problem_automation,
-    "card entities": run_card,
 }
 
 

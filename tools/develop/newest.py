@@ -26,7 +26,6 @@ from yarl import URL
 from comms_emulator.config import DEV_ACCOUNT_SID, DEV_API_KEY_SECRET, DEV_API_KEY_SID
 from comms_emulator.control import CONTROL_HEADER
 
-from .dashboard import PLATFORM
 from .log_scan import Expected
 from .provision import (
     DEMO_RECIPIENT,
@@ -189,7 +188,7 @@ async def check_loaded(
     entities = await wait_for_entities(harness.ws, harness.demo, unique_id)
     recipients = await wait_for_recipients(harness.ws)
     log(
-        f"{step}: entry loaded, {len(entities)} {PLATFORM} entities "
+        f"{step}: entry loaded, {len(entities)} {DOMAIN} entities "
         f"and {len(recipients)} notify entity with a state"
     )
 
@@ -374,8 +373,9 @@ async def run(demo: Demo, emulator_url: URL) -> str:
             await check_loaded(harness, "config flow", unique_id, notify_entity, None)
             entry_id = (await harness.entry())["entry_id"]
             sensor = next(
-                entity.entity_id
-                for entity in await wait_for_entities(ws, demo, unique_id)
+                entity_id
+                for entity_id in await wait_for_entities(ws, demo, unique_id)
+                if entity_id.startswith("sensor.")
             )
             # Each step's action, then (once the entry is loaded again) its
             # check of what was stored: diagnostics need a loaded entry.

@@ -2,7 +2,8 @@
 
 Onboarding with a development owner account (or, when that is done, a login
 with its password), the Twilio Comms entry through the real config flow, and
-a storage-mode Lovelace dashboard built from the entity registry. Every step
+a storage-mode Lovelace dashboard: the shipped dashboards/twilio_comms.yaml
+with a send button (tools/develop/dashboard.py). Every step
 checks first, so a second run against the same configuration directory only
 logs in, finds the entry and updates the dashboard.
 """
@@ -26,12 +27,10 @@ from .dashboard import (
     DASHBOARD_ICON,
     DASHBOARD_TITLE,
     DASHBOARD_URL_PATH,
-    PLATFORM,
     VIEW_PATH,
-    ChannelEntity,
-    build_dashboard,
-    channel_entities,
-    recipient_entities,
+    demo_dashboard,
+    entity_ids,
+    load_dashboard,
 )
 
 # The development owner account. Development only: the instance listens on
@@ -410,31 +409,49 @@ class WebSocket:
         await self._connection.close()
 
 
+def _enabled_entities(registry: list[dict[str, Any]], prefix: str = "") -> list[str]:
+    """Return the enabled entities of the integration whose unique id starts so."""
+    return [
+        entry["entity_id"]
+        for entry in registry
+        if entry.get("platform") == DOMAIN
+        and not entry.get("disabled_by")
+        and str(entry.get("unique_id", "")).startswith(prefix)
+    ]
+
+
 async def wait_for_entities(
     ws: WebSocket, demo: Demo, entry_unique_id: str
-) -> list[ChannelEntity]:
-    """Wait until the entry's entities are registered and have a state; return them."""
+) -> list[str]:
+    """Wait until the entry's channel entities are registered and have a state; return them.
+
+    Unique ids start with the entry's (the Account SID), the recipients' notify
+    entities' too; the entry is ready once some channel's latest status has
+    been read: its first refresh is done.
+    """
     deadline = time.monotonic() + ENTITIES_TIMEOUT
     while True:
         check_alive(demo.ha_pid)
         registry = await ws.call("config/entity_registry/list")
-        entities = channel_entities(registry, entry_unique_id)
-        if entities:
+        if entities := [
+            entity_id
+            for entity_id in _enabled_entities(registry, f"{entry_unique_id}_")
+            if not entity_id.startswith("notify.")
+        ]:
             states = await ws.call("get_states")
             known = {
                 state["entity_id"]
                 for state in states
                 if state["state"] not in {"unavailable", "unknown"}
             }
-            # Ready when some status has been read: the first refresh is done.
             if any(
-                entity.key == "latest_operation_status" and entity.entity_id in known
-                for entity in entities
+                entity_id.endswith("_latest_operation_status") and entity_id in known
+                for entity_id in entities
             ):
                 return entities
         if time.monotonic() > deadline:
             raise ProvisionError(
-                f"no {PLATFORM} entity had a state within {ENTITIES_TIMEOUT:g} s; "
+                f"no {DOMAIN} entity had a state within {ENTITIES_TIMEOUT:g} s; "
                 "see home-assistant.log in the configuration directory"
             )
         await asyncio.sleep(POLL_INTERVAL)
@@ -444,7 +461,13 @@ async def wait_for_recipients(ws: WebSocket) -> list[str]:
     """Wait until the recipient's notify entity is registered; return them all."""
     deadline = time.monotonic() + ENTITIES_TIMEOUT
     while not (
-        recipients := recipient_entities(await ws.call("config/entity_registry/list"))
+        recipients := [
+            entity_id
+            for entity_id in _enabled_entities(
+                await ws.call("config/entity_registry/list")
+            )
+            if entity_id.startswith("notify.")
+        ]
     ):
         if time.monotonic() > deadline:
             raise ProvisionError("the demo recipient's notify entity never appeared")
@@ -452,8 +475,19 @@ async def wait_for_recipients(ws: WebSocket) -> list[str]:
     return recipients
 
 
-async def save_dashboard(ws: WebSocket, entities: list[ChannelEntity]) -> None:
-    """Create the dashboard unless it exists, then save its configuration."""
+async def save_dashboard(ws: WebSocket, entities: list[str]) -> None:
+    """Create the dashboard unless it exists, then save its configuration.
+
+    The shipped file names fixed entity ids: an instance that lacks one (a
+    renamed entity, a channel not tracked) is reported, not shown broken.
+    """
+    recipients = await wait_for_recipients(ws)
+    config = demo_dashboard(load_dashboard(), recipients[0])
+    if missing := sorted(entity_ids(config) - {*entities, *recipients}):
+        raise ProvisionError(
+            f"dashboards/twilio_comms.yaml names entities this instance lacks: "
+            f"{', '.join(missing)}; start over with scripts/develop --reset"
+        )
     dashboards: list[dict[str, Any]] = await ws.call("lovelace/dashboards/list")
     if not any(d.get("url_path") == DASHBOARD_URL_PATH for d in dashboards):
         await ws.call(
@@ -465,13 +499,8 @@ async def save_dashboard(ws: WebSocket, entities: list[ChannelEntity]) -> None:
             require_admin=False,
         )
         log(f"created the dashboard /{DASHBOARD_URL_PATH}")
-    recipients = await wait_for_recipients(ws)
-    await ws.call(
-        "lovelace/config/save",
-        url_path=DASHBOARD_URL_PATH,
-        config=build_dashboard(entities, recipients),
-    )
-    log(f"saved the dashboard ({len(entities)} entities)")
+    await ws.call("lovelace/config/save", url_path=DASHBOARD_URL_PATH, config=config)
+    log(f"saved the dashboard ({len(entity_ids(config))} entities)")
 
 
 async def provision(demo: Demo) -> None:
