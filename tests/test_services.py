@@ -44,7 +44,7 @@ from custom_components.twilio_comms.const import (
     IDLE_UPDATE_INTERVAL,
     SENT_UPDATE_INTERVAL,
 )
-from custom_components.twilio_comms.user_requests import build_request
+from custom_components.twilio_comms.helpers import build_request
 
 from .common import DEFAULT_OPTIONS, SECRETS, record_events
 from .soak import REQUEST_TIMEOUT_MARGIN, poll

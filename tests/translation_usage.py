@@ -44,11 +44,11 @@ RESOLVERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
         "list(ACCOUNT_DEVICE_KEYS.values())",
         "with several accounts, each channel device also names its account",
     ),
-    ("user_requests", "_TOO_LONG[err.field]"): (
+    ("helpers", "_TOO_LONG[err.field]"): (
         "list(_TOO_LONG.values())",
         "each field the client bounds has its own error, looked up by its name",
     ),
-    ("user_requests", "_REFUSED[err.field]"): (
+    ("helpers", "_REFUSED[err.field]"): (
         "list(_REFUSED.values())",
         "each field the client refuses has its own error, looked up by its name",
     ),
@@ -56,7 +56,7 @@ RESOLVERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
         "list(UPDATE_FAILURES.values())",
         "a failed poll is translated after the kind of failure it is",
     ),
-    ("user_requests", "REQUEST_FAILURES[failure_of(err)]"): (
+    ("helpers", "REQUEST_FAILURES[failure_of(err)]"): (
         "list(REQUEST_FAILURES.values())",
         "a failed request is translated after the kind of failure it is",
     ),

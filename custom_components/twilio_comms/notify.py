@@ -29,7 +29,7 @@ from .const import (
 )
 from .coordinator import TwilioCommsConfigEntry
 from .entity import channel_device_id
-from .user_requests import async_send, build_request
+from .helpers import async_send, build_request
 
 PARALLEL_UPDATES = 0
 

@@ -39,8 +39,8 @@ from .api import (
 from .choices import option_validator
 from .const import DOMAIN
 from .coordinator import TwilioCommsConfigEntry
+from .helpers import async_send, build_request, shown, translated_error
 from .operation import operation_attributes
-from .user_requests import async_send, build_request, shown, translated_error
 
 SERVICE_GET_OPERATION: Final = "get_operation"
 SERVICE_SEND_MESSAGE: Final = "send_message"
