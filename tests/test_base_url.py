@@ -7,14 +7,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.twilio_comms.api import DEFAULT_BASE_URL, DEFAULT_REST_BASE_URL
-from custom_components.twilio_comms.base_url import (
+from custom_components.twilio_comms.const import BASE_URL_ENV
+from custom_components.twilio_comms.helpers import (
     BaseUrls,
+    build_client,
     override_origin,
     resolve_base_urls,
     warn_if_overridden,
 )
-from custom_components.twilio_comms.connection import build_client
-from custom_components.twilio_comms.const import BASE_URL_ENV
 
 from .common import AUTH_TOKEN_DATA
 

@@ -88,7 +88,7 @@ def mock_setup_entry() -> Generator[AsyncMock]:
 def mock_client() -> Generator[MagicMock]:
     """Patch the client the flow builds; every channel answers by default."""
     with patch(
-        "custom_components.twilio_comms.connection.TwilioCommsClient", autospec=True
+        "custom_components.twilio_comms.helpers.TwilioCommsClient", autospec=True
     ) as client_class:
         client = client_class.return_value
         client.list_operations.return_value = operations_page()

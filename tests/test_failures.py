@@ -13,7 +13,7 @@ from custom_components.twilio_comms.api.exceptions import (
     TwilioCommsInvalidIdError,
     TwilioCommsPageLimitError,
 )
-from custom_components.twilio_comms.errors import (
+from custom_components.twilio_comms.helpers import (
     Failure,
     failure_of,
     failure_placeholders,

@@ -36,7 +36,6 @@ from custom_components.twilio_comms.api import (
     TwilioCommsServerError,
     TwilioCommsValidationError,
 )
-from custom_components.twilio_comms.choices import from_option
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
     CONF_CHANNELS,
@@ -44,7 +43,7 @@ from custom_components.twilio_comms.const import (
     IDLE_UPDATE_INTERVAL,
     SENT_UPDATE_INTERVAL,
 )
-from custom_components.twilio_comms.helpers import build_request
+from custom_components.twilio_comms.helpers import from_option, invalid_request
 
 from .common import DEFAULT_OPTIONS, SECRETS, record_events
 from .soak import REQUEST_TIMEOUT_MARGIN, poll
@@ -490,7 +489,7 @@ async def test_send_rejected_by_twilio(
     )
     with (
         patch(
-            "custom_components.twilio_comms.api.TwilioCommsClient.send_message",
+            "custom_components.twilio_comms.api.TwilioCommsClient.send",
             side_effect=rejection,
         ),
         pytest.raises(HomeAssistantError) as err,
@@ -510,7 +509,7 @@ async def test_send_too_large_for_twilio(
     """A 413 says the request was too large, not that Twilio was out of reach."""
     with (
         patch(
-            "custom_components.twilio_comms.api.TwilioCommsClient.send_message",
+            "custom_components.twilio_comms.api.TwilioCommsClient.send",
             side_effect=TwilioCommsRequestTooLargeError(
                 "POST /v1/Messages failed with HTTP 413", status=413
             ),
@@ -839,16 +838,10 @@ async def test_actions_need_a_loaded_entry(
 
 
 def test_a_request_the_client_refuses_is_an_input_error() -> None:
-    """A client rule the actions do not check first still reads as the user's input.
+    """A client rule without a message of its own still reads as the user's input.
 
     Its English text stays in the chain, never in the translated message.
     """
-
-    def refuse() -> None:
-        raise TwilioCommsValidationError("A rule of the client's")
-
-    with pytest.raises(ServiceValidationError) as err:
-        build_request(refuse)
-    assert err.value.translation_key == "invalid_request"
-    assert err.value.translation_placeholders is None
-    assert isinstance(err.value.__cause__, TwilioCommsValidationError)
+    err = invalid_request(TwilioCommsValidationError("A rule of the client's"))
+    assert err.translation_key == "invalid_request"
+    assert err.translation_placeholders is None

@@ -52,13 +52,17 @@ RESOLVERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
         "list(_REFUSED.values())",
         "each field the client refuses has its own error, looked up by its name",
     ),
-    ("coordinator", "UPDATE_FAILURES[failure_of(err)]"): (
+    ("coordinator", "UPDATE_FAILURES[failure]"): (
         "list(UPDATE_FAILURES.values())",
         "a failed poll is translated after the kind of failure it is",
     ),
     ("helpers", "REQUEST_FAILURES[failure_of(err)]"): (
         "list(REQUEST_FAILURES.values())",
         "a failed request is translated after the kind of failure it is",
+    ),
+    ("services", "_INVALID_ADDRESSES[field]"): (
+        "list(_INVALID_ADDRESSES.values())",
+        "each field holding addresses has its own error",
     ),
     ("config_flow", "kind"): (
         "list(CredentialKind)",

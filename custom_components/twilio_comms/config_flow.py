@@ -29,7 +29,6 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .addresses import WHATSAPP_PREFIX, parse_address, sender_channel_for
 from .api import (
     Channel,
     RecipientChannel,
@@ -40,8 +39,6 @@ from .api import (
     TwilioCommsForbiddenError,
     TwilioCommsNotFoundError,
 )
-from .choices import from_option, option_of, options_of
-from .connection import build_client
 from .const import (
     CONF_ACCOUNT_SID,
     CONF_ADDRESS,
@@ -65,6 +62,15 @@ from .const import (
     CredentialKind,
 )
 from .coordinator import TwilioCommsConfigEntry
+from .helpers import (
+    WHATSAPP_PREFIX,
+    build_client,
+    from_option,
+    option_of,
+    options_of,
+    parse_address,
+    sender_channel_for,
+)
 
 # Twilio SIDs are a two-letter type prefix and 32 hex digits.
 ACCOUNT_SID_PATTERN: Final = re.compile(r"^AC[0-9a-f]{32}$", re.IGNORECASE)

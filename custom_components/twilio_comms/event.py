@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api import OperationStatus
 from .coordinator import ChannelCoordinator, TwilioCommsConfigEntry
 from .entity import TwilioCommsEntity
-from .operation import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
+from .helpers import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
 
 PARALLEL_UPDATES = 0
 

@@ -19,7 +19,7 @@ from homeassistant.helpers.typing import StateType
 from .api import CHANNEL_COUNTERS, ChannelData, Operation, OperationStatus
 from .coordinator import TwilioCommsConfigEntry
 from .entity import TwilioCommsEntity
-from .operation import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
+from .helpers import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
 
 PARALLEL_UPDATES = 0
 

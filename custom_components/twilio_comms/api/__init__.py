@@ -14,6 +14,7 @@ from .exceptions import (
     TwilioCommsError,
     TwilioCommsForbiddenError,
     TwilioCommsInputTooLongError,
+    TwilioCommsInvalidIdError,
     TwilioCommsInvalidResponseError,
     TwilioCommsNotFoundError,
     TwilioCommsRateLimitError,
@@ -43,6 +44,7 @@ from .sends import (
     PushRecipient,
     RecipientChannel,
     SenderChannel,
+    SendRequest,
     SendResult,
 )
 from .tracker import ChannelData, ChannelTracker, failure_rate
@@ -67,6 +69,7 @@ __all__ = [
     "PushProvider",
     "PushRecipient",
     "RecipientChannel",
+    "SendRequest",
     "SendResult",
     "SenderChannel",
     "TwilioCommsAccountMismatchError",
@@ -77,6 +80,7 @@ __all__ = [
     "TwilioCommsError",
     "TwilioCommsForbiddenError",
     "TwilioCommsInputTooLongError",
+    "TwilioCommsInvalidIdError",
     "TwilioCommsInvalidResponseError",
     "TwilioCommsNotFoundError",
     "TwilioCommsRateLimitError",
