@@ -61,27 +61,27 @@ from .const import (
 )
 
 if TYPE_CHECKING:
-    # The coordinator reads failures from here; only type checking reads it.
+    # The coordinator imports its failures from here: only type checking
+    # imports it back.
     from .coordinator import TwilioCommsConfigEntry
 
 # ---------------------------------------------------------------- the client
 
 
-def credentials_from_data(data: Mapping[str, Any]) -> Credentials:
-    """Return the client credentials stored in an entry's (or a form's) data."""
+def build_client(hass: HomeAssistant, data: Mapping[str, Any]) -> TwilioCommsClient:
+    """Return a client of an entry's (or a form's) credentials on the shared session."""
     if data[CONF_CREDENTIAL_KIND] == CredentialKind.API_KEY:
-        return Credentials.from_api_key(
+        credentials = Credentials.from_api_key(
             data[CONF_ACCOUNT_SID], data[CONF_API_KEY_SID], data[CONF_API_KEY_SECRET]
         )
-    return Credentials.from_auth_token(data[CONF_ACCOUNT_SID], data[CONF_AUTH_TOKEN])
-
-
-def build_client(hass: HomeAssistant, data: Mapping[str, Any]) -> TwilioCommsClient:
-    """Return a client on Home Assistant's shared HTTP session."""
+    else:
+        credentials = Credentials.from_auth_token(
+            data[CONF_ACCOUNT_SID], data[CONF_AUTH_TOKEN]
+        )
     urls = resolve_base_urls()
     return TwilioCommsClient(
         async_get_clientsession(hass),
-        credentials_from_data(data),
+        credentials,
         base_url=urls.comms,
         rest_base_url=urls.rest,
     )
@@ -108,9 +108,7 @@ class BaseUrls:
     rest: str
 
 
-def _is_twilio_host(host: str) -> bool:
-    """Return whether a host is Twilio's domain or lies under it."""
-    return host == _TWILIO_DOMAIN or host.endswith(f".{_TWILIO_DOMAIN}")
+_TWILIO: Final = BaseUrls(comms=DEFAULT_BASE_URL, rest=DEFAULT_REST_BASE_URL)
 
 
 def _override(value: str) -> BaseUrls | None:
@@ -131,7 +129,9 @@ def _override(value: str) -> BaseUrls | None:
     if url.scheme in {"http", "https"} and is_loopback_host(host):
         # The emulator serves the REST API's Accounts resource on its host.
         return BaseUrls(comms=str(url), rest=str(url.with_path(_REST_PATH)))
-    if url.scheme == "https" and _is_twilio_host(host):
+    if url.scheme == "https" and (
+        host == _TWILIO_DOMAIN or host.endswith(f".{_TWILIO_DOMAIN}")
+    ):
         # Another Comms host or version of Twilio's; the Accounts resource
         # lives on its one REST API whatever the Comms API's address.
         return BaseUrls(comms=str(url.with_host(host)), rest=DEFAULT_REST_BASE_URL)
@@ -140,9 +140,8 @@ def _override(value: str) -> BaseUrls | None:
 
 def resolve_base_urls() -> BaseUrls:
     """Return the base URLs to use, honouring a safe development override."""
-    value = os.environ.get(BASE_URL_ENV)
-    if not value:
-        return BaseUrls(comms=DEFAULT_BASE_URL, rest=DEFAULT_REST_BASE_URL)
+    if not (value := os.environ.get(BASE_URL_ENV)):
+        return _TWILIO
     if (urls := _override(value)) is not None:
         return urls
     # The value is not logged: it may hold a password.
@@ -153,7 +152,7 @@ def resolve_base_urls() -> BaseUrls:
         BASE_URL_ENV,
         DEFAULT_BASE_URL,
     )
-    return BaseUrls(comms=DEFAULT_BASE_URL, rest=DEFAULT_REST_BASE_URL)
+    return _TWILIO
 
 
 def override_origin(client: TwilioCommsClient) -> str | None:
