@@ -33,7 +33,6 @@ from .models import (
     is_operation_id,
 )
 from .sends import (
-    MAX_MEDIA,
     MAX_RECIPIENTS,
     MessageRecipient,
     MessageSender,
@@ -53,7 +52,6 @@ __all__ = [
     "CHANNEL_COUNTERS",
     "DEFAULT_BASE_URL",
     "DEFAULT_REST_BASE_URL",
-    "MAX_MEDIA",
     "MAX_RECIPIENTS",
     "Channel",
     "ChannelData",
