@@ -7,14 +7,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.twilio_comms.api import DEFAULT_BASE_URL, DEFAULT_REST_BASE_URL
-from custom_components.twilio_comms.base_url import (
+from custom_components.twilio_comms.const import BASE_URL_ENV
+from custom_components.twilio_comms.helpers import (
     BaseUrls,
+    build_client,
     override_origin,
     resolve_base_urls,
     warn_if_overridden,
 )
-from custom_components.twilio_comms.connection import build_client
-from custom_components.twilio_comms.const import BASE_URL_ENV
 
 from .common import AUTH_TOKEN_DATA
 
@@ -23,68 +23,30 @@ DEFAULTS = BaseUrls(comms=DEFAULT_BASE_URL, rest=DEFAULT_REST_BASE_URL)
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("value", "comms", "rest"),
     [
-        pytest.param(None, DEFAULTS, id="unset"),
-        pytest.param("", DEFAULTS, id="empty"),
-        pytest.param(
-            "http://127.0.0.1:8765/v1/",
-            BaseUrls(
-                comms="http://127.0.0.1:8765/v1",
-                rest="http://127.0.0.1:8765/2010-04-01",
-            ),
-            id="loopback-ipv4",
-        ),
-        pytest.param(
-            "http://localhost:8765/v1",
-            BaseUrls(
-                comms="http://localhost:8765/v1",
-                rest="http://localhost:8765/2010-04-01",
-            ),
-            id="localhost",
-        ),
-        pytest.param(
-            "http://[::1]:8765/v1",
-            BaseUrls(comms="http://[::1]:8765/v1", rest="http://[::1]:8765/2010-04-01"),
-            id="loopback-ipv6",
-        ),
-        pytest.param(
-            "https://127.0.0.1:8443/v1",
-            BaseUrls(
-                comms="https://127.0.0.1:8443/v1",
-                rest="https://127.0.0.1:8443/2010-04-01",
-            ),
-            id="https-loopback",
-        ),
+        (None, DEFAULT_BASE_URL, DEFAULT_REST_BASE_URL),
+        ("", DEFAULT_BASE_URL, DEFAULT_REST_BASE_URL),
+        ("http://127.0.0.1:8765/v1/", "http://127.0.0.1:8765/v1", "http://127.0.0.1:8765/2010-04-01"),
+        ("http://localhost:8765/v1", "http://localhost:8765/v1", "http://localhost:8765/2010-04-01"),
+        ("http://[::1]:8765/v1", "http://[::1]:8765/v1", "http://[::1]:8765/2010-04-01"),
+        ("https://127.0.0.1:8443/v1", "https://127.0.0.1:8443/v1", "https://127.0.0.1:8443/2010-04-01"),
         # Twilio's own hosts: the Comms API moves, the REST API stays.
-        pytest.param(
-            "https://comms.twilio.com/preview",
-            BaseUrls(
-                comms="https://comms.twilio.com/preview", rest=DEFAULT_REST_BASE_URL
-            ),
-            id="twilio-preview",
-        ),
-        pytest.param(
-            "https://COMMS.Twilio.com/v1",
-            BaseUrls(comms="https://comms.twilio.com/v1", rest=DEFAULT_REST_BASE_URL),
-            id="twilio-any-case",
-        ),
-        pytest.param(
-            "https://twilio.com/v1",
-            BaseUrls(comms="https://twilio.com/v1", rest=DEFAULT_REST_BASE_URL),
-            id="twilio-apex",
-        ),
+        ("https://comms.twilio.com/preview", "https://comms.twilio.com/preview", DEFAULT_REST_BASE_URL),
+        ("https://COMMS.Twilio.com/v1", "https://comms.twilio.com/v1", DEFAULT_REST_BASE_URL),
+        ("https://twilio.com/v1", "https://twilio.com/v1", DEFAULT_REST_BASE_URL),
     ],
-)
+    ids=["unset", "empty", "loopback-ipv4", "localhost", "loopback-ipv6", "https-loopback", "twilio-preview", "twilio-any-case", "twilio-apex"],
+)  # fmt: skip
 def test_accepted_overrides(
-    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: BaseUrls
+    monkeypatch: pytest.MonkeyPatch, value: str | None, comms: str, rest: str
 ) -> None:
     """Loopback (http or https) and https to Twilio are used as given."""
     if value is None:
         monkeypatch.delenv(BASE_URL_ENV, raising=False)
     else:
         monkeypatch.setenv(BASE_URL_ENV, value)
-    assert resolve_base_urls() == expected
+    assert resolve_base_urls() == BaseUrls(comms=comms, rest=rest)
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
 def _attributes(event_type: str, failed: int, total: int = 10) -> dict[str, Any]:
     """Return the attributes the Operations event entity has after an event.
 
-    The names are those of event.py/operation.py: the event type, the entity's
+    The names are those of event.py/helpers.py: the event type, the entity's
     event types, and operation_attributes() as event data.
     """
     return {

@@ -5,7 +5,12 @@ from dataclasses import replace
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock, patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigFlowResult,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -57,6 +62,12 @@ API_KEY_INPUT = {
     CONF_API_KEY_SID: API_KEY_SID,
     CONF_API_KEY_SECRET: API_KEY_SECRET,
 }
+OTHER_KEY_INPUT = {
+    CONF_ACCOUNT_SID: OTHER_ACCOUNT_SID,
+    CONF_API_KEY_SID: OTHER_KEY_SID,
+    CONF_API_KEY_SECRET: OTHER_KEY_SECRET,
+}
+OTHER_KEY_DATA = {**API_KEY_DATA, **OTHER_KEY_INPUT}
 
 
 @pytest.fixture
@@ -88,7 +99,7 @@ def mock_setup_entry() -> Generator[AsyncMock]:
 def mock_client() -> Generator[MagicMock]:
     """Patch the client the flow builds; every channel answers by default."""
     with patch(
-        "custom_components.twilio_comms.connection.TwilioCommsClient", autospec=True
+        "custom_components.twilio_comms.helpers.TwilioCommsClient", autospec=True
     ) as client_class:
         client = client_class.return_value
         client.list_operations.return_value = operations_page()
@@ -111,11 +122,32 @@ async def start_user_flow(hass: HomeAssistant, kind: str) -> ConfigFlowResult:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
-    assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["auth_token", "api_key"]
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": kind}
+    return await _pick(hass, result, kind)
+
+
+async def _pick(
+    hass: HomeAssistant, menu: ConfigFlowResult, kind: str
+) -> ConfigFlowResult:
+    """Pick a kind of credentials in a flow's menu; return its form."""
+    assert menu["type"] is FlowResultType.MENU
+    assert menu["menu_options"] == ["auth_token", "api_key"]
+    result = await hass.config_entries.flow.async_configure(
+        menu["flow_id"], {"next_step_id": kind}
     )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == kind
+    return result
+
+
+async def start_credentials_flow(
+    hass: HomeAssistant, entry: MockConfigEntry, source: str, kind: str
+) -> ConfigFlowResult:
+    """Start reauthenticating or reconfiguring an entry; return the credentials form."""
+    if source == SOURCE_REAUTH:
+        result = await entry.start_reauth_flow(hass)
+        assert result["step_id"] == "reauth_confirm"
+        return result
+    return await _pick(hass, await entry.start_reconfigure_flow(hass), kind)
 
 
 def mock_entry(data: dict[str, object] = AUTH_TOKEN_DATA) -> MockConfigEntry:
@@ -134,18 +166,7 @@ async def test_user_flow_auth_token(
     hass: HomeAssistant, mock_client: MagicMock
 ) -> None:
     """A user with an Auth Token gets an entry tracking every usable channel."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["auth_token", "api_key"]
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "auth_token"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "auth_token"
-
+    result = await start_user_flow(hass, "auth_token")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         # Whitespace and upper-case hex, as pasted from a console, are fine.
@@ -163,23 +184,6 @@ async def test_user_flow_auth_token(
         call.kwargs == {"page_size": 1}
         for call in mock_client.list_operations.call_args_list
     )
-
-
-@pytest.mark.usefixtures("mock_setup_entry")
-async def test_user_flow_api_key(hass: HomeAssistant, mock_client: MagicMock) -> None:
-    """A user with an API key gets an entry that authenticates with the key."""
-    result = await start_user_flow(hass, "api_key")
-    assert result["step_id"] == "api_key"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_ACCOUNT_SID: ACCOUNT_SID,
-            CONF_API_KEY_SID: API_KEY_SID,
-            CONF_API_KEY_SECRET: API_KEY_SECRET,
-        },
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == API_KEY_DATA
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -354,57 +358,15 @@ async def test_reauth(
     assert entry.data == {**data, **new_secret}
 
 
-@pytest.mark.usefixtures("mock_setup_entry", "mock_client")
-async def test_reauth_other_account_aborts(hass: HomeAssistant) -> None:
-    """Reauthenticating with another account's credentials is refused."""
-    entry = mock_entry()
-    entry.add_to_hass(hass)
-    result = await entry.start_reauth_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {CONF_ACCOUNT_SID: OTHER_ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN},
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "unique_id_mismatch"
-    assert entry.data == AUTH_TOKEN_DATA
-
-
-@pytest.mark.usefixtures("mock_setup_entry", "mock_client")
-async def test_reconfigure_switches_to_api_key(hass: HomeAssistant) -> None:
-    """Reconfiguring can swap the Auth Token for an API key, dropping the token."""
-    entry = mock_entry()
-    entry.add_to_hass(hass)
-    result = await entry.start_reconfigure_flow(hass)
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "api_key"}
-    )
-    assert result["step_id"] == "api_key"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_ACCOUNT_SID: ACCOUNT_SID,
-            CONF_API_KEY_SID: API_KEY_SID,
-            CONF_API_KEY_SECRET: API_KEY_SECRET,
-        },
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data == API_KEY_DATA
-    assert CONF_AUTH_TOKEN not in entry.data
-
-
 @pytest.mark.usefixtures("mock_setup_entry")
-async def test_reconfigure_errors_then_other_account(
-    hass: HomeAssistant, mock_client: MagicMock
+@pytest.mark.parametrize("source", [SOURCE_REAUTH, SOURCE_RECONFIGURE])
+async def test_errors_then_other_account_abort(
+    hass: HomeAssistant, mock_client: MagicMock, source: str
 ) -> None:
-    """Reconfigure reports errors, and refuses another account's credentials."""
+    """Reauth and reconfigure report errors, and refuse another account's credentials."""
     entry = mock_entry()
     entry.add_to_hass(hass)
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "auth_token"}
-    )
+    result = await start_credentials_flow(hass, entry, source, "auth_token")
     mock_client.list_operations.side_effect = TwilioCommsConnectionError("refused")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_ACCOUNT_SID: ACCOUNT_SID, CONF_AUTH_TOKEN: AUTH_TOKEN}
@@ -463,6 +425,8 @@ async def test_options_flow(hass: HomeAssistant) -> None:
         ),
         pytest.param("standard", API_KEY_INPUT, API_KEY_DATA, id="standard-key"),
         pytest.param("main", API_KEY_INPUT, API_KEY_DATA, id="main-key"),
+        # Another account's key with that account's SID is that account's entry.
+        pytest.param("standard", OTHER_KEY_INPUT, OTHER_KEY_DATA, id="other-account"),
     ],
 )
 async def test_user_flow_verifies_the_account(
@@ -482,7 +446,7 @@ async def test_user_flow_verifies_the_account(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == expected
-    assert result["result"].unique_id == ACCOUNT_SID
+    assert result["result"].unique_id == expected[CONF_ACCOUNT_SID]
 
 
 @pytest.mark.usefixtures("mock_setup_entry", "emulator")
@@ -491,12 +455,7 @@ async def test_user_flow_verifies_the_account(
     [
         pytest.param({**API_KEY_INPUT, CONF_ACCOUNT_SID: TYPO_ACCOUNT_SID}, id="typo"),
         pytest.param(
-            {
-                CONF_ACCOUNT_SID: ACCOUNT_SID,
-                CONF_API_KEY_SID: OTHER_KEY_SID,
-                CONF_API_KEY_SECRET: OTHER_KEY_SECRET,
-            },
-            id="other-accounts-key",
+            {**OTHER_KEY_INPUT, CONF_ACCOUNT_SID: ACCOUNT_SID}, id="other-key"
         ),
     ],
 )
@@ -519,57 +478,26 @@ async def test_api_key_must_belong_to_the_account(
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
-async def test_other_accounts_key_with_its_own_sid(
-    hass: HomeAssistant, emulator: Emulator
+@pytest.mark.parametrize("source", [SOURCE_REAUTH, SOURCE_RECONFIGURE])
+async def test_credentials_of_another_account_are_refused(
+    hass: HomeAssistant, emulator: Emulator, source: str
 ) -> None:
-    """Another account's key with that account's SID is an entry for that account."""
-    result = await start_user_flow(hass, "api_key")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_ACCOUNT_SID: OTHER_ACCOUNT_SID,
-            CONF_API_KEY_SID: OTHER_KEY_SID,
-            CONF_API_KEY_SECRET: OTHER_KEY_SECRET,
-        },
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["result"].unique_id == OTHER_ACCOUNT_SID
+    """Reauth and reconfigure refuse a key of another account typed with this SID.
 
-
-@pytest.mark.usefixtures("mock_setup_entry")
-async def test_revoked_key_is_invalid_auth(
-    hass: HomeAssistant, emulator: Emulator
-) -> None:
-    """A key that lost access is refused as bad credentials, not as another account."""
-    del emulator.credentials[API_KEY_SID]
-    result = await start_user_flow(hass, "api_key")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], API_KEY_INPUT
-    )
-    assert result["errors"] == {"base": "invalid_auth"}
-
-
-@pytest.mark.usefixtures("mock_setup_entry")
-async def test_reauth_with_another_accounts_key(
-    hass: HomeAssistant, emulator: Emulator
-) -> None:
-    """Reauth refuses a key of another account typed with this one's SID."""
-    entry = mock_entry(API_KEY_DATA)
+    A key that lost access is refused too; the account's own key is not, and
+    reconfiguring an Auth Token entry to it leaves no token behind.
+    """
+    entry = mock_entry(API_KEY_DATA if source == SOURCE_REAUTH else AUTH_TOKEN_DATA)
     entry.add_to_hass(hass)
-    result = await entry.start_reauth_flow(hass)
+    stored = dict(entry.data)
+    result = await start_credentials_flow(hass, entry, source, "api_key")
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_ACCOUNT_SID: ACCOUNT_SID,
-            CONF_API_KEY_SID: OTHER_KEY_SID,
-            CONF_API_KEY_SECRET: OTHER_KEY_SECRET,
-        },
+        result["flow_id"], {**OTHER_KEY_INPUT, CONF_ACCOUNT_SID: ACCOUNT_SID}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "account_mismatch"}
-    assert entry.data == API_KEY_DATA
+    assert entry.data == stored
 
-    # A key that lost access is refused too; the account's own key is not.
     rotated = {**API_KEY_INPUT, CONF_API_KEY_SECRET: "r0tatedSecret0123456789abcdef012"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], rotated)
     assert result["errors"] == {"base": "invalid_auth"}
@@ -578,33 +506,8 @@ async def test_reauth_with_another_accounts_key(
     )
     result = await hass.config_entries.flow.async_configure(result["flow_id"], rotated)
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-    assert entry.data[CONF_API_KEY_SECRET] == rotated[CONF_API_KEY_SECRET]
-
-
-@pytest.mark.usefixtures("mock_setup_entry", "emulator")
-async def test_reconfigure_to_another_accounts_key(hass: HomeAssistant) -> None:
-    """Reconfigure refuses switching to a key of another account."""
-    entry = mock_entry()
-    entry.add_to_hass(hass)
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "api_key"}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_ACCOUNT_SID: ACCOUNT_SID,
-            CONF_API_KEY_SID: OTHER_KEY_SID,
-            CONF_API_KEY_SECRET: OTHER_KEY_SECRET,
-        },
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "account_mismatch"}
-    assert entry.data == AUTH_TOKEN_DATA
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], API_KEY_INPUT
-    )
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data == API_KEY_DATA
+    assert result["reason"] == f"{source}_successful"
+    assert entry.data == {
+        **API_KEY_DATA,
+        CONF_API_KEY_SECRET: rotated[CONF_API_KEY_SECRET],
+    }

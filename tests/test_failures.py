@@ -5,15 +5,14 @@ import pytest
 from custom_components.twilio_comms.api import (
     TwilioCommsConnectionError,
     TwilioCommsError,
+    TwilioCommsForbiddenError,
+    TwilioCommsInvalidIdError,
     TwilioCommsResponseError,
     TwilioCommsServerError,
     TwilioCommsTimeoutError,
 )
-from custom_components.twilio_comms.api.exceptions import (
-    TwilioCommsInvalidIdError,
-    TwilioCommsPageLimitError,
-)
-from custom_components.twilio_comms.errors import (
+from custom_components.twilio_comms.api.exceptions import TwilioCommsPageLimitError
+from custom_components.twilio_comms.helpers import (
     Failure,
     failure_of,
     failure_placeholders,
@@ -36,9 +35,22 @@ from custom_components.twilio_comms.errors import (
             Failure.HTTP_ERROR,
             {"status": "413"},
         ),
+        (
+            TwilioCommsForbiddenError("GET /v1 failed with HTTP 403", status=403),
+            Failure.NOT_ENTITLED,
+            {},
+        ),
         (TwilioCommsInvalidIdError("not an id"), Failure.OTHER, {}),
     ],
-    ids=["timeout", "connection", "invalid response", "5xx", "other status", "other"],
+    ids=[
+        "timeout",
+        "connection",
+        "invalid response",
+        "5xx",
+        "other status",
+        "not entitled",
+        "other",
+    ],
 )
 def test_failures_are_named_by_kind_not_by_the_client_text(
     error: TwilioCommsError, failure: Failure, placeholders: dict[str, str]

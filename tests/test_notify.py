@@ -62,6 +62,31 @@ async def notify(hass: HomeAssistant, entity_id: str, **data: Any) -> None:
     )
 
 
+async def recipient_form(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str | None = None
+) -> dict[str, Any]:
+    """Open the form that adds a recipient, or that edits the one given."""
+    context = (
+        {"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id}
+        if subentry_id
+        else {"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_RECIPIENT), context=context
+    )
+    assert result["step_id"] == ("reconfigure" if subentry_id else "user")
+    return dict(result)
+
+
+def suggested(form: dict[str, Any]) -> dict[str, Any]:
+    """Return the values a form suggests, by field."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in form["data_schema"].schema
+        if key.description
+    }
+
+
 async def test_recipient_entity(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -146,17 +171,6 @@ async def test_notify_failure_is_translated_and_not_recorded(
         assert secret not in str(err.value.translation_placeholders)
 
 
-async def test_notify_empty_message_is_refused(
-    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
-) -> None:
-    """An empty message is an input error; nothing is sent."""
-    emulator.reset_requests()
-    with pytest.raises(ServiceValidationError) as err:
-        await notify(hass, ALICE, **{ATTR_MESSAGE: "  "})
-    assert err.value.translation_key == "empty_text"
-    assert emulator.requests["POST /v1/{channel}"] == 0
-
-
 async def test_add_recipient(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -164,12 +178,7 @@ async def test_add_recipient(
     emulator: Emulator,
 ) -> None:
     """A recipient added in the UI becomes a notify entity; a bad number is refused."""
-    result = await hass.config_entries.subentries.async_init(
-        (init_integration.entry_id, SUBENTRY_RECIPIENT),
-        context={"source": SOURCE_USER},
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    result = await recipient_form(hass, init_integration)
     user_input = {
         CONF_NAME: "Bob",
         CONF_ADDRESS: "555 0100",
@@ -210,10 +219,7 @@ async def test_add_same_recipient_twice_aborts(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """The same number on the same channel cannot be added twice."""
-    result = await hass.config_entries.subentries.async_init(
-        (init_integration.entry_id, SUBENTRY_RECIPIENT),
-        context={"source": SOURCE_USER},
-    )
+    result = await recipient_form(hass, init_integration)
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
         {
@@ -231,17 +237,8 @@ async def test_edit_recipient(
 ) -> None:
     """Editing a recipient shows its values and sends to the new number afterwards."""
     subentry_id = next(iter(init_integration.subentries))
-    result = await hass.config_entries.subentries.async_init(
-        (init_integration.entry_id, SUBENTRY_RECIPIENT),
-        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
-    )
-    assert result["step_id"] == "reconfigure"
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description
-    }
-    assert suggested == {
+    result = await recipient_form(hass, init_integration, subentry_id)
+    assert suggested(result) == {
         CONF_NAME: "Alice",
         CONF_ADDRESS: "+15558675310",
         # Alice was stored with the API's PHONE; the form offers phone.
@@ -289,10 +286,7 @@ async def test_whatsapp_sender_keeps_its_channel(
     hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
 ) -> None:
     """A whatsapp: sender sends on WhatsApp, as in the action, and shows so when edited."""
-    result = await hass.config_entries.subentries.async_init(
-        (init_integration.entry_id, SUBENTRY_RECIPIENT),
-        context={"source": SOURCE_USER},
-    )
+    result = await recipient_form(hass, init_integration)
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
         {
@@ -312,23 +306,29 @@ async def test_whatsapp_sender_keeps_its_channel(
     subentry_id = next(
         key for key, sub in init_integration.subentries.items() if sub.title == "Bob"
     )
-    result = await hass.config_entries.subentries.async_init(
-        (init_integration.entry_id, SUBENTRY_RECIPIENT),
-        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
-    )
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description
-    }
-    assert suggested[CONF_SENDER] == "whatsapp:+15550001111"
+    result = await recipient_form(hass, init_integration, subentry_id)
+    assert suggested(result)[CONF_SENDER] == "whatsapp:+15550001111"
 
 
-async def test_notify_text_too_long_is_refused(
-    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+@pytest.mark.parametrize(
+    ("data", "translation_key"),
+    [
+        ({ATTR_MESSAGE: "  "}, "empty_text"),
+        # A title alone is no message.
+        ({ATTR_MESSAGE: "  ", ATTR_TITLE: "Title"}, "empty_text"),
+        # Past Twilio's 1600 characters, with the title's line.
+        ({ATTR_MESSAGE: "x" * 1600, ATTR_TITLE: "Title"}, "text_too_long"),
+    ],
+)
+async def test_notify_input_errors(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    data: dict[str, str],
+    translation_key: str,
 ) -> None:
-    """A message past Twilio's 1600 characters is refused, saying so, and not sent."""
+    """A message Twilio would refuse is an input error, saying why; nothing is sent."""
     with pytest.raises(ServiceValidationError) as err:
-        await notify(hass, ALICE, **{ATTR_MESSAGE: "x" * 1600, ATTR_TITLE: "Title"})
-    assert err.value.translation_key == "text_too_long"
-    assert sent_messages(emulator) == []
+        await notify(hass, ALICE, **data)
+    assert err.value.translation_key == translation_key
+    assert emulator.requests["POST /v1/{channel}"] == 0

@@ -1,6 +1,7 @@
 """Tests of the actions: get_operation, send_message, send_push_notification."""
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 import logging
@@ -25,6 +26,7 @@ from comms_emulator import Emulator, EmulatorConfig
 from comms_emulator.config import FaultConfig
 from comms_emulator.faults import FaultInjector
 from custom_components.twilio_comms.api import (
+    Channel,
     OperationStatus,
     PushPriority,
     PushProvider,
@@ -36,7 +38,6 @@ from custom_components.twilio_comms.api import (
     TwilioCommsServerError,
     TwilioCommsValidationError,
 )
-from custom_components.twilio_comms.choices import from_option
 from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
     CONF_CHANNELS,
@@ -44,9 +45,9 @@ from custom_components.twilio_comms.const import (
     IDLE_UPDATE_INTERVAL,
     SENT_UPDATE_INTERVAL,
 )
-from custom_components.twilio_comms.user_requests import build_request
+from custom_components.twilio_comms.helpers import from_option, invalid_request
 
-from .common import DEFAULT_OPTIONS, SECRETS, record_events
+from .common import DEFAULT_OPTIONS, record_events
 from .soak import REQUEST_TIMEOUT_MARGIN, poll
 from .validity import INTEGRATION_DIR
 
@@ -54,6 +55,12 @@ from .validity import INTEGRATION_DIR
 SEND_ROUTE = "POST /v1/{channel}"
 PUSH_USER = "comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8"
 UNKNOWN_OPERATION = "comms_operation_01h9krwprkeee8fzqspvwy6nq8"
+
+# The simplest valid call of each send action.
+VALID: Final[dict[str, dict[str, Any]]] = {
+    "send_message": {"recipients": ["+15558675310"], "text": "Hi"},
+    "send_push_notification": {"user_ids": [PUSH_USER], "title": "T", "body": "B"},
+}
 
 
 async def call(
@@ -73,9 +80,7 @@ async def call(
 
 async def send_hi(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
     """Send the simplest valid message through the action."""
-    return await call(
-        hass, entry, "send_message", recipients=["+15558675310"], text="Hi"
-    )
+    return await call(hass, entry, "send_message", **VALID["send_message"])
 
 
 async def push_door(
@@ -100,43 +105,75 @@ async def settle_seeded(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> 
     await poll(hass, freezer, timedelta(hours=8))
 
 
-async def test_sent_message_is_followed_until_final(
+@pytest.mark.parametrize(
+    ("service", "data", "channel", "submitted"),
+    [
+        (
+            "send_message",
+            {
+                "recipients": ["+15558675310", "whatsapp:+15558675311"],
+                "text": "The garage door is open.",
+                "tags": {"source": "home_assistant"},
+            },
+            Channel.MESSAGES,
+            {
+                "to": [
+                    {"address": "+15558675310", "channel": "PHONE"},
+                    {"address": "+15558675311", "channel": "WHATSAPP"},
+                ],
+                "content": {"text": "The garage door is open."},
+                "tags": {"source": "home_assistant"},
+            },
+        ),
+        (
+            "send_push_notification",
+            {
+                "device_tokens": ["fcm-token-1"],
+                "provider": "fcm",
+                "user_ids": [PUSH_USER],
+                "title": "Front door",
+                "body": "The front door opened.",
+                "priority": "high",
+            },
+            Channel.PUSH_NOTIFICATIONS,
+            {
+                "to": [
+                    {"token": "fcm-token-1", "provider": "FCM"},
+                    {"userId": PUSH_USER},
+                ],
+                "content": {"body": "The front door opened.", "title": "Front door"},
+                "priority": "HIGH",
+            },
+        ),
+    ],
+    ids=["message", "push"],
+)
+async def test_send_is_followed_until_final(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     emulator: Emulator,
     freezer: FrozenDateTimeFactory,
+    *,
+    service: str,
+    data: dict[str, Any],
+    channel: Channel,
+    submitted: dict[str, Any],
 ) -> None:
-    """A message sent by the action fires its events and counts in the sensors."""
+    """A send goes out as documented, fires its events and counts in the sensors."""
     await settle_seeded(hass, freezer)
-    coordinator = init_integration.runtime_data.coordinators["messages"]
+    coordinator = init_integration.runtime_data.coordinators[channel]
     assert coordinator.update_interval == IDLE_UPDATE_INTERVAL
-    operations_before = int(
-        hass.states.get("sensor.messages_operations_in_window").state
-    )
-    fired = record_events(hass, "event.messages_operations")
+    in_window = f"sensor.{channel}_operations_in_window"
+    operations_before = int(hass.states.get(in_window).state)
+    fired = record_events(hass, f"event.{channel}_operations")
 
-    response = await call(
-        hass,
-        init_integration,
-        "send_message",
-        recipients=["+15558675310", "whatsapp:+15558675311"],
-        text="The garage door is open.",
-        tags={"source": "home_assistant"},
-    )
+    response = await call(hass, init_integration, service, **data)
 
     operation_id = response["operation_id"]
     assert response == {"operation_id": operation_id, "tracked": True}
     assert sends(emulator) == 1
-    plan = emulator.world.find("Messages", operation_id, emulator.clock())
-    assert plan is not None
-    assert plan.submitted == {
-        "to": [
-            {"address": "+15558675310", "channel": "PHONE"},
-            {"address": "+15558675311", "channel": "WHATSAPP"},
-        ],
-        "content": {"text": "The garage door is open."},
-        "tags": {"source": "home_assistant"},
-    }
+    plan = emulator.world.find(channel.path, operation_id, emulator.clock())
+    assert plan.submitted == submitted
     # The send is read at once, and then every few seconds while it runs.
     await hass.async_block_till_done(wait_background_tasks=True)
     assert operation_id in coordinator.data.operations
@@ -146,17 +183,16 @@ async def test_sent_message_is_followed_until_final(
             break
         await poll(hass, freezer, SENT_UPDATE_INTERVAL)
     ours = [event for event, op_id in fired if op_id == operation_id]
-    final = "operation_canceled" if plan.cancel_at else "operation_completed"
-    assert ours[-1] == final
+    assert ours[-1] == (
+        "operation_canceled" if plan.cancel_at else "operation_completed"
+    )
     assert "operation_processing" in ours
     assert len(ours) == len(set(ours))
     assert coordinator.update_interval == IDLE_UPDATE_INTERVAL
-    state = hass.states.get("event.messages_operations")
+    state = hass.states.get(f"event.{channel}_operations")
     assert state.attributes["operation_id"] == operation_id
     assert state.attributes["stats"]["total"] == 2
-    assert int(hass.states.get("sensor.messages_operations_in_window").state) == (
-        operations_before + 1
-    )
+    assert int(hass.states.get(in_window).state) == operations_before + 1
 
 
 # Past both the client's timeout and the emulator's slow answer.
@@ -180,8 +216,8 @@ def slow_reads(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("domain", "service", "data"),
     [
-        (DOMAIN, "send_message", {"recipients": ["+15558675310"], "text": "Hi"}),
-        (DOMAIN, "send_push_notification", {"user_ids": [PUSH_USER], "title": "T", "body": "B"}),
+        (DOMAIN, "send_message", VALID["send_message"]),
+        (DOMAIN, "send_push_notification", VALID["send_push_notification"]),
         ("notify", "send_message", {"entity_id": "notify.alice", "message": "Hi"}),
     ],
 )  # fmt: skip
@@ -225,71 +261,101 @@ async def test_send_returns_while_the_poll_after_it_is_slow(
     assert emulator.faults.counts["slow"] == 1
 
 
-async def test_send_message_with_every_option(
+@pytest.mark.parametrize(
+    ("service", "data", "expected"),
+    [
+        (
+            "send_message",
+            {
+                "recipients": "+1 (555) 867-5310",
+                "recipient_channel": "phone",
+                "text": "Snapshot attached",
+                "sender": "+15550001111",
+                "media_urls": ["https://example.com/snapshot.jpg"],
+                "send_at": "2026-11-23T21:30:00+00:00",
+                "tags": {"camera": "front"},
+            },
+            {
+                "to": [{"address": "+15558675310", "channel": "PHONE"}],
+                "content": {
+                    "text": "Snapshot attached",
+                    "media": [{"url": "https://example.com/snapshot.jpg"}],
+                },
+                "from": {"address": "+15550001111", "channel": "SMS"},
+                "schedule": {"sendAt": ["2026-11-23T21:30:00Z"]},
+                "tags": {"camera": "front"},
+            },
+        ),
+        ("send_message", {"sender": "whatsapp:+15550001111"}, {"from": {"address": "+15550001111", "channel": "WHATSAPP"}}),
+        ("send_message", {"sender": "+15550001111", "sender_channel": "rcs"}, {"from": {"address": "+15550001111", "channel": "RCS"}}),
+        ("send_message", {"sender_id": "MG0123"}, {"from": {"senderId": "MG0123"}}),
+        # One call reaches FCM and APN devices, besides the older tokens + provider form.
+        (
+            "send_push_notification",
+            {
+                "devices": [{"token": "fcm-token-2", "provider": "fcm"}, {"token": "apn-token-1", "provider": "APN"}],
+                "device_tokens": ["fcm-token-1"],
+                "provider": "FCM",
+            },
+            {
+                "to": [
+                    {"token": "fcm-token-1", "provider": "FCM"},
+                    {"token": "fcm-token-2", "provider": "FCM"},
+                    {"token": "apn-token-1", "provider": "APN"},
+                ]
+            },
+        ),
+        # Select options, and the API's spelling older automations use.
+        ("send_push_notification", {"device_tokens": ["apn-token-1"], "provider": "apn", "priority": "high"}, {"to": [{"token": "apn-token-1", "provider": "APN"}], "priority": "HIGH"}),
+        ("send_push_notification", {"device_tokens": ["apn-token-1"], "provider": "APN", "priority": "HIGH"}, {"to": [{"token": "apn-token-1", "provider": "APN"}], "priority": "HIGH"}),
+    ],
+    ids=["every-option", "whatsapp-sender", "rcs-sender", "sender-id", "both-providers", "options", "api-spelling"],
+)  # fmt: skip
+async def test_send_payloads(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    *,
+    service: str,
+    data: dict[str, Any],
+    expected: dict[str, Any],
+) -> None:
+    """Each option reaches the API as documented, in the API's upper-case values."""
+    base = {
+        "send_message": {"recipients": ["+15558675310"], "text": "Hi"},
+        "send_push_notification": {"title": "Door", "body": "Open"},
+    }
+    response = await call(hass, init_integration, service, **(base[service] | data))
+    channel = "Messages" if service == "send_message" else "PushNotifications"
+    plan = emulator.world.find(channel, response["operation_id"], emulator.clock())
+    assert {key: plan.submitted.get(key) for key in expected} == expected
+
+
+async def test_scheduled_send_is_not_polled_fast(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     emulator: Emulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Sender, media, a schedule and tags reach the API as documented."""
+    """A send 35 days ahead, as far as Twilio schedules, waits without fast polling."""
     await settle_seeded(hass, freezer)
-    response = await call(
-        hass,
-        init_integration,
-        "send_message",
-        recipients="+1 (555) 867-5310",
-        recipient_channel="phone",
-        text="Snapshot attached",
-        sender="+15550001111",
-        media_urls=["https://example.com/snapshot.jpg"],
-        send_at="2026-11-23T21:30:00+00:00",
-        tags={"camera": "front"},
-    )
-    plan = emulator.world.find("Messages", response["operation_id"], emulator.clock())
-    assert plan.submitted == {
-        "to": [{"address": "+15558675310", "channel": "PHONE"}],
-        "content": {
-            "text": "Snapshot attached",
-            "media": [{"url": "https://example.com/snapshot.jpg"}],
-        },
-        "from": {"address": "+15550001111", "channel": "SMS"},
-        "schedule": {"sendAt": ["2026-11-23T21:30:00Z"]},
-        "tags": {"camera": "front"},
-    }
-    # A scheduled send waits for hours: no fast polling for it.
-    await hass.async_block_till_done(wait_background_tasks=True)
-    coordinator = init_integration.runtime_data.coordinators["messages"]
-    operation = coordinator.data.operations[response["operation_id"]]
-    assert operation.status is OperationStatus.SCHEDULED
-    assert coordinator.update_interval == ACTIVE_UPDATE_INTERVAL
-
-
-@pytest.mark.parametrize(
-    ("sender", "expected"),
-    [
-        ({"sender": "whatsapp:+15550001111"}, {"address": "+15550001111", "channel": "WHATSAPP"}),
-        ({"sender": "+15550001111", "sender_channel": "rcs"}, {"address": "+15550001111", "channel": "RCS"}),
-        ({"sender_id": "MG0123"}, {"senderId": "MG0123"}),
-    ],
-)  # fmt: skip
-async def test_send_message_senders(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    emulator: Emulator,
-    sender: dict[str, str],
-    expected: dict[str, str],
-) -> None:
-    """Each form of sender goes out as the API expects it."""
+    when = dt_util.utcnow() + timedelta(days=35)
     response = await call(
         hass,
         init_integration,
         "send_message",
         recipients=["+15558675310"],
         text="Hi",
-        **sender,
+        send_at=when.isoformat(),
     )
+    assert response["tracked"] is True
     plan = emulator.world.find("Messages", response["operation_id"], emulator.clock())
-    assert plan.submitted["from"] == expected
+    assert plan.submitted["schedule"] == {"sendAt": [f"{when:%Y-%m-%dT%H:%M:%S}Z"]}
+    await hass.async_block_till_done(wait_background_tasks=True)
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    operation = coordinator.data.operations[response["operation_id"]]
+    assert operation.status is OperationStatus.SCHEDULED
+    assert coordinator.update_interval == ACTIVE_UPDATE_INTERVAL
 
 
 @pytest.mark.parametrize(
@@ -339,23 +405,27 @@ async def test_send_message_input_errors(
     assert sends(emulator) == 0
 
 
-async def test_send_message_schema_errors(
-    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        ("send_message", {"sender": "+15550001111", "sender_id": "MG0123"}),
+        ("send_message", {"recipient_channel": "pigeon"}),
+        ("send_message", {"recipient_channel": 1}),
+        ("send_message", {"recipients": []}),
+        # LOW is not a priority Twilio's Comms documentation shows.
+        ("send_push_notification", {"priority": "LOW"}),
+    ],
+)
+async def test_schema_errors(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    service: str,
+    data: dict[str, Any],
 ) -> None:
-    """A sender and a sender id at once, or an unknown channel, fail the schema."""
-    for data in (
-        {"sender": "+15550001111", "sender_id": "MG0123"},
-        {"recipient_channel": "pigeon"},
-        {"recipient_channel": 1},
-        {"recipients": []},
-    ):
-        with pytest.raises(vol.Invalid):
-            await call(
-                hass,
-                init_integration,
-                "send_message",
-                **{"recipients": ["+15558675310"], "text": "Hi", **data},
-            )
+    """Exclusive senders, unknown options and no recipients fail the schema."""
+    with pytest.raises(vol.Invalid):
+        await call(hass, init_integration, service, **(VALID[service] | data))
     assert sends(emulator) == 0
 
 
@@ -393,62 +463,41 @@ def test_select_options_stand_for_every_api_value() -> None:
 
 
 @pytest.mark.parametrize(
-    ("provider", "priority"),
-    [("apn", "high"), ("APN", "HIGH")],
-    ids=["select options", "the API's spelling, as older automations use"],
-)
-async def test_push_options_in_either_case(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    emulator: Emulator,
-    provider: str,
-    priority: str,
-) -> None:
-    """The action's select options reach the API in its upper-case spelling."""
-    response = await push_door(
-        hass,
-        init_integration,
-        device_tokens=["apn-token-1"],
-        provider=provider,
-        priority=priority,
-    )
-    plan = emulator.world.find(
-        "PushNotifications", response["operation_id"], emulator.clock()
-    )
-    assert plan.submitted["to"] == [{"token": "apn-token-1", "provider": "APN"}]
-    assert plan.submitted["priority"] == "HIGH"
-
-
-@pytest.mark.parametrize(
-    ("fault", "translation_key"),
+    ("break_api", "service", "translation_key", "placeholders"),
     [
-        ("rate_limit", "request_rate_limited"),
-        ("server_error", "request_http_error"),
-        ("unavailable", "request_http_error"),
+        (lambda e: e.config.faults.update({"rate_limit": 1.0}), "send_message", "request_rate_limited", {"retry_after": "45"}),
+        (lambda e: e.config.faults.update({"server_error": 1.0}), "send_message", "request_http_error", {"channel": "Messages", "status": "500"}),
+        (lambda e: e.config.faults.update({"unavailable": 1.0}), "send_message", "request_http_error", {"channel": "Messages", "status": "503"}),
+        (lambda e: e.set_entitled("PushNotifications", False), "send_push_notification", "channel_not_entitled", {"channel": "Push Notifications"}),
+        # A 401 fails the send and asks for new credentials right away.
+        (lambda e: e.credentials.clear(), "send_message", "invalid_auth", None),
     ],
-)
+    ids=["429", "500", "503", "403", "401"],
+)  # fmt: skip
 async def test_send_api_errors(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     emulator: Emulator,
-    fault: str,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    break_api: Callable[[Emulator], None],
+    service: str,
     translation_key: str,
+    placeholders: dict[str, str] | None,
 ) -> None:
-    """What Twilio answers instead of 202 becomes a translated error."""
-    emulator.config.faults.update({fault: 1.0})
+    """What Twilio answers instead of 202 is a translated error, with its status."""
+    monkeypatch.setattr(FaultInjector, "retry_after", lambda self, now: "45")
+    break_api(emulator)
     with pytest.raises(HomeAssistantError) as err:
-        await send_hi(hass, init_integration)
+        await call(hass, init_integration, service, **VALID[service])
     assert not isinstance(err.value, ServiceValidationError)
+    # The status, never the client's English text.
     assert err.value.translation_key == translation_key
-    placeholders = err.value.translation_placeholders or {}
-    if fault == "rate_limit":
-        assert int(placeholders["retry_after"]) > 0
-    else:
-        # The status, never the client's English text.
-        assert placeholders == {"channel": "Messages", "status": placeholders["status"]}
-        assert int(placeholders["status"]) >= 500
-    for secret in SECRETS:
-        assert secret not in str(placeholders)
+    assert err.value.translation_placeholders == placeholders
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress()
+    assert len(flows) == (translation_key == "invalid_auth")
+    assert all(flow["context"]["source"] == "reauth" for flow in flows)
 
 
 async def test_send_timeout(
@@ -459,15 +508,7 @@ async def test_send_timeout(
 ) -> None:
     """A send Twilio does not answer in time fails with a translated error."""
     emulator.config.faults.slow = 1.0
-    sending = asyncio.ensure_future(
-        call(
-            hass,
-            init_integration,
-            "send_message",
-            recipients=["+15558675310"],
-            text="Hi",
-        )
-    )
+    sending = asyncio.ensure_future(send_hi(hass, init_integration))
     # The loop's clock is frozen: once the slow answer has started, move it
     # past the client's timeout.
     while not emulator.faults.counts["slow"]:
@@ -479,71 +520,48 @@ async def test_send_timeout(
     assert err.value.translation_placeholders == {"channel": "Messages"}
 
 
-async def test_send_rejected_by_twilio(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
-    """A 400 from Twilio says what Twilio objected to."""
-    rejection = TwilioCommsBadRequestError(
-        "POST /v1/Messages -> HTTP 400: content.text is too long",
-        status=400,
-        detail="content.text is too long",
-    )
-    with (
-        patch(
-            "custom_components.twilio_comms.api.TwilioCommsClient.send_message",
-            side_effect=rejection,
+@pytest.mark.parametrize(
+    ("error", "translation_key", "placeholders"),
+    [
+        (
+            TwilioCommsBadRequestError(
+                "POST /v1/Messages -> HTTP 400: content.text is too long",
+                status=400,
+                detail="content.text is too long",
+            ),
+            "request_rejected",
+            # Twilio's own words, not the client's sentence around them.
+            {"status": "400", "detail": "content.text is too long"},
         ),
-        pytest.raises(HomeAssistantError) as err,
-    ):
-        await send_hi(hass, init_integration)
-    assert err.value.translation_key == "request_rejected"
-    # Twilio's own words, not the client's sentence around them.
-    assert err.value.translation_placeholders == {
-        "status": "400",
-        "detail": "content.text is too long",
-    }
-
-
-async def test_send_too_large_for_twilio(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
-    """A 413 says the request was too large, not that Twilio was out of reach."""
-    with (
-        patch(
-            "custom_components.twilio_comms.api.TwilioCommsClient.send_message",
-            side_effect=TwilioCommsRequestTooLargeError(
+        (
+            # A 413 says the request was too large, not that Twilio was out of reach.
+            TwilioCommsRequestTooLargeError(
                 "POST /v1/Messages failed with HTTP 413", status=413
             ),
+            "request_too_large",
+            {"channel": "Messages"},
+        ),
+    ],
+    ids=["400", "413"],
+)
+async def test_send_refused_by_twilio(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    error: Exception,
+    translation_key: str,
+    placeholders: dict[str, str],
+) -> None:
+    """What Twilio objected to, or that the request was too large, is said."""
+    with (
+        patch(
+            "custom_components.twilio_comms.api.TwilioCommsClient.send",
+            side_effect=error,
         ),
         pytest.raises(HomeAssistantError) as err,
     ):
         await send_hi(hass, init_integration)
-    assert err.value.translation_key == "request_too_large"
-    assert err.value.translation_placeholders == {"channel": "Messages"}
-
-
-async def test_send_with_rejected_credentials_starts_reauth(
-    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
-) -> None:
-    """A 401 on a send fails it and asks for new credentials right away."""
-    emulator.credentials.clear()
-    with pytest.raises(HomeAssistantError) as err:
-        await send_hi(hass, init_integration)
-    assert err.value.translation_key == "invalid_auth"
-    await hass.async_block_till_done()
-    flows = hass.config_entries.flow.async_progress()
-    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
-
-
-async def test_send_on_channel_not_entitled(
-    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
-) -> None:
-    """A channel the account cannot use says so."""
-    emulator.set_entitled("PushNotifications", False)
-    with pytest.raises(HomeAssistantError) as err:
-        await push_door(hass, init_integration, user_ids=[PUSH_USER])
-    assert err.value.translation_key == "channel_not_entitled"
-    assert err.value.translation_placeholders == {"channel": "Push Notifications"}
+    assert err.value.translation_key == translation_key
+    assert err.value.translation_placeholders == placeholders
 
 
 @pytest.mark.parametrize(
@@ -570,44 +588,6 @@ def emulator_config(
     if not changes:
         return emulator_config
     return replace(emulator_config, **changes)
-
-
-async def test_sent_push_notification_is_followed(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    emulator: Emulator,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """A push notification goes to tokens and users, and its events fire."""
-    await settle_seeded(hass, freezer)
-    fired = record_events(hass, "event.push_notifications_operations")
-    response = await call(
-        hass,
-        init_integration,
-        "send_push_notification",
-        device_tokens=["fcm-token-1"],
-        provider="fcm",
-        user_ids=[PUSH_USER],
-        title="Front door",
-        body="The front door opened.",
-        priority="high",
-    )
-    operation_id = response["operation_id"]
-    plan = emulator.world.find("PushNotifications", operation_id, emulator.clock())
-    assert plan.submitted == {
-        "to": [
-            {"token": "fcm-token-1", "provider": "FCM"},
-            {"userId": PUSH_USER},
-        ],
-        "content": {"body": "The front door opened.", "title": "Front door"},
-        "priority": "HIGH",
-    }
-    for _ in range(200):
-        await poll(hass, freezer, SENT_UPDATE_INTERVAL)
-        if fired and fired[-1][0] in {"operation_completed", "operation_canceled"}:
-            break
-    ours = [event for event, op_id in fired if op_id == operation_id]
-    assert ours[-1] in {"operation_completed", "operation_canceled"}
 
 
 @pytest.mark.parametrize(
@@ -640,55 +620,6 @@ async def test_send_push_notification_input_errors(
     assert err.value.translation_key == translation_key
     for value in (err.value.translation_placeholders or {}).values():
         assert len(value) <= 41
-    assert sends(emulator) == 0
-
-
-async def test_send_at_as_far_as_twilio_schedules(
-    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
-) -> None:
-    """35 days ahead is the furthest a send can be scheduled, and is taken."""
-    when = dt_util.utcnow() + timedelta(days=35)
-    response = await call(
-        hass,
-        init_integration,
-        "send_message",
-        recipients=["+15558675310"],
-        text="Hi",
-        send_at=when.isoformat(),
-    )
-    assert response["tracked"] is True
-
-
-async def test_push_to_devices_of_both_providers(
-    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
-) -> None:
-    """One call reaches FCM and APN devices, besides the older tokens + provider form."""
-    response = await push_door(
-        hass,
-        init_integration,
-        devices=[
-            {"token": "fcm-token-2", "provider": "fcm"},
-            {"token": "apn-token-1", "provider": "APN"},
-        ],
-        device_tokens=["fcm-token-1"],
-        provider="FCM",
-    )
-    plan = emulator.world.find(
-        "PushNotifications", response["operation_id"], emulator.clock()
-    )
-    assert plan.submitted["to"] == [
-        {"token": "fcm-token-1", "provider": "FCM"},
-        {"token": "fcm-token-2", "provider": "FCM"},
-        {"token": "apn-token-1", "provider": "APN"},
-    ]
-
-
-async def test_push_low_priority_is_refused(
-    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
-) -> None:
-    """LOW is not a priority Twilio's Comms documentation shows."""
-    with pytest.raises(vol.Invalid):
-        await push_door(hass, init_integration, user_ids=[PUSH_USER], priority="LOW")
     assert sends(emulator) == 0
 
 
@@ -774,23 +705,17 @@ async def get_latest_listing_failing(
         )
 
 
-async def test_get_operation_without_its_resources(
-    hass: HomeAssistant, init_integration: MockConfigEntry
-) -> None:
-    """A 404 from the resources listing, the operation read, answers the operation."""
-    response = await get_latest_listing_failing(
-        hass, init_integration, TwilioCommsNotFoundError("HTTP 404", status=404)
-    )
-    latest = init_integration.runtime_data.coordinators["messages"].data.latest
-    assert response["operation_id"] == latest.id
-    assert response["resources"] is None
-    assert response["more_resources"] is None
-
-
 async def test_get_operation_resources_failing(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """Any other failure of the resources listing is the action's failure."""
+    """A 404 of the resources, the operation read, answers the operation; else fails."""
+    latest = init_integration.runtime_data.coordinators["messages"].data.latest
+    response = await get_latest_listing_failing(
+        hass, init_integration, TwilioCommsNotFoundError("HTTP 404", status=404)
+    )
+    assert response["operation_id"] == latest.id
+    assert response["resources"] is None
+    assert response["more_resources"] is None
     with pytest.raises(HomeAssistantError) as err:
         await get_latest_listing_failing(
             hass, init_integration, TwilioCommsServerError("HTTP 500", status=500)
@@ -839,16 +764,10 @@ async def test_actions_need_a_loaded_entry(
 
 
 def test_a_request_the_client_refuses_is_an_input_error() -> None:
-    """A client rule the actions do not check first still reads as the user's input.
+    """A client rule without a message of its own still reads as the user's input.
 
     Its English text stays in the chain, never in the translated message.
     """
-
-    def refuse() -> None:
-        raise TwilioCommsValidationError("A rule of the client's")
-
-    with pytest.raises(ServiceValidationError) as err:
-        build_request(refuse)
-    assert err.value.translation_key == "invalid_request"
-    assert err.value.translation_placeholders is None
-    assert isinstance(err.value.__cause__, TwilioCommsValidationError)
+    err = invalid_request(TwilioCommsValidationError("A rule of the client's"))
+    assert err.translation_key == "invalid_request"
+    assert err.translation_placeholders is None

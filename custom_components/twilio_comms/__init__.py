@@ -13,8 +13,6 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from .api import Channel
-from .base_url import warn_if_overridden
-from .connection import build_client
 from .const import CONF_CHANNELS, DOMAIN
 from .coordinator import (
     ChannelCoordinator,
@@ -23,6 +21,7 @@ from .coordinator import (
     not_entitled_issue_id,
 )
 from .entity import channel_device_identifier, channel_device_info
+from .helpers import build_client, warn_if_overridden
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [

@@ -32,10 +32,7 @@ async def async_setup_entry(
 ) -> None:
     """Set up the delivery problem sensor of every tracked channel."""
     async_add_entities(
-        TwilioCommsDeliveryProblem(
-            coordinator=coordinator, description=DELIVERY_PROBLEM
-        )
-        for coordinator in entry.runtime_data.coordinators.values()
+        TwilioCommsDeliveryProblem.for_channels(entry, [DELIVERY_PROBLEM])
     )
 
 

@@ -29,7 +29,6 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .addresses import WHATSAPP_PREFIX, parse_address, sender_channel_for
 from .api import (
     Channel,
     RecipientChannel,
@@ -40,8 +39,6 @@ from .api import (
     TwilioCommsForbiddenError,
     TwilioCommsNotFoundError,
 )
-from .choices import from_option, option_of, options_of
-from .connection import build_client
 from .const import (
     CONF_ACCOUNT_SID,
     CONF_ADDRESS,
@@ -65,6 +62,15 @@ from .const import (
     CredentialKind,
 )
 from .coordinator import TwilioCommsConfigEntry
+from .helpers import (
+    WHATSAPP_PREFIX,
+    build_client,
+    from_option,
+    option_of,
+    options_of,
+    parse_address,
+    sender_channel_for,
+)
 
 # Twilio SIDs are a two-letter type prefix and 32 hex digits.
 ACCOUNT_SID_PATTERN: Final = re.compile(r"^AC[0-9a-f]{32}$", re.IGNORECASE)
@@ -88,6 +94,40 @@ CREDENTIAL_SCHEMAS: Final = {
         }
     ),
 }
+
+
+# The steps the user and reconfigure menus offer: a form per kind.
+CREDENTIAL_STEPS: Final = [kind.value for kind in CredentialKind]
+
+# What tracking an account asks: which channels, over how long a window, and
+# the failure rate that is a delivery problem.
+OPTIONS_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(CONF_CHANNELS): SelectSelector(
+            SelectSelectorConfig(
+                options=list(Channel), multiple=True, translation_key=CONF_CHANNELS
+            )
+        ),
+        vol.Required(CONF_WINDOW_HOURS): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_WINDOW_HOURS,
+                max=MAX_WINDOW_HOURS,
+                step=1,
+                unit_of_measurement="h",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+        vol.Required(CONF_FAILURE_THRESHOLD): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=100,
+                step=0.5,
+                unit_of_measurement="%",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+    }
+)
 
 
 class NoCommsAccess(Exception):
@@ -146,18 +186,6 @@ def _normalise(user_input: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _format_errors(data: Mapping[str, Any]) -> dict[str, str]:
-    """Return field errors for SIDs that cannot be right, before any request."""
-    errors: dict[str, str] = {}
-    if not ACCOUNT_SID_PATTERN.match(data[CONF_ACCOUNT_SID]):
-        errors[CONF_ACCOUNT_SID] = "invalid_account_sid"
-    if CONF_API_KEY_SID in data and not API_KEY_SID_PATTERN.match(
-        data[CONF_API_KEY_SID]
-    ):
-        errors[CONF_API_KEY_SID] = "invalid_api_key_sid"
-    return errors
-
-
 class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for Twilio Comms."""
 
@@ -181,6 +209,18 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
         """Return the subentries an account can have: message recipients."""
         return {SUBENTRY_RECIPIENT: RecipientSubentryFlow}
 
+    @staticmethod
+    def _format_errors(data: Mapping[str, Any]) -> dict[str, str]:
+        """Return field errors for SIDs that cannot be right, before any request."""
+        errors: dict[str, str] = {}
+        if not ACCOUNT_SID_PATTERN.match(data[CONF_ACCOUNT_SID]):
+            errors[CONF_ACCOUNT_SID] = "invalid_account_sid"
+        if CONF_API_KEY_SID in data and not API_KEY_SID_PATTERN.match(
+            data[CONF_API_KEY_SID]
+        ):
+            errors[CONF_API_KEY_SID] = "invalid_api_key_sid"
+        return errors
+
     def _async_store_credentials(
         self, entry: TwilioCommsConfigEntry, data: dict[str, Any]
     ) -> ConfigFlowResult:
@@ -202,11 +242,7 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
                     coordinator.async_request_refresh(),
                     f"{DOMAIN} resume {coordinator.channel}",
                 )
-            return self.async_abort(
-                reason="reconfigure_successful"
-                if self.source == SOURCE_RECONFIGURE
-                else "reauth_successful"
-            )
+        # Unchanged data is no update: the listener does not reload.
         return self.async_update_and_abort(entry, data=data)
 
     async def _async_validate(
@@ -218,7 +254,7 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
         step maps failures to the same translated errors.
         """
         data = {CONF_CREDENTIAL_KIND: kind, **_normalise(user_input)}
-        if errors := _format_errors(data):
+        if errors := self._format_errors(data):
             return data, [], errors
         try:
             channels = await async_check_credentials(self.hass, data)
@@ -240,16 +276,14 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Let the user pick which kind of credentials to enter."""
-        return self.async_show_menu(
-            step_id="user", menu_options=[kind.value for kind in CredentialKind]
-        )
+        return self.async_show_menu(step_id="user", menu_options=CREDENTIAL_STEPS)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Let the user pick the kind of credentials to switch to."""
         return self.async_show_menu(
-            step_id="reconfigure", menu_options=[kind.value for kind in CredentialKind]
+            step_id="reconfigure", menu_options=CREDENTIAL_STEPS
         )
 
     async def async_step_auth_token(
@@ -350,39 +384,10 @@ class TwilioCommsOptionsFlow(OptionsFlow):
                 user_input[CONF_WINDOW_HOURS] = int(user_input[CONF_WINDOW_HOURS])
                 return self.async_create_entry(data=user_input)
             errors[CONF_CHANNELS] = "no_channels"
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_CHANNELS): SelectSelector(
-                    SelectSelectorConfig(
-                        options=list(Channel),
-                        multiple=True,
-                        translation_key=CONF_CHANNELS,
-                    )
-                ),
-                vol.Required(CONF_WINDOW_HOURS): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_WINDOW_HOURS,
-                        max=MAX_WINDOW_HOURS,
-                        step=1,
-                        unit_of_measurement="h",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(CONF_FAILURE_THRESHOLD): NumberSelector(
-                    NumberSelectorConfig(
-                        min=0,
-                        max=100,
-                        step=0.5,
-                        unit_of_measurement="%",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-            }
-        )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                schema, user_input or self.config_entry.options
+                OPTIONS_SCHEMA, user_input or self.config_entry.options
             ),
             errors=errors,
         )

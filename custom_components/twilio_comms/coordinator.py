@@ -19,8 +19,6 @@ from .api import (
     TwilioCommsAuthenticationError,
     TwilioCommsClient,
     TwilioCommsError,
-    TwilioCommsForbiddenError,
-    TwilioCommsNotFoundError,
     TwilioCommsRateLimitError,
     TwilioCommsServerError,
 )
@@ -35,7 +33,7 @@ from .const import (
     SENT_FOLLOW_LIMIT,
     SENT_UPDATE_INTERVAL,
 )
-from .errors import UPDATE_FAILURES, failure_of, failure_placeholders
+from .helpers import UPDATE_FAILURES, Failure, failure_of, failure_placeholders
 
 type TwilioCommsConfigEntry = ConfigEntry[TwilioCommsRuntimeData]
 
@@ -104,13 +102,6 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
-        except (TwilioCommsForbiddenError, TwilioCommsNotFoundError) as err:
-            self._set_not_entitled(True)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="channel_not_entitled",
-                translation_placeholders=placeholders,
-            ) from err
         except TwilioCommsRateLimitError as err:
             wait = self._wait(err.retry_after)
             raise UpdateFailed(
@@ -123,6 +114,9 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
                 },
             ) from err
         except TwilioCommsError as err:
+            failure = failure_of(err)
+            if failure is Failure.NOT_ENTITLED:
+                self._set_not_entitled(True)
             # A 503 may say when to come back (comms-api.md §5), like a 429.
             retry_after = (
                 err.retry_after if isinstance(err, TwilioCommsServerError) else None
@@ -130,7 +124,7 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             raise UpdateFailed(
                 retry_after=None if retry_after is None else self._wait(retry_after),
                 translation_domain=DOMAIN,
-                translation_key=UPDATE_FAILURES[failure_of(err)],
+                translation_key=UPDATE_FAILURES[failure],
                 translation_placeholders={**placeholders, **failure_placeholders(err)},
             ) from err
         self._set_not_entitled(False)

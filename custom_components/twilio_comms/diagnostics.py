@@ -6,7 +6,6 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
-from .base_url import override_origin
 from .const import (
     CONF_ACCOUNT_SID,
     CONF_ADDRESS,
@@ -16,6 +15,7 @@ from .const import (
     CONF_SENDER,
 )
 from .coordinator import TwilioCommsConfigEntry
+from .helpers import override_origin
 
 # Secrets, the SIDs that identify the account, and recipients' numbers and
 # names (diagnostics get shared in public issue trackers). Operation data

@@ -1,6 +1,7 @@
 """Base entity of the Twilio Comms integration."""
 
-from typing import Final
+from collections.abc import Iterable
+from typing import Final, Self
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -11,11 +12,15 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Channel
 from .const import DOMAIN
-from .coordinator import ChannelCoordinator
+from .coordinator import ChannelCoordinator, TwilioCommsConfigEntry
 
 # A channel device's name when there are several accounts: it also names
 # the account, as a placeholder.
-ACCOUNT_DEVICE_KEYS: Final = {channel: f"{channel}_of_account" for channel in Channel}
+ACCOUNT_DEVICE_KEYS: Final = {
+    Channel.MESSAGES: "messages_of_account",
+    Channel.PUSH_NOTIFICATIONS: "push_notifications_of_account",
+    Channel.EMAILS: "emails_of_account",
+}
 
 
 def channel_device_identifier(entry: ConfigEntry, channel: Channel) -> tuple[str, str]:
@@ -79,3 +84,14 @@ class TwilioCommsEntity(CoordinatorEntity[ChannelCoordinator]):
         self.entity_description = description
         self._attr_unique_id = f"{entry.unique_id}_{channel}_{description.key}"
         self._attr_device_info = channel_device_info(coordinator.hass, entry, channel)
+
+    @classmethod
+    def for_channels(
+        cls, entry: TwilioCommsConfigEntry, descriptions: Iterable[EntityDescription]
+    ) -> list[Self]:
+        """Return an entity of each description for every tracked channel."""
+        return [
+            cls(coordinator=coordinator, description=description)
+            for coordinator in entry.runtime_data.coordinators.values()
+            for description in descriptions
+        ]

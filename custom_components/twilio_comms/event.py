@@ -9,19 +9,16 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api import OperationStatus
 from .coordinator import ChannelCoordinator, TwilioCommsConfigEntry
 from .entity import TwilioCommsEntity
-from .operation import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
+from .helpers import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
 
 PARALLEL_UPDATES = 0
 
 # The event type fired when an operation is seen entering each status.
 EVENT_TYPES: Final = {
-    status: f"operation_{status.value}"
-    for status in (
-        OperationStatus.SCHEDULED,
-        OperationStatus.PROCESSING,
-        OperationStatus.COMPLETED,
-        OperationStatus.CANCELED,
-    )
+    OperationStatus.SCHEDULED: "operation_scheduled",
+    OperationStatus.PROCESSING: "operation_processing",
+    OperationStatus.COMPLETED: "operation_completed",
+    OperationStatus.CANCELED: "operation_canceled",
 }
 
 OPERATIONS = EventEntityDescription(
@@ -37,10 +34,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the operation event entity of every tracked channel."""
-    async_add_entities(
-        TwilioCommsOperationEvent(coordinator=coordinator, description=OPERATIONS)
-        for coordinator in entry.runtime_data.coordinators.values()
-    )
+    async_add_entities(TwilioCommsOperationEvent.for_channels(entry, [OPERATIONS]))
 
 
 class TwilioCommsOperationEvent(TwilioCommsEntity, EventEntity):

@@ -5,12 +5,10 @@ from typing import override
 from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .addresses import sender_channel_for
 from .api import (
     Channel,
     MessageRecipient,
@@ -18,8 +16,8 @@ from .api import (
     MessageSendRequest,
     RecipientChannel,
     SenderChannel,
+    TwilioCommsValidationError,
 )
-from .choices import from_option
 from .const import (
     CONF_ADDRESS,
     CONF_RECIPIENT_CHANNEL,
@@ -29,7 +27,7 @@ from .const import (
 )
 from .coordinator import TwilioCommsConfigEntry
 from .entity import channel_device_id
-from .user_requests import async_send, build_request
+from .helpers import async_send, from_option, invalid_request, sender_channel_for
 
 PARALLEL_UPDATES = 0
 
@@ -102,22 +100,18 @@ class TwilioCommsRecipientNotify(NotifyEntity):
 
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:
-        """Send the message, with the title as its first line if there is one."""
-        if not message.strip():
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="empty_text"
-            )
-        text = f"{title}\n{message}" if title else message
-        request = build_request(
-            lambda: MessageSendRequest(
+        """Send the message, with the title as its first line if there is one.
+
+        A title alone is no message: a blank message goes to the client as it
+        is, and the client refuses an empty text.
+        """
+        text = f"{title}\n{message}" if title and message.strip() else message
+        try:
+            request = MessageSendRequest(
                 to=[self._recipient], text=text, sender=self._sender
             )
-        )
+        except TwilioCommsValidationError as err:
+            raise invalid_request(err) from err
         # notify.send_message records the send in the entity's state once
         # this returns; an error raised here records nothing.
-        await async_send(
-            self.hass,
-            self._entry,
-            Channel.MESSAGES,
-            lambda client: client.send_message(request),
-        )
+        await async_send(self.hass, self._entry, request)

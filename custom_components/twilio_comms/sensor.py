@@ -19,19 +19,45 @@ from homeassistant.helpers.typing import StateType
 from .api import CHANNEL_COUNTERS, ChannelData, Operation, OperationStatus
 from .coordinator import TwilioCommsConfigEntry
 from .entity import TwilioCommsEntity
-from .operation import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
+from .helpers import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
 
 PARALLEL_UPDATES = 0
 
-# The window totals a dashboard needs at a glance; the rest are there for
-# those who look for them. Undelivered stands beside failed: for SMS, a
-# carrier not delivering is the commoner way for a send to miss.
-ENABLED_COUNTERS: Final = frozenset(
-    {"sent", "failed", "undelivered", "queued", "delivered"}
-)
 
-# Counters that describe the bookkeeping of a send rather than its outcome.
-DIAGNOSTIC_COUNTERS: Final = frozenset({"attempts", "recipients", "total"})
+def _counter(
+    key: str, *, enabled: bool = True, category: EntityCategory | None = None
+) -> SensorEntityDescription:
+    """Return the description of a window total: a measurement, named as its counter."""
+    return SensorEntityDescription(
+        key=key,
+        translation_key=key,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=enabled,
+        entity_category=category,
+    )
+
+
+# The window total of each counter any channel reports, in the order of
+# CHANNEL_COUNTERS, which says which channel reports which. The totals a
+# dashboard needs at a glance are enabled; the rest are there for those who
+# look for them. Undelivered stands beside failed: for SMS, a carrier not
+# delivering is the commoner way for a send to miss. Attempts, recipients and
+# the total describe the bookkeeping of a send rather than its outcome.
+COUNTER_SENSORS: Final = (
+    _counter("total", enabled=False, category=EntityCategory.DIAGNOSTIC),
+    _counter("recipients", enabled=False, category=EntityCategory.DIAGNOSTIC),
+    _counter("attempts", enabled=False, category=EntityCategory.DIAGNOSTIC),
+    _counter("unaddressable", enabled=False),
+    _counter("scheduled", enabled=False),
+    _counter("queued"),
+    _counter("sent"),
+    _counter("delivered"),
+    _counter("read", enabled=False),
+    _counter("opened", enabled=False),
+    _counter("undelivered"),
+    _counter("failed"),
+    _counter("canceled", enabled=False),
+)
 
 # The ENUM sensor's options, in lifecycle order; UNKNOWN stays a state of its
 # own so an unreadable status is visible rather than hidden.
@@ -44,20 +70,6 @@ class TwilioCommsSensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[ChannelData], StateType | datetime]
     attributes_fn: Callable[[ChannelData], Mapping[str, Any] | None] = lambda _: None
-
-
-def _counter_description(counter: str) -> TwilioCommsSensorEntityDescription:
-    """Return the description of one window total."""
-    return TwilioCommsSensorEntityDescription(
-        key=counter,
-        translation_key=counter,
-        state_class=SensorStateClass.MEASUREMENT,
-        entity_registry_enabled_default=counter in ENABLED_COUNTERS,
-        entity_category=EntityCategory.DIAGNOSTIC
-        if counter in DIAGNOSTIC_COUNTERS
-        else None,
-        value_fn=lambda data: data.totals.get(counter),
-    )
 
 
 def _latest_attributes(operation: Operation) -> dict[str, Any]:
@@ -118,18 +130,30 @@ async def async_setup_entry(
     entry: TwilioCommsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the sensors of every tracked channel."""
-    async_add_entities(
-        TwilioCommsSensor(coordinator=coordinator, description=description)
-        for coordinator in entry.runtime_data.coordinators.values()
-        for description in (
-            *(
-                _counter_description(counter)
-                for counter in CHANNEL_COUNTERS[coordinator.channel]
-            ),
-            *OPERATION_SENSORS,
+    """Set up the sensors of every tracked channel: its counters, then the rest."""
+    sensors: list[SensorEntity] = []
+    for coordinator in entry.runtime_data.coordinators.values():
+        counters = CHANNEL_COUNTERS[coordinator.channel]
+        sensors += (
+            TwilioCommsCounterSensor(coordinator=coordinator, description=description)
+            for description in COUNTER_SENSORS
+            if description.key in counters
         )
-    )
+        sensors += (
+            TwilioCommsSensor(coordinator=coordinator, description=description)
+            for description in OPERATION_SENSORS
+        )
+    async_add_entities(sensors)
+
+
+class TwilioCommsCounterSensor(TwilioCommsEntity, SensorEntity):
+    """A sensor reading one window total of a channel: its description's key."""
+
+    @property
+    @override
+    def native_value(self) -> int | None:
+        """Return the total, or None while no operation reported the counter."""
+        return self.coordinator.data.totals.get(self.entity_description.key)
 
 
 class TwilioCommsSensor(TwilioCommsEntity, SensorEntity):

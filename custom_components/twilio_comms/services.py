@@ -1,7 +1,7 @@
 """Actions of the Twilio Comms integration: look up an operation, send."""
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
@@ -17,10 +17,7 @@ from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .addresses import parse_address, sender_channel_for
 from .api import (
-    MAX_MEDIA,
-    MAX_RECIPIENTS,
     Channel,
     MessageRecipient,
     MessageSender,
@@ -33,14 +30,22 @@ from .api import (
     SenderChannel,
     SendResult,
     TwilioCommsError,
+    TwilioCommsInvalidIdError,
     TwilioCommsNotFoundError,
-    is_operation_id,
+    TwilioCommsValidationError,
 )
-from .choices import option_validator
 from .const import DOMAIN
 from .coordinator import TwilioCommsConfigEntry
-from .operation import operation_attributes
-from .user_requests import async_send, build_request, shown, translated_error
+from .helpers import (
+    async_send,
+    invalid_request,
+    operation_attributes,
+    option_validator,
+    parse_address,
+    sender_channel_for,
+    shown,
+    translated_error,
+)
 
 SERVICE_GET_OPERATION: Final = "get_operation"
 SERVICE_SEND_MESSAGE: Final = "send_message"
@@ -75,6 +80,12 @@ MAX_SCHEDULE_AHEAD: Final = timedelta(days=35)
 # The first page of an operation's resources is enough to see how the sends
 # went; the operation's stats count them all.
 RESOURCE_PAGE_SIZE: Final = 50
+
+# The error of each field that holds phone or WhatsApp addresses.
+_INVALID_ADDRESSES: Final = {
+    ATTR_RECIPIENTS: "invalid_recipient",
+    ATTR_SENDER: "invalid_sender",
+}
 
 _STRINGS: Final = vol.All(cv.ensure_list, [cv.string])
 _TAGS: Final = vol.Schema({cv.string: cv.string})
@@ -167,30 +178,25 @@ def _loaded_entry(call: ServiceCall) -> TwilioCommsConfigEntry:
     return entry
 
 
-def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    """Return a translated input error; the input it repeats is cut short."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={
-            name: shown(value) for name, value in placeholders.items()
-        }
-        or None,
-    )
-
-
 async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
     """Answer an operation's status, stats, times and first resources."""
     entry = _loaded_entry(call)
     channel: Channel = call.data[ATTR_CHANNEL]
     operation_id: str = call.data[ATTR_OPERATION_ID].strip()
-    if not is_operation_id(operation_id):
-        raise _invalid("invalid_operation_id")
     client = entry.runtime_data.client
     try:
+        # The client checks the id before it becomes part of a URL.
         operation = await client.get_operation(channel, operation_id)
+    except TwilioCommsInvalidIdError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="invalid_operation_id"
+        ) from err
     except TwilioCommsNotFoundError as err:
-        raise _invalid("operation_not_found", operation_id=operation_id) from err
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="operation_not_found",
+            translation_placeholders={"operation_id": shown(operation_id)},
+        ) from err
     except TwilioCommsError as err:
         raise translated_error(call.hass, err, entry, channel) from err
     try:
@@ -220,52 +226,46 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call)
     data = call.data
     channel: RecipientChannel = data[ATTR_RECIPIENT_CHANNEL]
-    if len(data[ATTR_RECIPIENTS]) > MAX_RECIPIENTS:
-        raise _invalid("too_many_recipients", max=str(MAX_RECIPIENTS))
     recipients = []
     for value in data[ATTR_RECIPIENTS]:
         if (parsed := parse_address(value, channel)) is None:
-            raise _invalid("invalid_recipient", address=value)
+            raise _invalid_address(ATTR_RECIPIENTS, value)
         recipients.append(MessageRecipient(address=parsed[0], channel=parsed[1]))
-    if not data[ATTR_TEXT].strip():
-        raise _invalid("empty_text")
-    media_urls: list[str] = data.get(ATTR_MEDIA_URLS, [])
-    if len(media_urls) > MAX_MEDIA:
-        raise _invalid("too_many_media_urls", max=str(MAX_MEDIA))
     send_at = _send_at(data)
-    request = build_request(
-        lambda: MessageSendRequest(
+    try:
+        request = MessageSendRequest(
             to=recipients,
             text=data[ATTR_TEXT],
-            media_urls=media_urls,
+            media_urls=data.get(ATTR_MEDIA_URLS, []),
             sender=_sender(data, channel),
             send_at=[send_at] if send_at else [],
             tags=data.get(ATTR_TAGS, {}),
         )
+    except TwilioCommsValidationError as err:
+        raise invalid_request(err) from err
+    return _send_response(await async_send(call.hass, entry, request, send_at=send_at))
+
+
+def _invalid_address(field: str, address: str) -> ServiceValidationError:
+    """Return the error for an address that is not E.164, repeated cut short."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=_INVALID_ADDRESSES[field],
+        translation_placeholders={"address": shown(address)},
     )
-    result = await async_send(
-        call.hass,
-        entry,
-        Channel.MESSAGES,
-        lambda c: c.send_message(request),
-        send_at=send_at,
-    )
-    return _send_response(result)
 
 
 def _sender(data: Mapping[str, Any], channel: RecipientChannel) -> MessageSender | None:
     """Return the sender a call asks for: an address, a sender id, or none."""
     if (sender_id := data.get(ATTR_SENDER_ID)) is not None:
-        if not sender_id.strip():
-            raise _invalid("invalid_sender_id")
-        return build_request(lambda: MessageSender(sender_id=sender_id))
+        return MessageSender(sender_id=sender_id)
     if (address := data.get(ATTR_SENDER)) is None:
         return None
     # The sender's channel follows the recipients' (or its own whatsapp:
     # prefix) unless it is given.
     parsed = parse_address(address, channel)
     if parsed is None:
-        raise _invalid("invalid_sender", address=address)
+        raise _invalid_address(ATTR_SENDER, address)
     sender_channel = data.get(ATTR_SENDER_CHANNEL) or sender_channel_for(parsed[1])
     return MessageSender(address=parsed[0], channel=sender_channel)
 
@@ -285,12 +285,18 @@ def _send_at(data: Mapping[str, Any]) -> datetime | None:
         )
     except OverflowError:
         # Near year 9999, UTC is past the last datetime: far too far ahead.
-        raise _invalid("send_at_too_far", days=str(MAX_SCHEDULE_AHEAD.days)) from None
+        when = datetime.max.replace(tzinfo=UTC)
     now = dt_util.utcnow()
     if when <= now:
-        raise _invalid("send_at_in_past")
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="send_at_in_past"
+        )
     if when > now + MAX_SCHEDULE_AHEAD:
-        raise _invalid("send_at_too_far", days=str(MAX_SCHEDULE_AHEAD.days))
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="send_at_too_far",
+            translation_placeholders={"days": str(MAX_SCHEDULE_AHEAD.days)},
+        )
     return when
 
 
@@ -302,28 +308,22 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
     devices: list[dict[str, Any]] = data.get(ATTR_DEVICES, [])
     user_ids: list[str] = [value.strip() for value in data.get(ATTR_USER_IDS, [])]
     if not tokens and not devices and not user_ids:
-        raise _invalid("no_push_recipients")
-    if len(tokens) + len(devices) + len(user_ids) > MAX_RECIPIENTS:
-        raise _invalid("too_many_recipients", max=str(MAX_RECIPIENTS))
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="no_push_recipients"
+        )
+    # The older form's tokens share one provider; each device has its own,
+    # so one call reaches FCM and APN.
     provider: PushProvider | None = data.get(ATTR_PROVIDER)
-    if tokens and provider is None:
-        raise _invalid("provider_required")
-    # Each device has its own provider, so one call reaches FCM and APN.
-    targets = [
-        *((token, provider) for token in tokens),
-        *((device[ATTR_TOKEN], device[ATTR_PROVIDER]) for device in devices),
-    ]
-    for token, _kind in targets:
-        if not token.strip():
-            raise _invalid("invalid_device_token")
-    if not data[ATTR_TITLE].strip():
-        raise _invalid("empty_title")
-    if not data[ATTR_BODY].strip():
-        raise _invalid("empty_body")
-    request = build_request(
-        lambda: PushNotificationSendRequest(
+    try:
+        request = PushNotificationSendRequest(
             to=[
-                *(PushRecipient(token=token, provider=kind) for token, kind in targets),
+                *(PushRecipient(token=token, provider=provider) for token in tokens),
+                *(
+                    PushRecipient(
+                        token=device[ATTR_TOKEN], provider=device[ATTR_PROVIDER]
+                    )
+                    for device in devices
+                ),
                 *(PushRecipient(user_id=user_id) for user_id in user_ids),
             ],
             title=data[ATTR_TITLE],
@@ -331,14 +331,9 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
             priority=data.get(ATTR_PRIORITY, PushPriority.HIGH),
             tags=data.get(ATTR_TAGS, {}),
         )
-    )
-    result = await async_send(
-        call.hass,
-        entry,
-        Channel.PUSH_NOTIFICATIONS,
-        lambda c: c.send_push_notification(request),
-    )
-    return _send_response(result)
+    except TwilioCommsValidationError as err:
+        raise invalid_request(err) from err
+    return _send_response(await async_send(call.hass, entry, request))
 
 
 def _send_response(result: SendResult) -> ServiceResponse:

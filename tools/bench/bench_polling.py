@@ -31,13 +31,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from comms_emulator import EMULATOR_KEY, Emulator, EmulatorConfig, create_app
 from comms_emulator.config import CHANNELS, ChannelShape
 from custom_components.twilio_comms.api import Channel, OperationStatus
-from custom_components.twilio_comms.connection import build_client
 from custom_components.twilio_comms.const import (
     BASE_URL_ENV,
     DOMAIN,
     IDLE_UPDATE_INTERVAL,
 )
 from custom_components.twilio_comms.coordinator import ChannelCoordinator
+from custom_components.twilio_comms.helpers import build_client
 from tests.common import (
     ACCOUNT_SID,
     AUTH_TOKEN,

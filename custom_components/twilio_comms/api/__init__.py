@@ -14,6 +14,7 @@ from .exceptions import (
     TwilioCommsError,
     TwilioCommsForbiddenError,
     TwilioCommsInputTooLongError,
+    TwilioCommsInvalidIdError,
     TwilioCommsInvalidResponseError,
     TwilioCommsNotFoundError,
     TwilioCommsRateLimitError,
@@ -32,7 +33,6 @@ from .models import (
     is_operation_id,
 )
 from .sends import (
-    MAX_MEDIA,
     MAX_RECIPIENTS,
     MessageRecipient,
     MessageSender,
@@ -43,6 +43,7 @@ from .sends import (
     PushRecipient,
     RecipientChannel,
     SenderChannel,
+    SendRequest,
     SendResult,
 )
 from .tracker import ChannelData, ChannelTracker, failure_rate
@@ -51,7 +52,6 @@ __all__ = [
     "CHANNEL_COUNTERS",
     "DEFAULT_BASE_URL",
     "DEFAULT_REST_BASE_URL",
-    "MAX_MEDIA",
     "MAX_RECIPIENTS",
     "Channel",
     "ChannelData",
@@ -67,6 +67,7 @@ __all__ = [
     "PushProvider",
     "PushRecipient",
     "RecipientChannel",
+    "SendRequest",
     "SendResult",
     "SenderChannel",
     "TwilioCommsAccountMismatchError",
@@ -77,6 +78,7 @@ __all__ = [
     "TwilioCommsError",
     "TwilioCommsForbiddenError",
     "TwilioCommsInputTooLongError",
+    "TwilioCommsInvalidIdError",
     "TwilioCommsInvalidResponseError",
     "TwilioCommsNotFoundError",
     "TwilioCommsRateLimitError",

@@ -46,6 +46,7 @@ from .models import (
 from .sends import (
     MessageSendRequest,
     PushNotificationSendRequest,
+    SendRequest,
     SendResult,
     send_result,
 )
@@ -261,22 +262,28 @@ class TwilioCommsClient:
 
     # ----------------------------------------------------------------- sends
 
+    async def send(self, request: SendRequest) -> SendResult:
+        """Post a send request to its channel; return the operation it names, if any.
+
+        Where the operation is read from is comms-api.md §4.
+        """
+        reply = await self._request(
+            "POST",
+            (request.channel.path,),
+            json_body=request.to_json(),
+            json_required=False,
+        )
+        return send_result(reply.data, reply.headers, self._base_url)
+
     async def send_message(self, request: MessageSendRequest) -> SendResult:
-        """Send messages; return the operation that tracks them, if the API named one."""
-        return await self._send(Channel.MESSAGES, request.to_json())
+        """Send messages; the same as send."""
+        return await self.send(request)
 
     async def send_push_notification(
         self, request: PushNotificationSendRequest
     ) -> SendResult:
-        """Send push notifications; return the operation that tracks them, if named."""
-        return await self._send(Channel.PUSH_NOTIFICATIONS, request.to_json())
-
-    async def _send(self, channel: Channel, payload: dict[str, Any]) -> SendResult:
-        """Post a send request and read where its operation is (comms-api.md §4)."""
-        reply = await self._request(
-            "POST", (channel.path,), json_body=payload, json_required=False
-        )
-        return send_result(reply.data, reply.headers, self._base_url)
+        """Send push notifications; the same as send."""
+        return await self.send(request)
 
     # ------------------------------------------------------------------ HTTP
 

@@ -5,13 +5,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 import re
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from yarl import URL
 
 from .exceptions import TwilioCommsInputTooLongError, TwilioCommsValidationError
 from .models import (
     PUSH_USER_ID_PREFIXES,
+    Channel,
     as_object,
     as_text,
     format_timestamp,
@@ -94,17 +95,24 @@ def _require(
         raise TwilioCommsValidationError(message, field=field, value=value)
 
 
+def _require_at_most(count: int, limit: int, field: str, message: str) -> None:
+    """Raise TwilioCommsInputTooLongError with the message unless count is within limit."""
+    if count > limit:
+        raise TwilioCommsInputTooLongError(message, field=field, limit=limit)
+
+
 def _require_length(size: int, limit: int, field: str, what: str) -> None:
     """Raise TwilioCommsInputTooLongError unless size is within limit."""
-    if size > limit:
-        raise TwilioCommsInputTooLongError(
-            f"{what} is longer than {limit}", field=field, limit=limit
-        )
+    _require_at_most(size, limit, field, f"{what} is longer than {limit}")
 
 
-def _require_text(value: str | None, what: str) -> None:
+def _require_text(value: str | None, what: str, field: str | None = None) -> None:
     """Require a string with something besides whitespace."""
-    _require(value is not None and bool(value.strip()), f"{what} must not be empty")
+    _require(
+        value is not None and bool(value.strip()),
+        f"{what} must not be empty",
+        field=field,
+    )
 
 
 def _validate_tags(tags: Mapping[str, str]) -> None:
@@ -133,10 +141,9 @@ def _validate_variables(variables: Mapping[str, str]) -> None:
 
 def _validate_recipients(recipients: Sequence[object]) -> None:
     """Check a send has 1 to MAX_RECIPIENTS recipients."""
-    _require(
-        0 < len(recipients) <= MAX_RECIPIENTS,
-        f"A send needs 1 to {MAX_RECIPIENTS} recipients",
-    )
+    message = f"A send needs 1 to {MAX_RECIPIENTS} recipients"
+    _require(bool(recipients), message)
+    _require_at_most(len(recipients), MAX_RECIPIENTS, "recipients", message)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,7 +185,7 @@ class MessageSender:
                 self.address is None and self.channel is None,
                 "A sender is either an address and channel or a sender id, not both",
             )
-            _require_text(self.sender_id, "A sender id")
+            _require_text(self.sender_id, "A sender id", "sender_id")
             _require_length(
                 len(self.sender_id), MAX_SENDER_ID_LENGTH, "sender_id", "A sender id"
             )
@@ -197,6 +204,8 @@ class MessageSender:
 class MessageSendRequest:
     """A request to send a text and/or media message to recipients."""
 
+    channel: ClassVar[Channel] = Channel.MESSAGES
+
     to: Sequence[MessageRecipient]
     text: str | None = None
     media_urls: Sequence[str] = ()
@@ -214,9 +223,14 @@ class MessageSendRequest:
             "A message needs a text or media",
         )
         if self.text is not None:
-            _require_text(self.text, "The message text")
+            _require_text(self.text, "The message text", "text")
             _require_length(len(self.text), MAX_TEXT_LENGTH, "text", "The message text")
-        _require(len(self.media_urls) <= MAX_MEDIA, f"At most {MAX_MEDIA} media URLs")
+        _require_at_most(
+            len(self.media_urls),
+            MAX_MEDIA,
+            "media_urls",
+            f"At most {MAX_MEDIA} media URLs",
+        )
         for url in self.media_urls:
             _require(
                 _is_web_url(url),
@@ -270,7 +284,7 @@ class PushRecipient:
                 value=self.user_id,
             )
         else:
-            _require_text(self.token, "A device token")
+            _require_text(self.token, "A device token", "device_token")
             _require_length(
                 # A string by now; `or` only tells the type checker so.
                 len(self.token or ""),
@@ -278,7 +292,11 @@ class PushRecipient:
                 "device_token",
                 "A device token",
             )
-            _require(self.provider is not None, "A device token needs a provider")
+            _require(
+                self.provider is not None,
+                "A device token needs a provider",
+                field="provider",
+            )
         _validate_variables(self.variables)
 
     def to_json(self) -> dict[str, Any]:
@@ -297,6 +315,8 @@ class PushRecipient:
 class PushNotificationSendRequest:
     """A request to send a push notification to devices or users."""
 
+    channel: ClassVar[Channel] = Channel.PUSH_NOTIFICATIONS
+
     to: Sequence[PushRecipient]
     body: str
     title: str | None = None
@@ -306,9 +326,9 @@ class PushNotificationSendRequest:
     def __post_init__(self) -> None:
         """Validate the request as the API would, before sending it."""
         _validate_recipients(self.to)
-        _require_text(self.body, "The notification body")
+        _require_text(self.body, "The notification body", "body")
         if self.title is not None:
-            _require_text(self.title, "The notification title")
+            _require_text(self.title, "The notification title", "title")
         size = len(f"{self.title or ''}{self.body}".encode(errors="replace"))
         _require_length(
             size, MAX_PUSH_CONTENT_BYTES, "push_content", "The title and body"
@@ -328,6 +348,10 @@ class PushNotificationSendRequest:
         if self.tags:
             payload["tags"] = dict(self.tags)
         return payload
+
+
+# Any send request: each knows the channel it goes to.
+type SendRequest = MessageSendRequest | PushNotificationSendRequest
 
 
 def _is_web_url(value: str) -> bool:
