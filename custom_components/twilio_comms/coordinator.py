@@ -83,7 +83,7 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
     @override
     async def _async_update_data(self) -> ChannelData:
         """Refresh the channel, mapping every client error to Home Assistant's."""
-        placeholders = {"channel": self.channel.title}
+        placeholders = {"channel": self.channel.product_name}
         now = dt_util.utcnow()
         deadline = REFRESH_DEADLINE.total_seconds()
         try:
@@ -179,7 +179,7 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             severity=ir.IssueSeverity.WARNING,
             translation_key="channel_not_entitled",
             translation_placeholders={
-                "channel": self.channel.title,
+                "channel": self.channel.product_name,
                 "title": self.config_entry.title,
             },
         )

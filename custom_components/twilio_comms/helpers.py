@@ -445,13 +445,13 @@ def translated_error(
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="request_too_large",
-            translation_placeholders={"channel": channel.title},
+            translation_placeholders={"channel": channel.product_name},
         )
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=REQUEST_FAILURES[failure_of(err)],
         translation_placeholders={
-            "channel": channel.title,
+            "channel": channel.product_name,
             **failure_placeholders(err),
         },
     )
@@ -480,7 +480,7 @@ async def async_send(
         LOGGER.warning(
             "Twilio accepted a %s send without naming its operation; it cannot be"
             " followed",
-            channel.title,
+            channel.product_name,
         )
     elif coordinator is not None:
         coordinator.async_follow(result.operation_id, send_at)

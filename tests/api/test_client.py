@@ -488,5 +488,5 @@ async def test_request_too_large(
         to=[MessageRecipient(address="+15558675310")], text="Hi"
     )
     with pytest.raises(TwilioCommsRequestTooLargeError) as err:
-        await client.send_message(request)
+        await client.send(request)
     assert err.value.status == 413

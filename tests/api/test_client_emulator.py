@@ -116,7 +116,7 @@ async def test_send_message_returns_the_operation(
 ) -> None:
     """A send is tracked by its id wherever the 202 carries it, or untracked."""
     client = client_for(await serve(operation_id_mode=mode), session)
-    result = await client.send_message(
+    result = await client.send(
         MessageSendRequest(to=[MessageRecipient(address="+15551230000")], text="Hi")
     )
     assert result.tracked is (mode != "none")
@@ -126,7 +126,7 @@ async def test_send_message_returns_the_operation(
     assert operation.status is OperationStatus.SCHEDULED
     page = await client.list_resources(Channel.MESSAGES, result.operation_id)
     assert len(page.items) == 1
-    push = await client.send_push_notification(
+    push = await client.send(
         PushNotificationSendRequest(
             to=[PushRecipient(token="abc", provider=PushProvider.FCM)], body="Door"
         )

@@ -35,7 +35,7 @@ OPERATION_ID = "comms_operation_01h9krwprkeee8fzqspvwy6nq8"
 
 def test_channel_names() -> None:
     """One name for a channel: its key, its URL segment and its product name."""
-    assert [(c.value, c.path, c.title) for c in Channel] == [
+    assert [(c.value, c.path, c.product_name) for c in Channel] == [
         ("messages", "Messages", "Messages"),
         ("push_notifications", "PushNotifications", "Push Notifications"),
         ("emails", "Emails", "Emails"),

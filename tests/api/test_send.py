@@ -229,11 +229,7 @@ async def test_a_send_posts_its_body(
         Reply(status=202, json=load_fixture("send_accepted.json")),
     )
     request = _message() if channel == "Messages" else _push()
-    result = await (
-        client.send_message(request)
-        if isinstance(request, MessageSendRequest)
-        else client.send_push_notification(request)
-    )
+    result = await client.send(request)
     received = comms_server.requests[0]
     assert (received.method, received.path) == ("POST", f"/v1/{channel}")
     assert received.headers["Content-Type"].startswith("application/json")
@@ -287,7 +283,7 @@ async def test_the_operation_a_202_names(
         if isinstance(body, bytes)
         else Reply(status=202, json=body, text=None if body else "", headers=headers),
     )
-    result = await client.send_message(_message())
+    result = await client.send(_message())
     assert result.operation_id == operation_id
     assert result.tracked is (operation_id is not None)
     # A location is read, never requested.
@@ -300,4 +296,4 @@ async def test_send_rejected(
     """A refused send raises like any other request."""
     comms_server.add("POST", "/Messages", Reply(status=400, json={"errors": []}))
     with pytest.raises(TwilioCommsBadRequestError):
-        await client.send_message(_message())
+        await client.send(_message())

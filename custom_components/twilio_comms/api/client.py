@@ -43,13 +43,7 @@ from .models import (
     parse_json,
     validate_operation_id,
 )
-from .sends import (
-    MessageSendRequest,
-    PushNotificationSendRequest,
-    SendRequest,
-    SendResult,
-    send_result,
-)
+from .sends import SendRequest, SendResult, send_result
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -274,16 +268,6 @@ class TwilioCommsClient:
             json_required=False,
         )
         return send_result(reply.data, reply.headers, self._base_url)
-
-    async def send_message(self, request: MessageSendRequest) -> SendResult:
-        """Send messages; the same as send."""
-        return await self.send(request)
-
-    async def send_push_notification(
-        self, request: PushNotificationSendRequest
-    ) -> SendResult:
-        """Send push notifications; the same as send."""
-        return await self.send(request)
 
     # ------------------------------------------------------------------ HTTP
 

@@ -39,8 +39,11 @@ class Channel(StrEnum):
         return "".join(word.capitalize() for word in self.value.split("_"))
 
     @property
-    def title(self) -> str:  # type: ignore[override]
-        """Return the channel's product name ("Push Notifications")."""
+    def product_name(self) -> str:
+        """Return the channel's product name ("Push Notifications").
+
+        Not `title`: that is str's own method, which a StrEnum member keeps.
+        """
         return " ".join(word.capitalize() for word in self.value.split("_"))
 
 
@@ -362,7 +365,7 @@ class CommsResource:
         obj = as_object(data)
         if obj is None or not is_valid_id(obj.get("id"), RESOURCE_ID_PREFIXES[channel]):
             raise TwilioCommsInvalidResponseError(
-                f"An item of {channel.title} has no valid id"
+                f"An item of {channel.product_name} has no valid id"
             )
         status = obj.get("status")
         return cls(

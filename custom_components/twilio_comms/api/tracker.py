@@ -578,7 +578,7 @@ class ChannelTracker:
             _LOGGER.warning(
                 "%s holds more operations than %s pages of %s; the oldest are "
                 "left out of the totals",
-                self.channel.title,
+                self.channel.product_name,
                 self.max_pages,
                 MAX_PAGE_SIZE,
             )
