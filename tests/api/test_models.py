@@ -14,7 +14,6 @@ from custom_components.twilio_comms.api import (
     OperationStatus,
     TwilioCommsClient,
     TwilioCommsInvalidResponseError,
-    is_operation_id,
 )
 from custom_components.twilio_comms.api.exceptions import TwilioCommsInvalidIdError
 from custom_components.twilio_comms.api.models import (
@@ -24,6 +23,7 @@ from custom_components.twilio_comms.api.models import (
     MAX_RAW_STATUS_LENGTH,
     CommsResource,
     OperationStats,
+    is_operation_id,
     parse_timestamp,
     validate_operation_id,
 )

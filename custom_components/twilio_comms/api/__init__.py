@@ -24,14 +24,7 @@ from .exceptions import (
     TwilioCommsTimeoutError,
     TwilioCommsValidationError,
 )
-from .models import (
-    CHANNEL_COUNTERS,
-    Channel,
-    Credentials,
-    Operation,
-    OperationStatus,
-    is_operation_id,
-)
+from .models import CHANNEL_COUNTERS, Channel, Credentials, Operation, OperationStatus
 from .sends import (
     MAX_RECIPIENTS,
     MessageRecipient,
@@ -89,5 +82,4 @@ __all__ = [
     "TwilioCommsValidationError",
     "failure_rate",
     "is_loopback_host",
-    "is_operation_id",
 ]
