@@ -78,6 +78,7 @@ async def run_action_examples(
     assert {plan.channel for plan in sent if plan.submitted is not None} == {
         "Messages",
         "PushNotifications",
+        "Emails",
     }
 
 
@@ -196,6 +197,7 @@ type Scenario = Callable[
 SCENARIOS: Final[dict[str, Scenario]] = {
     "action twilio_comms.send_message": run_action_examples,
     "action twilio_comms.send_push_notification": run_action_examples,
+    "action twilio_comms.send_email": run_action_examples,
     "action twilio_comms.get_operation": run_action_examples,
     "card entities": run_card,
     "automation Twilio send finished with failures": run_failures_automation,

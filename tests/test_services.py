@@ -1,4 +1,4 @@
-"""Tests of the actions: get_operation, send_message, send_push_notification."""
+"""Tests of the actions: get_operation, send_message, send_push_notification, send_email."""
 
 import asyncio
 from collections.abc import Callable
@@ -60,6 +60,14 @@ UNKNOWN_OPERATION = "comms_operation_01h9krwprkeee8fzqspvwy6nq8"
 VALID: Final[dict[str, dict[str, Any]]] = {
     "send_message": {"recipients": ["+15558675310"], "text": "Hi"},
     "send_push_notification": {"user_ids": [PUSH_USER], "title": "T", "body": "B"},
+    "send_email": {"recipients": ["ann@example.com"], "subject": "S", "text": "Hi"},
+}
+
+# The channel each send action sends on, as the emulator names it.
+SEND_CHANNELS: Final = {
+    "send_message": "Messages",
+    "send_push_notification": "PushNotifications",
+    "send_email": "Emails",
 }
 
 
@@ -145,8 +153,31 @@ async def settle_seeded(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> 
                 "priority": "HIGH",
             },
         ),
+        (
+            "send_email",
+            {
+                "recipients": ["ann@example.com", " bob@example.org "],
+                "subject": "Garage",
+                "text": "The garage door is open.\n<since 10:00>",
+                "sender": "home@example.com",
+                "sender_name": "Home",
+                "tags": {"source": "home_assistant"},
+            },
+            Channel.EMAILS,
+            {
+                "to": [{"address": "ann@example.com"}, {"address": "bob@example.org"}],
+                "content": {
+                    "subject": "Garage",
+                    # A text alone also goes out as HTML, escaped.
+                    "html": "<p>The garage door is open.<br>\n&lt;since 10:00&gt;</p>",
+                    "text": "The garage door is open.\n<since 10:00>",
+                },
+                "from": {"address": "home@example.com", "name": "Home"},
+                "tags": {"source": "home_assistant"},
+            },
+        ),
     ],
-    ids=["message", "push"],
+    ids=["message", "push", "email"],
 )
 async def test_send_is_followed_until_final(
     hass: HomeAssistant,
@@ -192,6 +223,9 @@ async def test_send_is_followed_until_final(
     state = hass.states.get(f"event.{channel}_operations")
     assert state.attributes["operation_id"] == operation_id
     assert state.attributes["stats"]["total"] == 2
+    if channel is Channel.EMAILS:
+        # The emulator's emails report opened counts, as the reference does.
+        assert "opened" in state.attributes["stats"]
     assert int(hass.states.get(in_window).state) == operations_before + 1
 
 
@@ -218,6 +252,7 @@ def slow_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         (DOMAIN, "send_message", VALID["send_message"]),
         (DOMAIN, "send_push_notification", VALID["send_push_notification"]),
+        (DOMAIN, "send_email", VALID["send_email"]),
         ("notify", "send_message", {"entity_id": "notify.alice", "message": "Hi"}),
     ],
 )  # fmt: skip
@@ -308,8 +343,25 @@ async def test_send_returns_while_the_poll_after_it_is_slow(
         # Select options, and the API's spelling older automations use.
         ("send_push_notification", {"device_tokens": ["apn-token-1"], "provider": "apn", "priority": "high"}, {"to": [{"token": "apn-token-1", "provider": "APN"}], "priority": "HIGH"}),
         ("send_push_notification", {"device_tokens": ["apn-token-1"], "provider": "APN", "priority": "HIGH"}, {"to": [{"token": "apn-token-1", "provider": "APN"}], "priority": "HIGH"}),
+        (
+            "send_email",
+            {
+                "html": "<p>Door <b>open</b></p>",
+                "text": "Door open",
+                "sender": "home@example.com",
+                "send_at": "2026-11-23T21:30:00+00:00",
+            },
+            {
+                "to": [{"address": "ann@example.com"}],
+                "content": {"subject": "S", "html": "<p>Door <b>open</b></p>", "text": "Door open"},
+                "from": {"address": "home@example.com"},
+                "schedule": {"sendAt": ["2026-11-23T21:30:00Z"]},
+            },
+        ),
+        # HTML alone: Twilio makes the text from it, so none is sent.
+        ("send_email", {"html": "<p>Hi</p>"}, {"content": {"subject": "S", "html": "<p>Hi</p>"}}),
     ],
-    ids=["every-option", "whatsapp-sender", "rcs-sender", "sender-id", "both-providers", "options", "api-spelling"],
+    ids=["every-option", "whatsapp-sender", "rcs-sender", "sender-id", "both-providers", "options", "api-spelling", "email-every-option", "email-html-only"],
 )  # fmt: skip
 async def test_send_payloads(
     hass: HomeAssistant,
@@ -324,10 +376,12 @@ async def test_send_payloads(
     base = {
         "send_message": {"recipients": ["+15558675310"], "text": "Hi"},
         "send_push_notification": {"title": "Door", "body": "Open"},
+        "send_email": {"recipients": ["ann@example.com"], "subject": "S"},
     }
     response = await call(hass, init_integration, service, **(base[service] | data))
-    channel = "Messages" if service == "send_message" else "PushNotifications"
-    plan = emulator.world.find(channel, response["operation_id"], emulator.clock())
+    plan = emulator.world.find(
+        SEND_CHANNELS[service], response["operation_id"], emulator.clock()
+    )
     assert {key: plan.submitted.get(key) for key in expected} == expected
 
 
@@ -414,6 +468,10 @@ async def test_send_message_input_errors(
         ("send_message", {"recipients": []}),
         # LOW is not a priority Twilio's Comms documentation shows.
         ("send_push_notification", {"priority": "LOW"}),
+        ("send_email", {"recipients": []}),
+        ("send_email", {"subject": None}),
+        # A name without the address it names.
+        ("send_email", {"sender_name": "Home"}),
     ],
 )
 async def test_schema_errors(
@@ -471,8 +529,12 @@ def test_select_options_stand_for_every_api_value() -> None:
         (lambda e: e.set_entitled("PushNotifications", False), "send_push_notification", "channel_not_entitled", {"channel": "Push Notifications"}),
         # A 401 fails the send and asks for new credentials right away.
         (lambda e: e.credentials.clear(), "send_message", "invalid_auth", None),
+        (lambda e: e.config.faults.update({"rate_limit": 1.0}), "send_email", "request_rate_limited", {"retry_after": "45"}),
+        (lambda e: e.config.faults.update({"server_error": 1.0}), "send_email", "request_http_error", {"channel": "Emails", "status": "500"}),
+        (lambda e: e.set_entitled("Emails", False), "send_email", "channel_not_entitled", {"channel": "Emails"}),
+        (lambda e: e.credentials.clear(), "send_email", "invalid_auth", None),
     ],
-    ids=["429", "500", "503", "403", "401"],
+    ids=["429", "500", "503", "403", "401", "email-429", "email-500", "email-403", "email-401"],
 )  # fmt: skip
 async def test_send_api_errors(
     hass: HomeAssistant,
@@ -620,6 +682,56 @@ async def test_send_push_notification_input_errors(
     assert err.value.translation_key == translation_key
     for value in (err.value.translation_placeholders or {}).values():
         assert len(value) <= 41
+    assert sends(emulator) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"recipients": ["ann"]}, ("invalid_email_address", {"address": "ann"})),
+        ({"recipients": ["ann@example"]}, ("invalid_email_address", {"address": "ann@example"})),
+        ({"recipients": ["Ann <ann@example.com>"]}, ("invalid_email_address", {"address": "Ann <ann@example.com>"})),
+        ({"recipients": ["a@b.co\nBcc: x@y.z"]}, ("invalid_email_address", {"address": "a@b.co\nBcc: x@y.z"})),
+        ({"recipients": ["a" * 250 + "@example.com"]}, ("invalid_email_address", {"address": "a" * 40 + "…"})),
+        ({"recipients": ["ann@example.com"] * 10_001}, ("too_many_recipients", {"max": "10000"})),
+        ({"sender": "home"}, ("invalid_email_address", {"address": "home"})),
+        ({"sender": "home@example.com", "sender_name": " "}, ("invalid_email_name", None)),
+        ({"sender": "home@example.com", "sender_name": "Home\r\nBcc: x@y.z"}, ("invalid_email_name", None)),
+        ({"sender": "home@example.com", "sender_name": "n" * 257}, ("email_name_too_long", {"limit": "256"})),
+        ({"subject": " "}, ("invalid_subject", None)),
+        ({"subject": "Hi\nBcc: x@y.z"}, ("invalid_subject", None)),
+        ({"subject": "s" * 999}, ("subject_too_long", {"limit": "998"})),
+        ({"text": None}, ("empty_email", None)),
+        ({"text": "  "}, ("empty_email", None)),
+        ({"html": "<p>Hi</p>", "text": ""}, ("empty_email", None)),
+        ({"text": "x" * 9_000_001}, ("email_too_large", {"limit": "9000000"})),
+        ({"tags": {"bad key": "x"}}, ("invalid_tags", None)),
+        ({"send_at": "2026-11-23T11:00:00+00:00"}, ("send_at_in_past", None)),
+        ({"send_at": "2026-12-28T12:00:01+00:00"}, ("send_at_too_far", {"days": "35"})),
+    ],
+)  # fmt: skip
+async def test_send_email_input_errors(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    data: dict[str, Any],
+    expected: tuple[str, dict[str, str] | None],
+) -> None:
+    """Bad email input is refused with a translated error, before anything is sent."""
+    emulator.reset_requests()
+    fields = {**VALID["send_email"], **data}
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            init_integration,
+            "send_email",
+            **{key: value for key, value in fields.items() if value is not None},
+        )
+    assert err.value.translation_domain == DOMAIN
+    assert (
+        err.value.translation_key,
+        err.value.translation_placeholders,
+    ) == expected
     assert sends(emulator) == 0
 
 

@@ -350,6 +350,9 @@ _TOO_LONG: Final = {
     "sender_id": "sender_id_too_long",
     "push_content": "push_content_too_long",
     "device_token": "device_token_too_long",
+    "subject": "subject_too_long",
+    "email_name": "email_name_too_long",
+    "email_body": "email_too_large",
 }
 # The placeholder of a list's limit; a text's is "limit".
 _COUNT_PLACEHOLDERS: Final = {"recipients": "max", "media_urls": "max"}
@@ -366,8 +369,16 @@ _REFUSED: Final = {
     "media_url": "invalid_media_url",
     "tags": "invalid_tags",
     "user_id": "invalid_push_user_id",
+    "email_address": "invalid_email_address",
+    "email_name": "invalid_email_name",
+    "subject": "invalid_subject",
+    "email_body": "empty_email",
 }
-_REFUSED_PLACEHOLDERS: Final = {"media_url": "url", "user_id": "user_id"}
+_REFUSED_PLACEHOLDERS: Final = {
+    "media_url": "url",
+    "user_id": "user_id",
+    "email_address": "address",
+}
 
 
 def shown(value: str) -> str:

@@ -19,6 +19,8 @@ import voluptuous as vol
 
 from .api import (
     Channel,
+    EmailAddress,
+    EmailSendRequest,
     MessageRecipient,
     MessageSender,
     MessageSendRequest,
@@ -50,6 +52,7 @@ from .helpers import (
 SERVICE_GET_OPERATION: Final = "get_operation"
 SERVICE_SEND_MESSAGE: Final = "send_message"
 SERVICE_SEND_PUSH_NOTIFICATION: Final = "send_push_notification"
+SERVICE_SEND_EMAIL: Final = "send_email"
 
 ATTR_CHANNEL: Final = "channel"
 ATTR_OPERATION_ID: Final = "operation_id"
@@ -70,6 +73,9 @@ ATTR_USER_IDS: Final = "user_ids"
 ATTR_TITLE: Final = "title"
 ATTR_BODY: Final = "body"
 ATTR_PRIORITY: Final = "priority"
+ATTR_SUBJECT: Final = "subject"
+ATTR_HTML: Final = "html"
+ATTR_SENDER_NAME: Final = "sender_name"
 
 # How far ahead a send can be scheduled. The Comms scheduling guide gives no
 # horizon; Twilio Messaging's scheduler, which Comms messages go out through,
@@ -144,6 +150,32 @@ SEND_PUSH_NOTIFICATION_SCHEMA: Final = vol.Schema(
 )
 
 
+def _name_needs_sender(data: dict[str, Any]) -> dict[str, Any]:
+    """Refuse a sender name without the sender address it names."""
+    if ATTR_SENDER_NAME in data and ATTR_SENDER not in data:
+        raise vol.Invalid("sender_name needs a sender", path=[ATTR_SENDER_NAME])
+    return data
+
+
+SEND_EMAIL_SCHEMA: Final = vol.All(
+    vol.Schema(
+        {
+            vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+            vol.Required(ATTR_RECIPIENTS): vol.All(_STRINGS, vol.Length(min=1)),
+            vol.Required(ATTR_SUBJECT): cv.string,
+            # Either or both; the client refuses neither.
+            vol.Optional(ATTR_HTML): cv.string,
+            vol.Optional(ATTR_TEXT): cv.string,
+            vol.Optional(ATTR_SENDER): cv.string,
+            vol.Optional(ATTR_SENDER_NAME): cv.string,
+            vol.Optional(ATTR_SEND_AT): cv.datetime,
+            vol.Optional(ATTR_TAGS): _TAGS,
+        }
+    ),
+    _name_needs_sender,
+)
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions."""
@@ -166,6 +198,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_SEND_PUSH_NOTIFICATION,
         _async_send_push_notification,
         schema=SEND_PUSH_NOTIFICATION_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_EMAIL,
+        _async_send_email,
+        schema=SEND_EMAIL_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
 
@@ -334,6 +373,29 @@ async def _async_send_push_notification(call: ServiceCall) -> ServiceResponse:
     except TwilioCommsValidationError as err:
         raise invalid_request(err) from err
     return _send_response(await async_send(call.hass, entry, request))
+
+
+async def _async_send_email(call: ServiceCall) -> ServiceResponse:
+    """Send an email to addresses, with an HTML and/or text body."""
+    entry = _loaded_entry(call)
+    data = call.data
+    send_at = _send_at(data)
+    try:
+        # The client checks each address; its error names the one refused.
+        request = EmailSendRequest(
+            to=[EmailAddress(address=value.strip()) for value in data[ATTR_RECIPIENTS]],
+            subject=data[ATTR_SUBJECT],
+            html=data.get(ATTR_HTML),
+            text=data.get(ATTR_TEXT),
+            sender=None
+            if (sender := data.get(ATTR_SENDER)) is None
+            else EmailAddress(address=sender.strip(), name=data.get(ATTR_SENDER_NAME)),
+            send_at=[send_at] if send_at else [],
+            tags=data.get(ATTR_TAGS, {}),
+        )
+    except TwilioCommsValidationError as err:
+        raise invalid_request(err) from err
+    return _send_response(await async_send(call.hass, entry, request, send_at=send_at))
 
 
 def _send_response(result: SendResult) -> ServiceResponse:

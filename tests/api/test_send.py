@@ -9,6 +9,8 @@ import pytest
 
 from custom_components.twilio_comms.api import (
     MAX_RECIPIENTS,
+    EmailAddress,
+    EmailSendRequest,
     MessageRecipient,
     MessageSender,
     MessageSendRequest,
@@ -29,6 +31,7 @@ PHONE = MessageRecipient(address="+15558675310")
 FCM = PushRecipient(token="fcm-token", provider=PushProvider.FCM)
 PUSH_USER = "comms_pushnotificationuser_01h9krwprkeee8fzqspvwy6nq8"
 OTHER_ID = "comms_operation_01h9zzzzzzzzzzzzzzzzzzzzzz"
+ANN = EmailAddress(address="ann@example.com")
 
 
 def _message(**kwargs: Any) -> MessageSendRequest:
@@ -39,6 +42,13 @@ def _message(**kwargs: Any) -> MessageSendRequest:
 def _push(**kwargs: Any) -> PushNotificationSendRequest:
     """Return a push request with a valid recipient and body unless overridden."""
     return PushNotificationSendRequest(**({"to": (FCM,), "body": "Hi"} | kwargs))
+
+
+def _email(**kwargs: Any) -> EmailSendRequest:
+    """Return an email request with a valid recipient, subject and html unless overridden."""
+    return EmailSendRequest(
+        **({"to": (ANN,), "subject": "Hi", "html": "<p>Hi</p>"} | kwargs)
+    )
 
 
 def plain(value: object) -> bool:
@@ -126,10 +136,48 @@ def plain(value: object) -> bool:
             },
             id="push, title and tags left out, HIGH priority",
         ),
+        pytest.param(
+            EmailSendRequest(
+                to=(EmailAddress(address="ann@example.com", name="Ann Example"), EmailAddress(address="bob@example.org")),
+                subject="Weekly report",
+                html="<p>All systems <b>normal</b>.</p>",
+                text="All systems normal.",
+                sender=EmailAddress(address="home@example.com", name="Home"),
+                send_at=(datetime(2025, 3, 19, 10, 30, tzinfo=timezone(timedelta(hours=1))),),
+                tags={"source": "home_assistant"},
+            ),
+            {
+                "to": [{"address": "ann@example.com", "name": "Ann Example"}, {"address": "bob@example.org"}],
+                "content": {"subject": "Weekly report", "html": "<p>All systems <b>normal</b>.</p>", "text": "All systems normal."},
+                "from": {"address": "home@example.com", "name": "Home"},
+                "schedule": {"sendAt": ["2025-03-19T09:30:00Z"]},
+                "tags": {"source": "home_assistant"},
+            },
+            id="email, every option",
+        ),
+        pytest.param(
+            _email(html=None, text="5 < 6 & \"quotes\"\r\nline two\n\n  \npara two"),
+            {
+                "to": [{"address": "ann@example.com"}],
+                "content": {
+                    "subject": "Hi",
+                    # Escaped, lines kept, blank lines between paragraphs.
+                    "html": "<p>5 &lt; 6 &amp; &quot;quotes&quot;<br>\nline two</p><p>para two</p>",
+                    "text": "5 < 6 & \"quotes\"\r\nline two\n\n  \npara two",
+                },
+            },
+            id="email, a text alone becomes escaped html",
+        ),
+        pytest.param(
+            _email(),
+            {"to": [{"address": "ann@example.com"}], "content": {"subject": "Hi", "html": "<p>Hi</p>"}},
+            id="email, html alone: no text, no sender",
+        ),
     ],
 )  # fmt: skip
 def test_bodies(
-    request_: MessageSendRequest | PushNotificationSendRequest, body: dict[str, Any]
+    request_: MessageSendRequest | PushNotificationSendRequest | EmailSendRequest,
+    body: dict[str, Any],
 ) -> None:
     """Every option lands where the API documents it, in plain upper-case strings.
 
@@ -148,6 +196,9 @@ def test_bodies(
         (lambda: _push(body="é" * 2001), "push_content", 4000),
         (lambda: _push(title="t" * 3000, body="b" * 1001), "push_content", 4000),
         (lambda: PushRecipient(token="t" * 4097, provider=PushProvider.FCM), "device_token", 4096),
+        (lambda: _email(subject="s" * 999), "subject", 998),
+        (lambda: EmailAddress(address="a@b.co", name="n" * 257), "email_name", 256),
+        (lambda: _email(html="é" * 3_000_000, text="x" * 3_000_001), "email_body", 9_000_000),
     ],
 )  # fmt: skip
 def test_fields_are_bounded(make: Callable[[], object], field: str, limit: int) -> None:
@@ -161,6 +212,8 @@ def test_fields_at_their_limits_are_taken() -> None:
     """Exactly at the limits, requests build."""
     _message(text="x" * 1600)
     _push(title="t" * 2000, body="b" * 2000)
+    _email(subject="s" * 998, html="x" * 9_000_000)
+    EmailAddress(address="a" * 242 + "@example.com", name="n" * 256)
 
 
 @pytest.mark.parametrize(
@@ -191,6 +244,21 @@ def test_fields_at_their_limits_are_taken() -> None:
         (PushRecipient, "device token must not be empty"),
         (lambda: PushRecipient(token="t"), "needs a provider"),
         (lambda: PushRecipient(token="t", provider=PushProvider.FCM, user_id="u"), "not both"),
+        (lambda: _email(to=()), "1 to 10000 recipients"),
+        (lambda: _email(to=(ANN,) * (MAX_RECIPIENTS + 1)), "1 to 10000 recipients"),
+        (lambda: _email(subject=""), "subject must be one line"),
+        (lambda: _email(subject="a\rb"), "subject must be one line"),
+        (lambda: _email(html=None), "needs an HTML or a text body"),
+        (lambda: _email(html=" "), "needs an HTML or a text body"),
+        (lambda: _email(text="\n"), "needs an HTML or a text body"),
+        (lambda: _email(tags={"k": "a b"}), "tag value"),
+        (lambda: EmailAddress(address=""), "must look like name@example.com"),
+        (lambda: EmailAddress(address="a@b@example.com"), "must look like"),
+        (lambda: EmailAddress(address="a@.example.com"), "must look like"),
+        (lambda: EmailAddress(address="a b@example.com"), "must look like"),
+        (lambda: EmailAddress(address="a" * 243 + "@example.com"), "must look like"),
+        (lambda: EmailAddress(address="a@b.co", name=""), "display name must be one line"),
+        (lambda: EmailAddress(address="a@b.co", name="A\x00"), "display name must be one line"),
     ],
 )  # fmt: skip
 def test_invalid_requests(build: Callable[[], object], message: str) -> None:
@@ -207,6 +275,10 @@ def test_invalid_requests(build: Callable[[], object], message: str) -> None:
         (lambda: _message(media_urls=("ftp://x/y",)), "media_url", "ftp://x/y"),
         (lambda: _message(tags={"bad key": "v"}), "tags", None),
         (lambda: PushRecipient(user_id="comms_pushnotificationuser_X/.."), "user_id", "comms_pushnotificationuser_X/.."),
+        (lambda: EmailAddress(address="ann@example"), "email_address", "ann@example"),
+        (lambda: EmailAddress(address="a@b.co", name="A\nB"), "email_name", None),
+        (lambda: _email(subject=" "), "subject", None),
+        (lambda: _email(html=None, text=None), "email_body", None),
     ],
 )  # fmt: skip
 def test_refusals_name_their_field(
@@ -218,7 +290,7 @@ def test_refusals_name_their_field(
     assert (info.value.field, info.value.value) == (field, value)
 
 
-@pytest.mark.parametrize("channel", ["Messages", "PushNotifications"])
+@pytest.mark.parametrize("channel", ["Messages", "PushNotifications", "Emails"])
 async def test_a_send_posts_its_body(
     client: TwilioCommsClient, comms_server: CommsServer, channel: str
 ) -> None:
@@ -228,7 +300,9 @@ async def test_a_send_posts_its_body(
         f"/{channel}",
         Reply(status=202, json=load_fixture("send_accepted.json")),
     )
-    request = _message() if channel == "Messages" else _push()
+    request = {"Messages": _message, "PushNotifications": _push, "Emails": _email}[
+        channel
+    ]()
     result = await client.send(request)
     received = comms_server.requests[0]
     assert (received.method, received.path) == ("POST", f"/v1/{channel}")

@@ -27,6 +27,8 @@ from .exceptions import (
 from .models import CHANNEL_COUNTERS, Channel, Credentials, Operation, OperationStatus
 from .sends import (
     MAX_RECIPIENTS,
+    EmailAddress,
+    EmailSendRequest,
     MessageRecipient,
     MessageSender,
     MessageSendRequest,
@@ -50,6 +52,8 @@ __all__ = [
     "ChannelData",
     "ChannelTracker",
     "Credentials",
+    "EmailAddress",
+    "EmailSendRequest",
     "MessageRecipient",
     "MessageSendRequest",
     "MessageSender",

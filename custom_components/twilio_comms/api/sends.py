@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+import html
 import re
 from typing import Any, ClassVar, Final
 
@@ -52,6 +53,28 @@ MAX_SENDER_ID_LENGTH: Final = 128
 # Media attachments per message; the cap comes from an independent client,
 # the official schema is not visible (comms-api.md §8).
 MAX_MEDIA: Final = 10
+
+
+# An email address as a send takes it: one @, a dotted domain, and nothing a
+# mail header would read as a separator. Deliberately loose on the local part
+# (Twilio is the judge of deliverability); the longest is RFC 5321's path.
+_EMAIL_ADDRESS: Final = re.compile(
+    r'[^@\s<>()\[\],;:"]+@(?:[^@\s<>()\[\],;:".]+\.)+[^@\s<>()\[\],;:".]+'
+)
+MAX_EMAIL_ADDRESS_LENGTH: Final = 254
+
+# Our own caps where Twilio documents none: a display name, and a subject as
+# long as one RFC 5322 header line may be.
+MAX_EMAIL_NAME_LENGTH: Final = 256
+MAX_SUBJECT_LENGTH: Final = 998
+
+# The most UTF-8 bytes of an email's html and text together: independent
+# clients cite 10 MB per request (comms-api.md §11); a little is left for the
+# recipients and the keys around them.
+MAX_EMAIL_CONTENT_BYTES: Final = 9_000_000
+
+# Characters a one-line header value (a subject, a display name) must not hold.
+_LINE_BREAKS: Final = re.compile(r"[\r\n\x00]")
 
 
 class RecipientChannel(StrEnum):
@@ -350,8 +373,119 @@ class PushNotificationSendRequest:
         return payload
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmailAddress:
+    """An email recipient or sender: an address, with a display name."""
+
+    address: str
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        """Validate the address and the name."""
+        _require(
+            len(self.address) <= MAX_EMAIL_ADDRESS_LENGTH
+            and _EMAIL_ADDRESS.fullmatch(self.address) is not None,
+            "An email address must look like name@example.com",
+            field="email_address",
+            value=self.address,
+        )
+        if self.name is not None:
+            _require(
+                bool(self.name.strip()) and _LINE_BREAKS.search(self.name) is None,
+                "A display name must be one line with something besides spaces",
+                field="email_name",
+            )
+            _require_length(
+                len(self.name), MAX_EMAIL_NAME_LENGTH, "email_name", "A display name"
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the address as the API expects it."""
+        payload = {"address": self.address}
+        if self.name is not None:
+            payload["name"] = self.name
+        return payload
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmailSendRequest:
+    """A request to send an email: a subject and an HTML and/or text body.
+
+    The API needs the HTML and makes the text from it when there is none
+    (comms-api.md §11); a text alone goes out with simple HTML made from it.
+    """
+
+    channel: ClassVar[Channel] = Channel.EMAILS
+
+    to: Sequence[EmailAddress]
+    subject: str
+    html: str | None = None
+    text: str | None = None
+    sender: EmailAddress | None = None
+    # As for messages: aware datetimes go out in UTC, naive ones stay local.
+    send_at: Sequence[datetime] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Validate the request as the API would, before sending it."""
+        _validate_recipients(self.to)
+        _require(
+            bool(self.subject.strip()) and _LINE_BREAKS.search(self.subject) is None,
+            "The subject must be one line with something besides spaces",
+            field="subject",
+        )
+        _require_length(len(self.subject), MAX_SUBJECT_LENGTH, "subject", "The subject")
+        bodies = [body for body in (self.html, self.text) if body is not None]
+        _require(
+            bool(bodies) and all(body.strip() for body in bodies),
+            "An email needs an HTML or a text body, and neither may be empty",
+            field="email_body",
+        )
+        size = sum(len(body.encode(errors="replace")) for body in bodies)
+        _require_length(
+            size, MAX_EMAIL_CONTENT_BYTES, "email_body", "The HTML and text"
+        )
+        _validate_tags(self.tags)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the request body."""
+        content: dict[str, Any] = {
+            "subject": self.subject,
+            # One of the two is there, checked above.
+            "html": self.html
+            if self.html is not None
+            else text_as_html(self.text or ""),
+        }
+        if self.text is not None:
+            content["text"] = self.text
+        payload: dict[str, Any] = {
+            "to": [recipient.to_json() for recipient in self.to],
+            "content": content,
+        }
+        if self.sender is not None:
+            payload["from"] = self.sender.to_json()
+        if self.send_at:
+            payload["schedule"] = {"sendAt": [_schedule_time(t) for t in self.send_at]}
+        if self.tags:
+            payload["tags"] = dict(self.tags)
+        return payload
+
+
+# Paragraphs of a text body: split where a blank line is.
+_PARAGRAPH_BREAK: Final = re.compile(r"\n(?:[ \t]*\n)+")
+
+
+def text_as_html(text: str) -> str:
+    """Return a plain text as simple HTML: escaped, in paragraphs, lines kept."""
+    paragraphs = _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n").strip())
+    return "".join(
+        "<p>" + "<br>\n".join(html.escape(line) for line in part.split("\n")) + "</p>"
+        for part in paragraphs
+    )
+
+
 # Any send request: each knows the channel it goes to.
-type SendRequest = MessageSendRequest | PushNotificationSendRequest
+type SendRequest = MessageSendRequest | PushNotificationSendRequest | EmailSendRequest
 
 
 def _is_web_url(value: str) -> bool:
