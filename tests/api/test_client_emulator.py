@@ -19,6 +19,8 @@ from comms_emulator.config import (
 from custom_components.twilio_comms.api import (
     Channel,
     Credentials,
+    EmailAddress,
+    EmailSendRequest,
     MessageRecipient,
     MessageSendRequest,
     OperationStatus,
@@ -132,6 +134,15 @@ async def test_send_message_returns_the_operation(
         )
     )
     assert push.tracked
+    email = await client.send(
+        EmailSendRequest(
+            to=[EmailAddress(address="ann@example.com")], subject="Door", text="Open"
+        )
+    )
+    assert email.tracked
+    assert email.operation_id is not None
+    emails = await client.list_resources(Channel.EMAILS, email.operation_id)
+    assert [item.id.startswith("comms_email_") for item in emails.items] == [True]
 
 
 async def test_errors_map_to_the_client_hierarchy(
