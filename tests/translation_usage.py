@@ -1,7 +1,7 @@
 """The translation keys the integration uses, read from its static data.
 
-Entity descriptions, device keys, services.yaml (its selectors are the flows'
-too), flow classes (steps: their async_step_ methods; errors, aborts: literals)
+Entity descriptions, device keys, services.yaml and the flows' schemas (their
+select options), flow classes (steps: their async_step_ methods; errors, aborts: literals)
 and exception keys (literals or table lookups after translation_domain=DOMAIN):
 en.json and icons.json hold them, and nothing more.
 """
@@ -11,6 +11,8 @@ import inspect
 import re
 from typing import Any, Final
 
+from homeassistant.helpers.selector import SelectSelector
+import voluptuous as vol
 import yaml
 
 from custom_components import twilio_comms
@@ -98,6 +100,19 @@ def _flow_keys(need: set[Key], may: set[Key]) -> None:
         if prefix[0] == "config_subentries":
             need.add((*prefix, "entry_type"))
             need |= {(*prefix, "initiate_flow", s) for s in steps - {"reauth"}}
+    # The options of the forms' select selectors: most are services.yaml's
+    # too, but a form may offer more (a recipient's email channel).
+    for schema in vars(config_flow).values():
+        if not isinstance(schema, vol.Schema):
+            continue
+        for selector in schema.schema.values():
+            if isinstance(selector, SelectSelector) and (
+                key := selector.config.get("translation_key")
+            ):
+                need |= {
+                    ("selector", key, "options", option)
+                    for option in selector.config["options"]
+                }
 
 
 def _service_keys(need: set[Key], actions: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentry,
     ConfigSubentryFlow,
     OptionsFlow,
     SubentryFlowResult,
@@ -31,6 +32,7 @@ import voluptuous as vol
 
 from .api import (
     Channel,
+    EmailAddress,
     RecipientChannel,
     SenderChannel,
     TwilioCommsAccountMismatchError,
@@ -38,6 +40,7 @@ from .api import (
     TwilioCommsError,
     TwilioCommsForbiddenError,
     TwilioCommsNotFoundError,
+    TwilioCommsValidationError,
 )
 from .const import (
     CONF_ACCOUNT_SID,
@@ -58,6 +61,7 @@ from .const import (
     LOGGER,
     MAX_WINDOW_HOURS,
     MIN_WINDOW_HOURS,
+    RECIPIENT_EMAIL,
     SUBENTRY_RECIPIENT,
     CredentialKind,
 )
@@ -206,7 +210,7 @@ class TwilioCommsConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Return the subentries an account can have: message recipients."""
+        """Return the subentries an account can have: message and email recipients."""
         return {SUBENTRY_RECIPIENT: RecipientSubentryFlow}
 
     @staticmethod
@@ -393,29 +397,30 @@ class TwilioCommsOptionsFlow(OptionsFlow):
         )
 
 
+# The recipient channels a subentry offers: the API's message recipient
+# channels, then email.
+RECIPIENT_CHANNEL_OPTIONS: Final = [*options_of(RecipientChannel), RECIPIENT_EMAIL]
+
 RECIPIENT_SCHEMA: Final = vol.Schema(
     {
         vol.Required(CONF_NAME): TextSelector(),
-        vol.Required(CONF_ADDRESS): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.TEL)
-        ),
+        # Plain text, not tel: the field takes an email address too.
+        vol.Required(CONF_ADDRESS): TextSelector(),
         vol.Required(
             CONF_RECIPIENT_CHANNEL, default=option_of(RecipientChannel.PHONE)
         ): SelectSelector(
             SelectSelectorConfig(
-                options=options_of(RecipientChannel),
+                options=RECIPIENT_CHANNEL_OPTIONS,
                 translation_key=CONF_RECIPIENT_CHANNEL,
             )
         ),
-        vol.Optional(CONF_SENDER): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.TEL)
-        ),
+        vol.Optional(CONF_SENDER): TextSelector(),
     }
 )
 
 
 class RecipientSubentryFlow(ConfigSubentryFlow):
-    """Add or edit a message recipient, which becomes a notify entity."""
+    """Add or edit a message or email recipient, which becomes a notify entity."""
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -437,36 +442,22 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         entry = self._get_entry()
         editing = self.source == SOURCE_RECONFIGURE
         if user_input is not None:
-            channel = from_option(RecipientChannel, user_input[CONF_RECIPIENT_CHANNEL])
-            recipient = parse_address(user_input[CONF_ADDRESS], channel)
-            sender_text = user_input.get(CONF_SENDER, "").strip()
-            sender = parse_address(sender_text, channel) if sender_text else None
-            if recipient is None:
-                errors[CONF_ADDRESS] = "invalid_address"
-            elif sender_text and sender is None:
-                errors[CONF_SENDER] = "invalid_sender"
-            else:
-                address, channel = recipient
-                data = {
-                    CONF_ADDRESS: address,
-                    CONF_RECIPIENT_CHANNEL: option_of(channel),
-                    CONF_SENDER: sender[0] if sender else None,
-                    # A whatsapp: sender keeps its channel, as in the action.
-                    CONF_SENDER_CHANNEL: sender_channel_for(sender[1])
-                    if sender
-                    else None,
-                }
+            recipient = (
+                self._email_recipient(user_input, errors)
+                if user_input[CONF_RECIPIENT_CHANNEL] == RECIPIENT_EMAIL
+                else self._message_recipient(user_input, errors)
+            )
+            if recipient is not None:
+                data, unique_id = recipient
                 # One entity per address and channel: two would send twice.
-                # The API's spelling of the channel keeps the ids of
-                # recipients added before the options were lower case.
-                unique_id = f"{channel}:{address}"
                 own_id = self._reconfigure_subentry_id if editing else None
                 if any(
                     subentry.unique_id == unique_id and subentry_id != own_id
                     for subentry_id, subentry in entry.subentries.items()
                 ):
                     return self.async_abort(reason="already_configured")
-                title = user_input[CONF_NAME].strip() or address
+                # A name left blank is the address, as it is stored.
+                title = user_input[CONF_NAME].strip() or data[CONF_ADDRESS]
                 if editing:
                     return self.async_update_and_abort(
                         entry,
@@ -480,18 +471,7 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
                 )
         suggested: Mapping[str, Any] = user_input or {}
         if editing and user_input is None:
-            subentry = self._get_reconfigure_subentry()
-            suggested = {
-                CONF_NAME: subentry.title,
-                **{key: value for key, value in subentry.data.items() if value},
-                # Recipients added before the options were lower case hold
-                # the API's PHONE or WHATSAPP.
-                CONF_RECIPIENT_CHANNEL: option_of(
-                    from_option(RecipientChannel, subentry.data[CONF_RECIPIENT_CHANNEL])
-                ),
-            }
-            if subentry.data.get(CONF_SENDER_CHANNEL) == SenderChannel.WHATSAPP:
-                suggested[CONF_SENDER] = WHATSAPP_PREFIX + subentry.data[CONF_SENDER]
+            suggested = self._suggested_of(self._get_reconfigure_subentry())
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
@@ -499,3 +479,86 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
             ),
             errors=errors,
         )
+
+    @staticmethod
+    def _message_recipient(
+        user_input: Mapping[str, Any], errors: dict[str, str]
+    ) -> tuple[dict[str, Any], str] | None:
+        """Return a phone or WhatsApp recipient's data and unique id, or add errors."""
+        channel = from_option(RecipientChannel, user_input[CONF_RECIPIENT_CHANNEL])
+        recipient = parse_address(user_input[CONF_ADDRESS], channel)
+        sender_text = user_input.get(CONF_SENDER, "").strip()
+        sender = parse_address(sender_text, channel) if sender_text else None
+        if recipient is None:
+            errors[CONF_ADDRESS] = "invalid_address"
+            return None
+        if sender_text and sender is None:
+            errors[CONF_SENDER] = "invalid_sender"
+            return None
+        address, channel = recipient
+        data = {
+            CONF_ADDRESS: address,
+            CONF_RECIPIENT_CHANNEL: option_of(channel),
+            CONF_SENDER: sender[0] if sender else None,
+            # A whatsapp: sender keeps its channel, as in the action.
+            CONF_SENDER_CHANNEL: sender_channel_for(sender[1]) if sender else None,
+        }
+        # The API's spelling of the channel keeps the ids of recipients added
+        # before the options were lower case.
+        return data, f"{channel}:{address}"
+
+    @staticmethod
+    def _email_recipient(
+        user_input: Mapping[str, Any], errors: dict[str, str]
+    ) -> tuple[dict[str, Any], str] | None:
+        """Return an email recipient's data and unique id, or add errors.
+
+        The addresses are checked as the client checks them; the name is the
+        display name its emails are addressed to, so it must be one the client
+        accepts too.
+        """
+        address = user_input[CONF_ADDRESS].strip()
+        name = user_input[CONF_NAME].strip()
+        sender = user_input.get(CONF_SENDER, "").strip()
+        try:
+            EmailAddress(address=address)
+        except TwilioCommsValidationError:
+            errors[CONF_ADDRESS] = "invalid_email_address"
+            return None
+        try:
+            EmailAddress(address=address, name=name or None)
+        except TwilioCommsValidationError:
+            errors[CONF_NAME] = "invalid_email_name"
+            return None
+        if sender:
+            try:
+                EmailAddress(address=sender)
+            except TwilioCommsValidationError:
+                errors[CONF_SENDER] = "invalid_email_sender"
+                return None
+        data = {
+            CONF_ADDRESS: address,
+            CONF_RECIPIENT_CHANNEL: RECIPIENT_EMAIL,
+            CONF_SENDER: sender or None,
+        }
+        # Mail providers read addresses without regard to case:
+        # Ann@Example.com and ann@example.com are one recipient.
+        return data, f"EMAIL:{address.lower()}"
+
+    @staticmethod
+    def _suggested_of(subentry: ConfigSubentry) -> dict[str, Any]:
+        """Return what the edit form shows of a stored recipient."""
+        suggested = {
+            CONF_NAME: subentry.title,
+            **{key: value for key, value in subentry.data.items() if value},
+        }
+        if subentry.data[CONF_RECIPIENT_CHANNEL] == RECIPIENT_EMAIL:
+            return suggested
+        # Recipients added before the options were lower case hold the API's
+        # PHONE or WHATSAPP.
+        suggested[CONF_RECIPIENT_CHANNEL] = option_of(
+            from_option(RecipientChannel, subentry.data[CONF_RECIPIENT_CHANNEL])
+        )
+        if subentry.data.get(CONF_SENDER_CHANNEL) == SenderChannel.WHATSAPP:
+            suggested[CONF_SENDER] = WHATSAPP_PREFIX + subentry.data[CONF_SENDER]
+        return suggested

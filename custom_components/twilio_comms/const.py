@@ -25,6 +25,10 @@ CONF_SENDER: Final = "sender"
 # The sender's own channel, kept when it differs from the recipient's (a
 # whatsapp: sender of a phone recipient); absent in subentries made before.
 CONF_SENDER_CHANNEL: Final = "sender_channel"
+# The recipient channel option of an email recipient: its address is an email
+# address, its sender one too, and its notify entity sends emails. The API's
+# RecipientChannel is a message recipient's, so email is not one of its values.
+RECIPIENT_EMAIL: Final = "email"
 
 
 class CredentialKind(StrEnum):

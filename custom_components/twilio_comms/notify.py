@@ -1,8 +1,17 @@
-"""Notify entities of the Twilio Comms integration: one per recipient subentry."""
+"""Notify entities of the Twilio Comms integration: one per recipient subentry.
 
+A phone or WhatsApp recipient's entity sends text messages; an email
+recipient's sends emails.
+"""
+
+from collections.abc import Callable
 from typing import override
 
-from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
+from homeassistant.components.notify import (
+    ATTR_TITLE_DEFAULT,
+    NotifyEntity,
+    NotifyEntityFeature,
+)
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -11,11 +20,14 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import (
     Channel,
+    EmailAddress,
+    EmailSendRequest,
     MessageRecipient,
     MessageSender,
     MessageSendRequest,
     RecipientChannel,
     SenderChannel,
+    SendRequest,
     TwilioCommsValidationError,
 )
 from .const import (
@@ -24,6 +36,7 @@ from .const import (
     CONF_SENDER,
     CONF_SENDER_CHANNEL,
     DOMAIN,
+    RECIPIENT_EMAIL,
 )
 from .coordinator import TwilioCommsConfigEntry
 from .entity import channel_device_id
@@ -40,22 +53,70 @@ async def async_setup_entry(
     """Set up a notify entity for each recipient of the account."""
     # Recipients are the only kind of subentry.
     for subentry in entry.subentries.values():
-        async_add_entities(
-            [TwilioCommsRecipientNotify(entry, subentry)],
-            config_subentry_id=subentry.subentry_id,
+        entity: TwilioCommsRecipientNotify = (
+            TwilioCommsEmailNotify(entry, subentry)
+            if subentry.data[CONF_RECIPIENT_CHANNEL] == RECIPIENT_EMAIL
+            else TwilioCommsMessageNotify(entry, subentry)
         )
+        async_add_entities([entity], config_subentry_id=subentry.subentry_id)
 
 
 class TwilioCommsRecipientNotify(NotifyEntity):
-    """Sends a message to one recipient through the Comms API."""
+    """Sends to one recipient through the Comms API, on the channel of its kind."""
 
     _attr_has_entity_name = True
     _attr_name = None
     _attr_supported_features = NotifyEntityFeature.TITLE
 
+    # The channel the recipient's sends go to, whose device sends for it.
+    channel: Channel
+
     def __init__(self, entry: TwilioCommsConfigEntry, subentry: ConfigSubentry) -> None:
         """Initialise the entity of a recipient subentry."""
         self._entry = entry
+        self._attr_unique_id = f"{entry.unique_id}_{subentry.subentry_id}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, self._attr_unique_id)},
+            name=subentry.title,
+            entry_type=DeviceEntryType.SERVICE,
+            manufacturer="Twilio",
+            model="Comms API recipient",
+        )
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Link the recipient's device to the channel device it sends through.
+
+        The link is set on the registry entry by device id: DeviceInfo's
+        via_device is deprecated from Home Assistant 2026.8, and its
+        replacement is unknown to older releases.
+        """
+        await super().async_added_to_hass()
+        sender = channel_device_id(self.hass, self._entry, self.channel)
+        if self.device_entry is not None and sender is not None:
+            dr.async_get(self.hass).async_update_device(
+                self.device_entry.id, via_device_id=sender
+            )
+
+    async def _async_send(self, build: Callable[[], SendRequest]) -> None:
+        """Build a request (its refusal is an input error), send and follow it."""
+        try:
+            request = build()
+        except TwilioCommsValidationError as err:
+            raise invalid_request(err) from err
+        # notify.send_message records the send in the entity's state once
+        # this returns; an error raised here records nothing.
+        await async_send(self.hass, self._entry, request)
+
+
+class TwilioCommsMessageNotify(TwilioCommsRecipientNotify):
+    """Texts a phone number or WhatsApp address."""
+
+    channel = Channel.MESSAGES
+
+    def __init__(self, entry: TwilioCommsConfigEntry, subentry: ConfigSubentry) -> None:
+        """Initialise the entity of a phone or WhatsApp recipient."""
+        super().__init__(entry, subentry)
         # Recipients added before the options were lower case hold the API's
         # PHONE or WHATSAPP; from_option reads both, so they keep working.
         channel = from_option(RecipientChannel, subentry.data[CONF_RECIPIENT_CHANNEL])
@@ -74,29 +135,6 @@ class TwilioCommsRecipientNotify(NotifyEntity):
             if sender
             else None
         )
-        self._attr_unique_id = f"{entry.unique_id}_{subentry.subentry_id}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, self._attr_unique_id)},
-            name=subentry.title,
-            entry_type=DeviceEntryType.SERVICE,
-            manufacturer="Twilio",
-            model="Comms API recipient",
-        )
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Link the recipient's device to the Messages device it sends through.
-
-        The link is set on the registry entry by device id: DeviceInfo's
-        via_device is deprecated from Home Assistant 2026.8, and its
-        replacement is unknown to older releases.
-        """
-        await super().async_added_to_hass()
-        messages = channel_device_id(self.hass, self._entry, Channel.MESSAGES)
-        if self.device_entry is not None and messages is not None:
-            dr.async_get(self.hass).async_update_device(
-                self.device_entry.id, via_device_id=messages
-            )
 
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:
@@ -106,12 +144,46 @@ class TwilioCommsRecipientNotify(NotifyEntity):
         is, and the client refuses an empty text.
         """
         text = f"{title}\n{message}" if title and message.strip() else message
-        try:
-            request = MessageSendRequest(
+        await self._async_send(
+            lambda: MessageSendRequest(
                 to=[self._recipient], text=text, sender=self._sender
             )
-        except TwilioCommsValidationError as err:
-            raise invalid_request(err) from err
-        # notify.send_message records the send in the entity's state once
-        # this returns; an error raised here records nothing.
-        await async_send(self.hass, self._entry, request)
+        )
+
+
+class TwilioCommsEmailNotify(TwilioCommsRecipientNotify):
+    """Emails an address."""
+
+    channel = Channel.EMAILS
+
+    def __init__(self, entry: TwilioCommsConfigEntry, subentry: ConfigSubentry) -> None:
+        """Initialise the entity of an email recipient, addressed by its name."""
+        super().__init__(entry, subentry)
+        # A recipient added without a name is titled with its address, which
+        # is no display name.
+        self._address = subentry.data[CONF_ADDRESS]
+        self._name = subentry.title if subentry.title != self._address else None
+        self._sender_address: str | None = subentry.data.get(CONF_SENDER)
+
+    @override
+    async def async_send_message(self, message: str, title: str | None = None) -> None:
+        """Email the message as its text, and as HTML made from it, under the title.
+
+        Without a title, the subject is Home Assistant's default notification
+        title, as its other email notifiers use. A blank message is refused.
+        """
+        subject = title if title and title.strip() else ATTR_TITLE_DEFAULT
+
+        def build() -> EmailSendRequest:
+            # Built for each send, so that a stored address the client refuses
+            # is an input error of the send, not a platform that fails.
+            return EmailSendRequest(
+                to=[EmailAddress(address=self._address, name=self._name)],
+                subject=subject,
+                text=message,
+                sender=EmailAddress(address=self._sender_address)
+                if self._sender_address
+                else None,
+            )
+
+        await self._async_send(build)
