@@ -271,17 +271,13 @@ class MessageSendRequest:
             content["text"] = self.text
         if self.media_urls:
             content["media"] = [{"url": url} for url in self.media_urls]
-        payload: dict[str, Any] = {
-            "to": [recipient.to_json() for recipient in self.to],
-            "content": content,
-        }
-        if self.sender is not None:
-            payload["from"] = self.sender.to_json()
-        if self.send_at:
-            payload["schedule"] = {"sendAt": [_schedule_time(t) for t in self.send_at]}
-        if self.tags:
-            payload["tags"] = dict(self.tags)
-        return payload
+        return _send_body(
+            [recipient.to_json() for recipient in self.to],
+            content,
+            sender=None if self.sender is None else self.sender.to_json(),
+            send_at=self.send_at,
+            tags=self.tags,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -363,13 +359,10 @@ class PushNotificationSendRequest:
         content = {"body": self.body}
         if self.title is not None:
             content["title"] = self.title
-        payload: dict[str, Any] = {
-            "to": [recipient.to_json() for recipient in self.to],
-            "content": content,
-            "priority": str(self.priority),
-        }
-        if self.tags:
-            payload["tags"] = dict(self.tags)
+        payload = _send_body(
+            [recipient.to_json() for recipient in self.to], content, tags=self.tags
+        )
+        payload["priority"] = str(self.priority)
         return payload
 
 
@@ -458,17 +451,13 @@ class EmailSendRequest:
         }
         if self.text is not None:
             content["text"] = self.text
-        payload: dict[str, Any] = {
-            "to": [recipient.to_json() for recipient in self.to],
-            "content": content,
-        }
-        if self.sender is not None:
-            payload["from"] = self.sender.to_json()
-        if self.send_at:
-            payload["schedule"] = {"sendAt": [_schedule_time(t) for t in self.send_at]}
-        if self.tags:
-            payload["tags"] = dict(self.tags)
-        return payload
+        return _send_body(
+            [recipient.to_json() for recipient in self.to],
+            content,
+            sender=None if self.sender is None else self.sender.to_json(),
+            send_at=self.send_at,
+            tags=self.tags,
+        )
 
 
 # Paragraphs of a text body: split where a blank line is.
@@ -495,6 +484,25 @@ def _is_web_url(value: str) -> bool:
     except ValueError:
         return False
     return url.scheme in {"http", "https"} and bool(url.host)
+
+
+def _send_body(
+    to: list[dict[str, Any]],
+    content: dict[str, Any],
+    *,
+    sender: dict[str, Any] | None = None,
+    send_at: Sequence[datetime] = (),
+    tags: Mapping[str, str],
+) -> dict[str, Any]:
+    """Return a send's body: what every channel's send has, and what it may add."""
+    payload: dict[str, Any] = {"to": to, "content": content}
+    if sender is not None:
+        payload["from"] = sender
+    if send_at:
+        payload["schedule"] = {"sendAt": [_schedule_time(t) for t in send_at]}
+    if tags:
+        payload["tags"] = dict(tags)
+    return payload
 
 
 def _schedule_time(value: datetime) -> str:
