@@ -399,6 +399,11 @@ def test_restart_keeps_the_demo_on_loopback(
     document = json.loads(store.read_text())
     document["data"]["stable"]["server_host"] = ["0.0.0.0"]
     store.write_text(json.dumps(document))
+    # Logged in is not connected: the frontend sets hass once its socket is up.
+    page.wait_for_function(
+        "() => document.querySelector('home-assistant')?.hass?.connected",
+        timeout=30_000,
+    )
     page.evaluate(
         "() => document.querySelector('home-assistant').hass"
         ".callService('homeassistant', 'restart')"
