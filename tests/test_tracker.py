@@ -7,6 +7,7 @@ shapes the documents disagree on.
 
 import copy
 from datetime import UTC, datetime, timedelta
+import json
 from typing import Any
 
 import pytest
@@ -563,3 +564,248 @@ async def test_followed_send_the_api_does_not_know_is_read_on_a_backoff() -> Non
     )
     data = await tracker.async_refresh(polls[90] + tracker_module.MAX_FOLLOW_RETRY)
     assert OPERATION_ID in data.operations
+
+
+# ------------------------------------------------------- lifetime counting
+
+
+@pytest.mark.parametrize(
+    ("payload", "channel", "figures"),
+    [
+        (load_fixture("message_operation_seed004.json"), Channel.MESSAGES, (1, 0, 1)),
+        (
+            load_fixture("push_operation_seed002.json"),
+            Channel.PUSH_NOTIFICATIONS,
+            (1, 0, 1),
+        ),
+        # 75 finished: 150 less scheduled, queued, unaddressable and canceled.
+        (
+            load_fixture("push_operation_seed000.json"),
+            Channel.PUSH_NOTIFICATIONS,
+            (75, 5, None),
+        ),
+        # Split by state: the read ones left delivered, and count as reached.
+        (
+            completed(SPLIT_99_DELIVERED_1_FAILED | {"delivered": 90, "read": 9}),
+            Channel.MESSAGES,
+            (100, 1, 99),
+        ),
+        # The reference's cumulative sample (comms-api.md §10): delivered
+        # holds the one read.
+        (
+            completed(
+                {
+                    "total": 10,
+                    "queued": 5,
+                    "sent": 3,
+                    "scheduled": 2,
+                    "delivered": 3,
+                    "read": 1,
+                    "undelivered": 1,
+                    "attempts": 12,
+                }
+            ),
+            Channel.MESSAGES,
+            (3, 1, 3),
+        ),
+        # The Email guide: two delivered, one of them opened.
+        (
+            completed(
+                {"total": 2, "sent": 0, "delivered": 2, "opened": 1, "failed": 0}
+            ),
+            Channel.EMAILS,
+            (2, 0, 2),
+        ),
+        (completed({"sent": 3}), Channel.MESSAGES, (None, None, None)),
+    ],
+    ids=[
+        "seed004",
+        "seed002",
+        "seed000",
+        "split-read",
+        "cumulative",
+        "email-guide",
+        "no-total",
+    ],
+)
+async def test_lifetime_figures_under_both_readings(
+    payload: dict[str, Any], channel: Channel, figures: tuple[int | None, ...]
+) -> None:
+    """The first sight of an operation counts its figures; unreported ones stay absent."""
+    api = FakeOperationsApi()
+    api.put(payload, SEED_CREATED)
+    data = await make_tracker(api, channel).async_refresh(SEED_NOW)
+    expected = {
+        name: figure
+        for name, figure in zip(tracker_module.LIFETIME_FIGURES, figures, strict=True)
+        if figure is not None
+    }
+    assert dict(data.lifetime) == expected
+
+
+def progress(
+    sent: int, delivered: int, read: int, *, status: str, minute: int
+) -> dict[str, Any]:
+    """Return OPERATION_ID, total 10, split by state, updated at 06:20 + minute."""
+    return operation(
+        OPERATION_ID,
+        status,
+        SEED_CREATED,
+        {
+            "total": 10,
+            "queued": 10 - sent - delivered - read,
+            "sent": sent,
+            "delivered": delivered,
+            "read": read,
+            "failed": 0,
+        },
+        updated_at=SEED_CREATED + timedelta(minutes=minute),
+    )
+
+
+async def test_lifetime_counts_each_operation_once_and_never_shrinks() -> None:
+    """Polls of a moving operation add its rise, not each observation; a dip keeps the count."""
+    api = FakeOperationsApi()
+    tracker = make_tracker(api, Channel.MESSAGES)
+    steps = [
+        (progress(4, 0, 0, status="PROCESSING", minute=1), 4, 0),
+        (progress(2, 4, 0, status="PROCESSING", minute=2), 6, 4),
+        # Delivered ones were read: they leave delivered, and stay reached.
+        (progress(2, 2, 4, status="PROCESSING", minute=3), 8, 6),
+        # A newer answer with fewer finished: the count stands.
+        (progress(1, 2, 4, status="PROCESSING", minute=4), 8, 6),
+        (progress(0, 5, 5, status="COMPLETED", minute=5), 10, 10),
+    ]
+    now = SEED_NOW
+    for payload, finished, delivered in steps:
+        api.put(payload, SEED_CREATED)
+        now += timedelta(seconds=20)
+        data = await tracker.async_refresh(now)
+        assert data.lifetime == {
+            "finished": finished,
+            "not_reached": 0,
+            "delivered": delivered,
+        }
+    # Settled: more polls count nothing more.
+    for _ in range(3):
+        now += IDLE
+        data = await tracker.async_refresh(now)
+    assert data.lifetime["finished"] == 10
+
+
+def restarted(
+    tracker: ChannelTracker, now: datetime, window: timedelta = WINDOW
+) -> ChannelTracker:
+    """Return a new tracker restored from what the old one would have stored, as JSON."""
+    record = json.loads(json.dumps(tracker.lifetime_record(now)))
+    new = ChannelTracker(
+        client=tracker.client, channel=tracker.channel, window=window, overlap=OVERLAP
+    )
+    new.restore_lifetime(record)
+    return new
+
+
+async def test_lifetime_survives_a_restart_without_counting_twice() -> None:
+    """After a restart the same operations add only what they rose since."""
+    api = FakeOperationsApi()
+    api.put(progress(4, 0, 0, status="PROCESSING", minute=1), SEED_CREATED)
+    api.put(
+        operation(
+            op_id(2),
+            "COMPLETED",
+            SEED_CREATED,
+            {"total": 3, "failed": 1, "delivered": 2},
+        ),
+        SEED_CREATED,
+    )
+    tracker = make_tracker(api, Channel.MESSAGES)
+    data = await tracker.async_refresh(SEED_NOW)
+    assert data.lifetime == {"finished": 7, "not_reached": 1, "delivered": 2}
+
+    tracker = restarted(tracker, SEED_NOW)
+    api.put(progress(0, 10, 0, status="COMPLETED", minute=2), SEED_CREATED)
+    data = await tracker.async_refresh(SEED_NOW + IDLE)
+    assert data.lifetime == {"finished": 13, "not_reached": 1, "delivered": 12}
+    # And again, with nothing new: the same figures.
+    tracker = restarted(tracker, SEED_NOW + IDLE)
+    data = await tracker.async_refresh(SEED_NOW + 2 * IDLE)
+    assert data.lifetime == {"finished": 13, "not_reached": 1, "delivered": 12}
+
+
+async def test_longer_window_after_a_restart_does_not_count_older_operations() -> None:
+    """An operation from before the earlier window's start is not counted when it comes into view."""
+    api = FakeOperationsApi()
+    old = SEED_NOW - WINDOW - timedelta(hours=1)
+    api.put(operation(op_id(1), "COMPLETED", old, {"total": 5, "failed": 5}), old)
+    api.put(operation(op_id(2), "COMPLETED", SEED_CREATED, {"total": 2}), SEED_CREATED)
+    tracker = make_tracker(api, Channel.MESSAGES)
+    data = await tracker.async_refresh(SEED_NOW)
+    assert data.lifetime == {"finished": 2}
+
+    tracker = restarted(tracker, SEED_NOW, window=2 * WINDOW)
+    data = await tracker.async_refresh(SEED_NOW + IDLE)
+    assert op_id(1) in data.operations
+    assert data.lifetime == {"finished": 2}
+
+
+async def test_operation_missing_after_a_restart_keeps_its_mark() -> None:
+    """One the first listing after a restart misses still counts from its mark when it is back."""
+    api = FakeOperationsApi()
+    api.put(
+        operation(op_id(1), "PROCESSING", SEED_CREATED, {"total": 4, "queued": 2}),
+        SEED_CREATED,
+    )
+    api.put(operation(op_id(2), "COMPLETED", SEED_CREATED), SEED_CREATED)
+    tracker = make_tracker(api, Channel.MESSAGES)
+    await tracker.async_refresh(SEED_NOW)
+
+    tracker = restarted(tracker, SEED_NOW)
+    api.remove(op_id(1))
+    api.remove(op_id(2))
+    data = await tracker.async_refresh(SEED_NOW + IDLE)
+    assert data.lifetime == {"finished": 3}
+    api.put(operation(op_id(1), "COMPLETED", SEED_CREATED, {"total": 4}), SEED_CREATED)
+    data = await tracker.async_refresh(SEED_NOW + 2 * IDLE)
+    assert data.lifetime == {"finished": 5}
+    # Marks of operations that left the window, or never came back, are not
+    # kept for ever.
+    data = await tracker.async_refresh(SEED_NOW + WINDOW + timedelta(hours=1))
+    assert tracker.lifetime_record(SEED_NOW + WINDOW)["marks"] == {}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        None,
+        [],
+        {"figures": {"finished": -1}, "marks": {}},
+        {"figures": {"finished": True}, "marks": {}},
+        {"figures": {"sent": 3}, "marks": {}},
+        {"figures": {}, "marks": {op_id(1): [1, 2]}},
+        {"figures": {}, "marks": {}, "counted_from": "yesterday"},
+        {"figures": {}, "marks": {}, "counted_from": "2024-04-05T06:00:00"},
+        {"figures": {}, "marks": {}, "marks_until": 3},
+    ],
+    ids=[
+        "none",
+        "list",
+        "negative",
+        "bool",
+        "unknown-figure",
+        "short-mark",
+        "bad-time",
+        "naive-time",
+        "number-time",
+    ],
+)
+async def test_damaged_lifetime_record_starts_afresh(
+    record: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A record that cannot be read is logged and ignored; counting goes on from zero."""
+    api = FakeOperationsApi()
+    api.put(operation(op_id(1), "COMPLETED", SEED_CREATED, {"total": 2}), SEED_CREATED)
+    tracker = make_tracker(api, Channel.MESSAGES)
+    tracker.restore_lifetime(record)
+    assert "could not be read" in caplog.text
+    data = await tracker.async_refresh(SEED_NOW)
+    assert data.lifetime == {"finished": 2}

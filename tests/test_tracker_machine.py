@@ -12,12 +12,20 @@ of the tracker's docstring, one operation at a time, with none of the
 tracker's indexes or request planning. After every refresh the tracker must
 agree with it; and after quiet refreshes over a finished world, nothing may
 be missing and polling must be idle.
+
+Home Assistant restarts too, perhaps with a longer window: the tracker is
+made anew from its lifetime record, through JSON, and the model keeps, for
+every operation it ever counted, the highest figures it was seen with, so the
+lifetime figures must stay their sums (invariant 10). The figures of one
+observation are lifetime_figures's, tested on its own in test_tracker.py;
+the machine checks the counting.
 """
 
 import asyncio
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+import json
 import os
 import random
 from typing import Any, Final
@@ -42,7 +50,12 @@ from custom_components.twilio_comms.api import (
     TwilioCommsServerError,
 )
 from custom_components.twilio_comms.api.exceptions import TwilioCommsPageLimitError
-from custom_components.twilio_comms.api.tracker import CLOCK_SKEW, MAX_SINGLE_FETCHES
+from custom_components.twilio_comms.api.tracker import (
+    CLOCK_SKEW,
+    LIFETIME_FIGURES,
+    MAX_SINGLE_FETCHES,
+    lifetime_figures,
+)
 
 START: Final = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 WINDOW: Final = timedelta(hours=1)
@@ -277,19 +290,27 @@ class TrackerMachine(RuleBasedStateMachine):
         super().__init__()
         self.now = START
         self.api = MachineApi()
-        self.tracker = ChannelTracker(
-            client=self.api,
-            channel=Channel.MESSAGES,
-            window=WINDOW,
-            overlap=OVERLAP,
-            recheck_after=timedelta(minutes=2),
-        )
+        self.window = WINDOW
+        self.tracker = self._new_tracker()
         self.model: dict[str, Shown] = {}
+        # Lifetime counting: per operation ever counted, its highest figures
+        # (None: not reported yet); and where counting starts.
+        self.marks: dict[str, list[int | None]] = {}
+        self.counted_from: datetime | None = None
         self.refreshed = False
         self.announced: set[tuple[str, str]] = set()
         self.count = 0
         self.data: Any = None
         self.loop = asyncio.new_event_loop()
+
+    def _new_tracker(self) -> ChannelTracker:
+        return ChannelTracker(
+            client=self.api,
+            channel=Channel.MESSAGES,
+            window=self.window,
+            overlap=OVERLAP,
+            recheck_after=timedelta(minutes=2),
+        )
 
     def teardown(self) -> None:
         """Close the event loop the refreshes ran on."""
@@ -389,6 +410,20 @@ class TrackerMachine(RuleBasedStateMachine):
         self._run(self._refresh(seed=seed, fail_at=fail_at, quirky=True))
 
     @precondition(lambda self: self.refreshed)
+    @rule(longer=st.booleans())
+    def restart(self, longer: bool) -> None:
+        """Home Assistant restarts (perhaps with a longer window): only the lifetime record survives."""
+        record = json.loads(json.dumps(self.tracker.lifetime_record(self.now)))
+        if longer:
+            self.window += timedelta(minutes=30)
+        self.tracker = self._new_tracker()
+        self.tracker.restore_lifetime(record)
+        self.model = {}
+        self.refreshed = False
+        self.announced = set()
+        self.data = None
+
+    @precondition(lambda self: self.refreshed)
     @rule()
     def settle_everything(self) -> None:
         """Once every send is over and answers are clean, nothing is missing and polling is idle."""
@@ -410,7 +445,7 @@ class TrackerMachine(RuleBasedStateMachine):
         self.now += timedelta(seconds=2)
         for _ in range(3):
             await self._refresh(seed=0, fail_at=None, quirky=False)
-        window_start = self.now - WINDOW
+        window_start = self.now - self.window
         in_window = {
             life.id for life in self.api.lives.values() if life.created >= window_start
         }
@@ -464,7 +499,7 @@ class TrackerMachine(RuleBasedStateMachine):
         baseline = not self.refreshed
         transitions: set[tuple[str, str]] = set()
         gone: set[str] = set()
-        window_start = self.now - WINDOW
+        window_start = self.now - self.window
         for op_id, body, fetched in served:
             if body is None:
                 gone.add(op_id)
@@ -482,6 +517,7 @@ class TrackerMachine(RuleBasedStateMachine):
                 self.model[op_id] = Shown(
                     operation=operation, order_key=order_key, peak=rank
                 )
+                self._count(op_id)
                 if not baseline and rank >= 0:
                     transitions.add((op_id, operation.status.value))
                 continue
@@ -493,11 +529,24 @@ class TrackerMachine(RuleBasedStateMachine):
             shown.operation = Operation.from_json(
                 body | {"stats": merged_stats(shown.operation, operation)}
             )
+            self._count(op_id)
         for op_id in gone:
             self.model.pop(op_id, None)
         for op_id in [k for k, v in self.model.items() if v.order_key < window_start]:
             del self.model[op_id]
+        self.counted_from = max(self.counted_from or window_start, window_start)
         return transitions
+
+    def _count(self, op_id: str) -> None:
+        """Raise an operation's marks to what it shows, unless it is too old to count."""
+        shown = self.model[op_id]
+        if self.counted_from is not None and shown.order_key < self.counted_from:
+            return
+        marks = self.marks.setdefault(op_id, [None] * len(LIFETIME_FIGURES))
+        figures = lifetime_figures(shown.operation.stats.as_dict())
+        for index, figure in enumerate(figures):
+            if figure is not None:
+                marks[index] = max(marks[index] or 0, figure)
 
     @invariant()
     def agrees_with_the_model(self) -> None:
@@ -525,6 +574,12 @@ class TrackerMachine(RuleBasedStateMachine):
             op_id: shown.order_key for op_id, shown in self.model.items()
         }
         assert data.latest is None or data.latest.id == state.order[-1][1]
+        lifetime: dict[str, int] = {}
+        for marks in self.marks.values():
+            for name, mark in zip(LIFETIME_FIGURES, marks, strict=True):
+                if mark is not None:
+                    lifetime[name] = lifetime.get(name, 0) + mark
+        assert dict(data.lifetime) == lifetime
 
 
 TrackerMachine.TestCase.settings = settings(

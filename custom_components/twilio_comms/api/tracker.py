@@ -45,6 +45,12 @@ the state machine in tests/test_tracker_machine.py:
    newest first), says it is truncated, and goes on incrementally.
 9. Pruning removes a prefix of the order index, found by bisection: its work
    is proportional to what it drops, and it ends.
+10. Counted once: each lifetime figure grows by what an operation's figure
+    rose above the highest it was counted at (its mark), and never shrinks.
+    An operation's marks live as long as it is tracked and are restored,
+    with the figures, after a restart; an operation older than where an
+    earlier run's window started is never counted, so a longer window after
+    a restart cannot count it again.
 """
 
 from bisect import bisect_left, insort
@@ -54,7 +60,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 import logging
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 from .client import MAX_PAGE_SIZE, TwilioCommsClient
 from .exceptions import TwilioCommsNotFoundError, TwilioCommsPageLimitError
@@ -132,6 +138,24 @@ _UNFINISHED_COUNTERS: Final = ("scheduled", "queued", "unaddressable", "canceled
 # sent but not delivered.
 _NOT_REACHED_COUNTERS: Final = ("failed", "undelivered")
 
+# Counters of recipients the send reached; read and opened ones are delivered
+# too, whether or not the delivered counter still holds them.
+_REACHED_COUNTERS: Final = ("delivered", "read", "opened")
+
+# The counters that place a recipient somewhere in a send's life. When the
+# counters split recipients by current state they add up to total at most;
+# when they add up to more, they overlap (comms-api.md §10).
+_STATE_COUNTERS: Final = (
+    *_UNFINISHED_COUNTERS,
+    "sent",
+    *_REACHED_COUNTERS,
+    *_NOT_REACHED_COUNTERS,
+)
+
+# The figures lifetime counting follows, in the order of an operation's marks.
+LIFETIME_FIGURES: Final = ("finished", "not_reached", "delivered")
+_UNCOUNTED: Final = (0, 0, 0)
+
 
 def failure_rate(counters: Mapping[str, int]) -> float | None:
     """Return the share, in percent, of finished recipients the send did not reach.
@@ -142,15 +166,44 @@ def failure_rate(counters: Mapping[str, int]) -> float | None:
     rest of total. A counter not reported counts as 0; without total, or with
     nothing finished, the rate is undefined.
     """
-    total = counters.get("total")
-    if total is None:
-        return None
-    finished = total - sum(counters.get(key, 0) for key in _UNFINISHED_COUNTERS)
-    if finished <= 0:
+    finished = _finished(counters)
+    if not finished:
         return None
     not_reached = sum(counters.get(key, 0) for key in _NOT_REACHED_COUNTERS)
     # Counters from different moments can disagree; a share stays a share.
     return round(100 * min(not_reached, finished) / finished, 2)
+
+
+def _finished(counters: Mapping[str, int]) -> int | None:
+    """Return how many recipients Twilio has finished with, None without total."""
+    total = counters.get("total")
+    if total is None:
+        return None
+    return max(0, total - sum(counters.get(key, 0) for key in _UNFINISHED_COUNTERS))
+
+
+def lifetime_figures(
+    counters: Mapping[str, int],
+) -> tuple[int | None, int | None, int | None]:
+    """Return an operation's figures for lifetime counting (LIFETIME_FIGURES order).
+
+    Each is one that only grows over an operation's life under either
+    reading of the counters (comms-api.md §10), None when not reported:
+    the recipients Twilio finished with, as the failure rate counts them;
+    those it did not reach (failed or undelivered); and those it reached.
+    Split by current state, a read or opened recipient has left delivered,
+    so reached is their sum; overlapping, delivered holds them already.
+    """
+    not_reached = None
+    if any(key in counters for key in _NOT_REACHED_COUNTERS):
+        not_reached = sum(counters.get(key, 0) for key in _NOT_REACHED_COUNTERS)
+    reached = None
+    if any(key in counters for key in _REACHED_COUNTERS):
+        reached_counts = [counters.get(key, 0) for key in _REACHED_COUNTERS]
+        placed = sum(counters.get(key, 0) for key in _STATE_COUNTERS)
+        overlap = placed > counters.get("total", placed)
+        reached = max(reached_counts) if overlap else sum(reached_counts)
+    return _finished(counters), not_reached, reached
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,6 +231,9 @@ class ChannelData:
     # The window holds more operations than one listing may read; the
     # oldest ones are missing from the totals.
     truncated: bool = False
+    # Per lifetime figure, what was counted since the first refresh of the
+    # first run (invariant 10); a figure no operation reported is absent.
+    lifetime: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def failure_rate(self) -> float | None:
@@ -203,6 +259,8 @@ class _Entry:
     # Unknown status: when to read it again, and the wait that led there.
     recheck_at: datetime | None = None
     recheck_step: timedelta | None = None
+    # The highest of each lifetime figure counted for it (invariant 10).
+    counted: tuple[int, int, int] = _UNCOUNTED
 
 
 @dataclass(slots=True, kw_only=True)
@@ -224,6 +282,14 @@ class _State:
     # Operations created before this may be missing (invariant 8).
     truncated_before: datetime | None = None
     serial: int = 0
+    # Lifetime counting (invariant 10): the figures; operations created
+    # before counted_from are not counted; an earlier run's marks of
+    # operations not seen again yet, kept until the window passes
+    # restored_until.
+    lifetime: dict[str, int] = field(default_factory=dict)
+    counted_from: datetime | None = None
+    restored: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    restored_until: datetime | None = None
 
     def copy(self) -> _State:
         """Return a copy that can change without touching this one."""
@@ -237,6 +303,8 @@ class _State:
             pending=set(self.pending),
             unknown=set(self.unknown),
             in_flight=set(self.in_flight),
+            lifetime=dict(self.lifetime),
+            restored=dict(self.restored),
         )
 
 
@@ -482,6 +550,7 @@ class ChannelTracker:
                     created=created,
                     peak=_known_rank(operation.status),
                     pending=False,
+                    counted=new.restored.pop(operation.id, _UNCOUNTED),
                 )
                 insort(new.order, (order_key, operation.id))
                 # A createdAt a little ahead of our clock is believed for the
@@ -529,7 +598,7 @@ class ChannelTracker:
                 operation,
                 now,
             )
-            _add(new, shown, entry, channel)
+            _add(new, shown, _count(new, shown, entry), channel)
         return transitions
 
     def _next_entry(
@@ -592,6 +661,10 @@ class ChannelTracker:
         del new.order[:cut]
         if new.truncated_before is not None and window_start >= new.truncated_before:
             new.truncated_before = None
+        new.counted_from = max(new.counted_from or window_start, window_start)
+        if new.restored_until is not None and window_start > new.restored_until:
+            new.restored = {}
+            new.restored_until = None
 
     def _snapshot(
         self, new: _State, transitions: tuple[Transition, ...]
@@ -619,7 +692,128 @@ class ChannelTracker:
             transitions=transitions,
             refresh_serial=new.serial,
             truncated=new.truncated_before is not None,
+            lifetime=MappingProxyType(dict(new.lifetime)),
         )
+
+    def lifetime_record(self, now: datetime) -> dict[str, Any]:
+        """Return, as JSON, what restore_lifetime needs to go on counting."""
+        state = self._state
+        marks = {
+            **state.restored,
+            **{
+                op_id: entry.counted
+                for op_id, entry in state.entries.items()
+                if entry.counted != _UNCOUNTED
+            },
+        }
+        return {
+            "figures": dict(state.lifetime),
+            "counted_from": _isoformat(state.counted_from),
+            # A mark's operation was placed no later than this (invariant 1).
+            "marks_until": _isoformat(now + CLOCK_SKEW),
+            "marks": {op_id: list(counted) for op_id, counted in marks.items()},
+        }
+
+    def restore_lifetime(self, record: object) -> None:
+        """Go on counting, from the first refresh, where an earlier run left off.
+
+        A record that is not one (a damaged file) is logged and counting
+        starts afresh: growing figures that restart from zero read as a
+        reset, which long-term statistics handle.
+        """
+        restored = _LifetimeRecord.from_json(record)
+        if restored is None:
+            _LOGGER.warning(
+                "The lifetime counts of %s could not be read; counting starts afresh",
+                self.channel.product_name,
+            )
+            return
+        state = self._state
+        state.lifetime = restored.figures
+        state.counted_from = restored.counted_from
+        state.restored = restored.marks
+        state.restored_until = restored.marks_until
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _LifetimeRecord:
+    """What lifetime_record wrote, read back (invariant 10)."""
+
+    figures: dict[str, int]
+    counted_from: datetime | None
+    marks_until: datetime | None
+    marks: dict[str, tuple[int, int, int]]
+
+    @classmethod
+    def from_json(cls, data: object) -> _LifetimeRecord | None:
+        """Return the record, or None when data is not one."""
+        if not isinstance(data, dict):
+            return None
+        figures = data.get("figures")
+        marks = data.get("marks")
+        if not (isinstance(figures, dict) and isinstance(marks, dict)):
+            return None
+        if not all(
+            name in LIFETIME_FIGURES and _is_count(value)
+            for name, value in figures.items()
+        ):
+            return None
+        if not all(
+            isinstance(counted, list)
+            and len(counted) == len(LIFETIME_FIGURES)
+            and all(_is_count(value) for value in counted)
+            for counted in marks.values()
+        ):
+            return None
+        stored = (data.get("counted_from"), data.get("marks_until"))
+        counted_from, marks_until = times = [_stored_time(text) for text in stored]
+        if any(
+            text is not None and moment is None
+            for text, moment in zip(stored, times, strict=True)
+        ):
+            return None
+        return cls(
+            figures=dict(figures),
+            counted_from=counted_from,
+            marks_until=marks_until,
+            marks={str(op_id): tuple(counted) for op_id, counted in marks.items()},
+        )
+
+
+def _is_count(value: object) -> bool:
+    """Return whether a stored value is a count."""
+    return type(value) is int and value >= 0
+
+
+def _isoformat(moment: datetime | None) -> str | None:
+    """Return a time as a record stores it."""
+    return None if moment is None else moment.isoformat()
+
+
+def _stored_time(text: object) -> datetime | None:
+    """Return a time a record stored, None when there is none or it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _count(state: _State, operation: Operation, entry: _Entry) -> _Entry:
+    """Count what an observation's lifetime figures rose above its marks (invariant 10)."""
+    if state.counted_from is not None and entry.order_key < state.counted_from:
+        return entry
+    figures = lifetime_figures(operation.stats.as_dict())
+    counted = list(entry.counted)
+    for index, (name, figure) in enumerate(zip(LIFETIME_FIGURES, figures, strict=True)):
+        if figure is None:
+            continue
+        rise = max(0, figure - counted[index])
+        state.lifetime[name] = state.lifetime.get(name, 0) + rise
+        counted[index] += rise
+    return replace(entry, counted=(counted[0], counted[1], counted[2]))
 
 
 def _recheck_due(entry: _Entry, now: datetime) -> bool:
