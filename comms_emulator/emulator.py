@@ -90,6 +90,9 @@ class Outcomes(TypedDict):
     finished: int
     failed: int
     undelivered: int
+    # Of the finished, those delivered (read or opened ones too), likewise
+    # as soon as the send.
+    delivered: int
     # Operations still scheduled or processing (whatever status they show).
     in_flight: int
 
@@ -184,6 +187,7 @@ class Emulator:
                 "finished": sum(state.processed for state in states),
                 "failed": sum(state.fates.failed for state in states),
                 "undelivered": sum(state.fates.undelivered for state in states),
+                "delivered": sum(state.fates.delivered for state in states),
                 "in_flight": sum(state.in_flight for state in states),
             },
         }

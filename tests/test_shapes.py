@@ -322,3 +322,50 @@ async def test_partial_schedule_totals_match_truth(
     assert partly_sent == sends
     await finish_everything(hass, entry, freezer)
     assert_totals_match_truth(hass, entry, emulator)
+
+
+# Per lifetime figure, what became of the recipients it counts (emulator
+# outcomes), and the counters it needs to be exact: as for the failure rate,
+# a profile without unaddressable or canceled counts those recipients
+# elsewhere (in failed, under split), and finished needs what is not yet.
+LIFETIME_OUTCOMES = {
+    "finished": (("finished",), (*FAILURE_RATE_COUNTERS, "scheduled", "queued")),
+    "not_reached": (("failed", "undelivered"), FAILURE_RATE_COUNTERS),
+    "delivered": (("delivered",), (*FAILURE_RATE_COUNTERS, "delivered")),
+}
+
+
+@every_shape
+async def test_lifetime_counts_only_grow_and_match_outcomes(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Lifetime figures never go down, and once all is final they count every recipient once."""
+    since = emulator.clock() - coordinators(entry)[Channel.MESSAGES].tracker.window
+    seen: dict[str, list[int]] = {}
+
+    def record() -> None:
+        for key in Channel:
+            for figure in LIFETIME_OUTCOMES:
+                entity_id = f"sensor.{key}_lifetime_{figure}"
+                if (value := state_of(hass, entity_id)) != STATE_UNKNOWN:
+                    seen.setdefault(entity_id, []).append(int(value))
+
+    record()
+    for _ in range(30):
+        await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+        record()
+    await finish_everything(hass, entry, freezer)
+    record()
+    for entity_id, values in seen.items():
+        assert values == sorted(values), entity_id
+    for key, coordinator in coordinators(entry).items():
+        truth = emulator.truth(coordinator.channel.path, since)
+        for figure, (outcomes, needed) in LIFETIME_OUTCOMES.items():
+            shown = state_of(hass, f"sensor.{key}_lifetime_{figure}")
+            if not set(needed) <= set(truth["totals"]):
+                continue
+            expected = sum(truth["outcomes"][outcome] for outcome in outcomes)
+            assert shown == str(expected), (key, figure)

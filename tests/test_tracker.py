@@ -778,6 +778,7 @@ async def test_operation_missing_after_a_restart_keeps_its_mark() -> None:
     [
         None,
         [],
+        {"figures": {}},
         {"figures": {"finished": -1}, "marks": {}},
         {"figures": {"finished": True}, "marks": {}},
         {"figures": {"sent": 3}, "marks": {}},
@@ -789,6 +790,7 @@ async def test_operation_missing_after_a_restart_keeps_its_mark() -> None:
     ids=[
         "none",
         "list",
+        "no-marks",
         "negative",
         "bool",
         "unknown-figure",

@@ -16,6 +16,7 @@ from .api import Channel
 from .const import CONF_CHANNELS, DOMAIN
 from .coordinator import (
     ChannelCoordinator,
+    LifetimeStore,
     TwilioCommsConfigEntry,
     TwilioCommsRuntimeData,
     not_entitled_issue_id,
@@ -45,8 +46,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) 
     client = build_client(hass, entry.data)
     warn_if_overridden(client)
     tracked = [Channel(key) for key in entry.options[CONF_CHANNELS]]
+    lifetime = LifetimeStore(hass, entry)
+    await lifetime.async_load()
     coordinators = {
-        channel: ChannelCoordinator(hass, entry, client, channel) for channel in tracked
+        channel: ChannelCoordinator(hass, entry, client, channel, lifetime)
+        for channel in tracked
     }
     _remove_untracked_channels(hass, entry, tracked)
 
@@ -68,7 +72,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) 
         raise failures[0]
 
     entry.runtime_data = TwilioCommsRuntimeData(
-        client=client, coordinators=coordinators
+        client=client, lifetime=lifetime, coordinators=coordinators
     )
     # The channel devices exist before any platform adds entities, so the
     # recipients' devices can name the Messages device as the one they go
@@ -110,13 +114,19 @@ def _remove_untracked_channels(
 async def async_unload_entry(
     hass: HomeAssistant, entry: TwilioCommsConfigEntry
 ) -> bool:
-    """Unload a config entry."""
+    """Unload a config entry, writing its lifetime counts for the next setup.
+
+    What a last refresh counts after this write is counted again from the
+    marks written with it, never twice (the tracker's invariant 10).
+    """
+    await entry.runtime_data.lifetime.async_save()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(
     hass: HomeAssistant, entry: TwilioCommsConfigEntry
 ) -> None:
-    """Remove the entry's repair issues along with it."""
+    """Remove the entry's repair issues and lifetime counts along with it."""
     for channel in Channel:
         ir.async_delete_issue(hass, DOMAIN, not_entitled_issue_id(entry, channel))
+    await LifetimeStore(hass, entry).async_remove()

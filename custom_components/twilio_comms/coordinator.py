@@ -3,12 +3,13 @@
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import override
+from typing import Any, Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -37,13 +38,68 @@ from .helpers import UPDATE_FAILURES, Failure, failure_of, failure_placeholders
 
 type TwilioCommsConfigEntry = ConfigEntry[TwilioCommsRuntimeData]
 
+LIFETIME_STORAGE_VERSION: Final = 1
+
+# Lifetime counts are written this long after they change, so a burst of
+# polls makes one write; a crash loses at most this much counting, and what
+# it loses is counted again from the marks written with it, not twice.
+LIFETIME_SAVE_DELAY: Final = 10
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TwilioCommsRuntimeData:
-    """What a loaded entry holds: its client and one coordinator per channel."""
+    """What a loaded entry holds: its client, lifetime store and channel coordinators."""
 
     client: TwilioCommsClient
+    lifetime: LifetimeStore
     coordinators: dict[Channel, ChannelCoordinator]
+
+
+class LifetimeStore:
+    """Where an entry's lifetime counting survives restarts and reloads.
+
+    One file per entry holds each channel's lifetime record (the tracker's
+    invariant 10); a channel no longer tracked keeps its record, so tracking
+    it again goes on counting.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        """Initialise the store of one entry; nothing is read yet."""
+        self._store = Store[dict[str, Any]](
+            hass, LIFETIME_STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
+        )
+        self._records: dict[str, Any] = {}
+        self._trackers: dict[Channel, ChannelTracker] = {}
+
+    async def async_load(self) -> None:
+        """Read the channels' records, as lifetime_record wrote them."""
+        self._records = await self._store.async_load() or {}
+
+    def attach(self, channel: Channel, tracker: ChannelTracker) -> None:
+        """Make a channel's tracker count on from its record, and write it from now on."""
+        if (record := self._records.get(channel)) is not None:
+            tracker.restore_lifetime(record)
+        self._trackers[channel] = tracker
+
+    @callback
+    def async_schedule_save(self) -> None:
+        """Write the records soon (once for many calls)."""
+        self._store.async_delay_save(self._collect, LIFETIME_SAVE_DELAY)
+
+    async def async_save(self) -> None:
+        """Write the records now: the entry unloads, and a reload reads them next."""
+        await self._store.async_save(self._collect())
+
+    async def async_remove(self) -> None:
+        """Delete the file, along with the entry."""
+        await self._store.async_remove()
+
+    def _collect(self) -> dict[str, Any]:
+        now = dt_util.utcnow()
+        return self._records | {
+            channel.value: tracker.lifetime_record(now)
+            for channel, tracker in self._trackers.items()
+        }
 
 
 def not_entitled_issue_id(entry: ConfigEntry, channel: Channel) -> str:
@@ -62,8 +118,9 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         entry: TwilioCommsConfigEntry,
         client: TwilioCommsClient,
         channel: Channel,
+        lifetime: LifetimeStore,
     ) -> None:
-        """Initialise the coordinator of one channel."""
+        """Initialise the coordinator of one channel, its lifetime counting attached."""
         super().__init__(
             hass,
             LOGGER,
@@ -79,6 +136,8 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             overlap=CREATED_SINCE_OVERLAP,
             recheck_after=IDLE_UPDATE_INTERVAL,
         )
+        self._lifetime = lifetime
+        lifetime.attach(channel, self.tracker)
 
     @override
     async def _async_update_data(self) -> ChannelData:
@@ -129,6 +188,8 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             ) from err
         self._set_not_entitled(False)
         self._adapt_interval(now)
+        if self.data is None or data.lifetime != self.data.lifetime:
+            self._lifetime.async_schedule_save()
         return data
 
     @callback

@@ -56,6 +56,7 @@ async def async_get_config_entry_diagnostics(
                 "active_operations": data.active_count,
                 "totals": dict(data.totals),
                 "failure_rate": data.failure_rate,
+                "lifetime": dict(data.lifetime),
                 "latest_operation": {
                     "status": data.latest.status.value,
                     "raw_status": data.latest.raw_status,

@@ -125,6 +125,26 @@ OPERATION_SENSORS: Final[tuple[TwilioCommsSensorEntityDescription, ...]] = (
 )
 
 
+def _lifetime(figure: str) -> TwilioCommsSensorEntityDescription:
+    """Return the description of a lifetime figure: it only grows (tracker invariant 10)."""
+    return TwilioCommsSensorEntityDescription(
+        key=f"lifetime_{figure}",
+        translation_key=f"lifetime_{figure}",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda data: data.lifetime.get(figure),
+    )
+
+
+# What long-term statistics chart per day or month, since window totals move
+# both ways as the window slides: recipients Twilio finished with, those it
+# did not reach (failed or undelivered) and those it reached.
+LIFETIME_SENSORS: Final = (
+    _lifetime("finished"),
+    _lifetime("not_reached"),
+    _lifetime("delivered"),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: TwilioCommsConfigEntry,
@@ -141,7 +161,7 @@ async def async_setup_entry(
         )
         sensors += (
             TwilioCommsSensor(coordinator=coordinator, description=description)
-            for description in OPERATION_SENSORS
+            for description in (*OPERATION_SENSORS, *LIFETIME_SENSORS)
         )
     async_add_entities(sensors)
 

@@ -36,7 +36,7 @@ from custom_components.twilio_comms.const import (
     DOMAIN,
     IDLE_UPDATE_INTERVAL,
 )
-from custom_components.twilio_comms.coordinator import ChannelCoordinator
+from custom_components.twilio_comms.coordinator import ChannelCoordinator, LifetimeStore
 from custom_components.twilio_comms.helpers import build_client
 from tests.common import (
     ACCOUNT_SID,
@@ -198,7 +198,11 @@ def coordinators(
 ) -> list[ChannelCoordinator]:
     """Return fresh coordinators of every channel, on one real client."""
     client = build_client(hass, entry.data)
-    return [ChannelCoordinator(hass, entry, client, channel) for channel in Channel]
+    lifetime = LifetimeStore(hass, entry)
+    return [
+        ChannelCoordinator(hass, entry, client, channel, lifetime)
+        for channel in Channel
+    ]
 
 
 async def refresh_all(items: list[ChannelCoordinator]) -> None:
