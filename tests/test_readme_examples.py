@@ -189,6 +189,17 @@ async def run_card(
         assert state.state != "unavailable", entity_id
 
 
+async def run_statistics_card(
+    hass: HomeAssistant, emulator: Emulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Every entity the graph charts has a count that statistics sum up."""
+    for row in example("card statistics-graph")["entities"]:
+        state = hass.states.get(row["entity"])
+        assert state is not None, row
+        assert state.attributes["state_class"] == "total_increasing", row
+        assert int(state.state) >= 0, row
+
+
 type Scenario = Callable[
     [HomeAssistant, Emulator, FrozenDateTimeFactory], Coroutine[Any, Any, None]
 ]
@@ -199,6 +210,7 @@ SCENARIOS: Final[dict[str, Scenario]] = {
     "action twilio_comms.send_push_notification": run_action_examples,
     "action twilio_comms.send_email": run_action_examples,
     "action twilio_comms.get_operation": run_action_examples,
+    "card statistics-graph": run_statistics_card,
     "card entities": run_card,
     "automation Twilio send finished with failures": run_failures_automation,
     "automation Alarm: text Alice": run_alarm_automation,

@@ -5,6 +5,7 @@ from datetime import timedelta
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.history import get_significant_states
+from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
@@ -12,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
+    do_adhoc_statistics,
 )
 
 from comms_emulator import Emulator
@@ -27,6 +29,7 @@ UNRECORDED = frozenset({"stats", "updated_at", "failed", "failure_rate"})
 LATEST_STATUS = "sensor.messages_latest_operation_status"
 OPERATIONS = "event.messages_operations"
 DELIVERY_PROBLEM = "binary_sensor.messages_delivery_problem"
+LIFETIME_DELIVERED = "sensor.messages_lifetime_delivered"
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +105,47 @@ async def test_no_attribute_repeats_another_state(
     assert "status" not in latest.attributes
     assert "created_at" not in latest.attributes
     assert "failure_rate" not in hass.states.get(DELIVERY_PROBLEM).attributes
+
+
+async def test_lifetime_counts_make_long_term_statistics(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A statistics graph's bars of a lifetime count add up to what it grew by."""
+    start = dt_util.utcnow()
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    first = int(hass.states.get(LIFETIME_DELIVERED).state)
+    emulator.world.send(
+        "Messages",
+        emulator.clock(),
+        addresses=tuple(f"+1555123{index:04}" for index in range(300)),
+        send_at=None,
+        tags={},
+    )
+    periods = 4
+    for _ in range(periods):
+        await poll(hass, freezer, timedelta(minutes=5))
+    last = int(hass.states.get(LIFETIME_DELIVERED).state)
+    assert last > first
+    await async_wait_recording_done(hass)
+    for period in range(periods):
+        do_adhoc_statistics(hass, start=start + period * timedelta(minutes=5))
+    await async_wait_recording_done(hass)
+
+    rows = await hass.async_add_executor_job(
+        statistics_during_period,
+        hass,
+        start,
+        None,
+        {LIFETIME_DELIVERED},
+        "5minute",
+        None,
+        {"change", "sum"},
+    )
+    bars = rows[LIFETIME_DELIVERED]
+    assert len(bars) == periods
+    assert sum(bar["change"] for bar in bars) == last - first

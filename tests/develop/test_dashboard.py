@@ -2,6 +2,8 @@
 
 from tools.develop.dashboard import (
     DEMO_HISTORY_HOURS,
+    DEMO_STATISTICS_DAYS,
+    DEMO_STATISTICS_PERIOD,
     SEND_BUTTON,
     demo_dashboard,
     entity_ids,
@@ -10,7 +12,7 @@ from tools.develop.dashboard import (
 
 
 def test_demo_adds_the_recipient_and_a_send_button_to_messages() -> None:
-    """The Messages section ends with them; nothing else changes but the graphs' span."""
+    """The Messages section ends with them; nothing else changes but the graphs' spans."""
     shipped = load_dashboard()
     demo = demo_dashboard(shipped, "notify.demo_phone")
     (messages, *others) = demo["views"][0]["sections"]
@@ -33,6 +35,16 @@ def test_demo_adds_the_recipient_and_a_send_button_to_messages() -> None:
         if card["type"] == "history-graph"
     ]
     assert [graph["hours_to_show"] for graph in graphs] == [DEMO_HISTORY_HOURS] * 2
+    (statistics,) = (
+        card
+        for section in others
+        for card in section["cards"]
+        if card["type"] == "statistics-graph"
+    )
+    assert (statistics["period"], statistics["days_to_show"]) == (
+        DEMO_STATISTICS_PERIOD,
+        DEMO_STATISTICS_DAYS,
+    )
     assert len(others) == len(shipped_others)
     # The shipped configuration itself is left as it was.
     assert shipped == load_dashboard()

@@ -31,6 +31,9 @@ SEND_SECTION: Final = "Messages"
 ENTITY_KEYS: Final = frozenset({"entity", "entities", "entity_id"})
 # How far back the demo's history graphs look: it has not run for longer.
 DEMO_HISTORY_HOURS: Final = 0.5
+# Statistics the demo charts: five-minute bars over its first day.
+DEMO_STATISTICS_PERIOD: Final = "5minute"
+DEMO_STATISTICS_DAYS: Final = 1
 
 
 def load_dashboard() -> dict[str, Any]:
@@ -70,6 +73,9 @@ def demo_dashboard(config: dict[str, Any], recipient: str) -> dict[str, Any]:
     for card in _cards(demo):
         if card["type"] == "history-graph":
             card["hours_to_show"] = DEMO_HISTORY_HOURS
+        if card["type"] == "statistics-graph":
+            card["period"] = DEMO_STATISTICS_PERIOD
+            card["days_to_show"] = DEMO_STATISTICS_DAYS
     section = next(
         section
         for section in demo["views"][0]["sections"]
