@@ -28,7 +28,8 @@ from comms_emulator.control import CONTROL_HEADER
 
 from .log_scan import Expected
 from .provision import (
-    DEMO_RECIPIENT,
+    DEMO_PHONE_NOTIFY,
+    DEMO_RECIPIENTS,
     DOMAIN,
     ENTITIES_TIMEOUT,
     POLL_INTERVAL,
@@ -39,7 +40,7 @@ from .provision import (
     ProvisionError,
     WebSocket,
     add_entry,
-    add_recipient,
+    add_recipients,
     bearer,
     check_alive,
     config_entries,
@@ -298,22 +299,28 @@ async def verify_options(harness: Harness, entry_id: str) -> None:
 
 
 async def check_subentry_edit(harness: Harness, entry_id: str) -> None:
-    """Rename the recipient through its subentry's reconfigure flow."""
+    """Rename the phone recipient through its subentry's reconfigure flow."""
+    phone = DEMO_RECIPIENTS[0]
     subentries: list[dict[str, Any]] = await harness.ws.call(
         "config_entries/subentries/list", entry_id=entry_id
+    )
+    subentry_id = next(
+        subentry["subentry_id"]
+        for subentry in subentries
+        if subentry["title"] == phone["name"]
     )
     form = await harness.flow(
         None,
         {
             "handler": [entry_id, RECIPIENT_SUBENTRY],
-            "subentry_id": subentries[0]["subentry_id"],
+            "subentry_id": subentry_id,
         },
         kind="subentries/flow",
     )
     _expect(form, "form")
     result = await harness.flow(
         form["flow_id"],
-        {**DEMO_RECIPIENT, "name": EDITED_RECIPIENT_NAME},
+        {**phone, "name": EDITED_RECIPIENT_NAME},
         kind="subentries/flow",
     )
     _expect(result, "abort", "reconfigure_successful")
@@ -350,8 +357,9 @@ async def run(demo: Demo, emulator_url: URL) -> str:
             version: str = (await harness.get("api/config"))["version"]
             log(f"Home Assistant {version}")
             unique_id = await add_entry(session, demo, token)
-            await add_recipient(session, demo, token, ws)
-            (notify_entity,) = await wait_for_recipients(ws)
+            await add_recipients(session, demo, token, ws)
+            await wait_for_recipients(ws)
+            notify_entity = DEMO_PHONE_NOTIFY
             await check_loaded(harness, "config flow", unique_id, notify_entity, None)
             entry_id = (await harness.entry())["entry_id"]
             sensor = next(

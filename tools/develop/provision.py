@@ -57,13 +57,23 @@ CREDENTIAL_STEP: Final = "auth_token"
 STARTUP_TIMEOUT: Final = 300.0
 ENTITIES_TIMEOUT: Final = 120.0
 POLL_INTERVAL: Final = 0.5
-# A recipient (config subentry), so the demo has a notify entity to send with.
+# Recipients (config subentries), so the demo has notify entities to send
+# with: a phone, which the dashboard's button texts, and an email address.
 RECIPIENT_SUBENTRY: Final = "recipient"
-DEMO_RECIPIENT: Final = {
-    "name": "Demo phone",
-    "address": "+15558675310",
-    "recipient_channel": "phone",
-}
+DEMO_RECIPIENTS: Final = (
+    {
+        "name": "Demo phone",
+        "address": "+15558675310",
+        "recipient_channel": "phone",
+    },
+    {
+        "name": "Demo email",
+        "address": "demo@example.com",
+        "recipient_channel": "email",
+    },
+)
+# The notify entity of the phone, which the dashboard's button texts.
+DEMO_PHONE_NOTIFY: Final = "notify.demo_phone"
 
 # The config flow probes the emulator, which may inject a fault: retry a few times.
 FLOW_ATTEMPTS: Final = 8
@@ -330,32 +340,36 @@ async def add_entry(session: aiohttp.ClientSession, demo: Demo, token: str) -> s
     return str(result["result"].get("unique_id") or DEV_ACCOUNT_SID)
 
 
-async def add_recipient(
+async def add_recipients(
     session: aiohttp.ClientSession, demo: Demo, token: str, ws: WebSocket
 ) -> None:
-    """Add the demo recipient through the subentry flow, unless there is one.
-
-    Its notify entity is what the dashboard's send button sends through.
-    """
+    """Add each demo recipient through the subentry flow, unless it is there."""
     entry_id = str(
         (await config_entries(session, demo, token, domain=DOMAIN))[0]["entry_id"]
     )
-    if await ws.call("config_entries/subentries/list", entry_id=entry_id):
-        return
-    start = await flow_step(
-        session,
-        demo,
-        token,
-        None,
-        {"handler": [entry_id, RECIPIENT_SUBENTRY]},
-        kind="subentries/flow",
-    )
-    result = await flow_step(
-        session, demo, token, start["flow_id"], DEMO_RECIPIENT, kind="subentries/flow"
-    )
-    if result.get("type") != "create_entry":
-        raise ProvisionError(f"the recipient flow ended with {result}")
-    log(f"added the recipient {result['title']} through its subentry flow")
+    present = {
+        subentry["title"]
+        for subentry in await ws.call(
+            "config_entries/subentries/list", entry_id=entry_id
+        )
+    }
+    for recipient in DEMO_RECIPIENTS:
+        if recipient["name"] in present:
+            continue
+        start = await flow_step(
+            session,
+            demo,
+            token,
+            None,
+            {"handler": [entry_id, RECIPIENT_SUBENTRY]},
+            kind="subentries/flow",
+        )
+        result = await flow_step(
+            session, demo, token, start["flow_id"], recipient, kind="subentries/flow"
+        )
+        if result.get("type") != "create_entry":
+            raise ProvisionError(f"the recipient flow ended with {result}")
+        log(f"added the recipient {result['title']} through its subentry flow")
 
 
 async def remove_onboarding_entries(
@@ -460,9 +474,9 @@ async def wait_for_entities(
 
 
 async def wait_for_recipients(ws: WebSocket) -> list[str]:
-    """Wait until the recipient's notify entity is registered; return them all."""
+    """Wait until every demo recipient's notify entity is registered; return them."""
     deadline = time.monotonic() + ENTITIES_TIMEOUT
-    while not (
+    while len(
         recipients := [
             entity_id
             for entity_id in _enabled_entities(
@@ -470,9 +484,9 @@ async def wait_for_recipients(ws: WebSocket) -> list[str]:
             )
             if entity_id.startswith("notify.")
         ]
-    ):
+    ) < len(DEMO_RECIPIENTS):
         if time.monotonic() > deadline:
-            raise ProvisionError("the demo recipient's notify entity never appeared")
+            raise ProvisionError("the demo recipients' notify entities never appeared")
         await asyncio.sleep(POLL_INTERVAL)
     return recipients
 
@@ -484,7 +498,7 @@ async def save_dashboard(ws: WebSocket, entities: list[str]) -> None:
     renamed entity, a channel not tracked) is reported, not shown broken.
     """
     recipients = await wait_for_recipients(ws)
-    config = demo_dashboard(load_dashboard(), recipients[0])
+    config = demo_dashboard(load_dashboard(), DEMO_PHONE_NOTIFY)
     if missing := sorted(entity_ids(config) - {*entities, *recipients}):
         raise ProvisionError(
             f"dashboards/twilio_comms.yaml names entities this instance lacks: "
@@ -514,7 +528,7 @@ async def provision(demo: Demo) -> None:
         entry_unique_id = await add_entry(session, demo, token)
         ws = await WebSocket.connect(session, demo, token)
         try:
-            await add_recipient(session, demo, token, ws)
+            await add_recipients(session, demo, token, ws)
             entities = await wait_for_entities(ws, demo, entry_unique_id)
             await save_dashboard(ws, entities)
         finally:
