@@ -487,6 +487,20 @@ async def test_email_without_title_has_the_default_subject(
     }
 
 
+async def test_email_title_over_lines_is_one_subject_line(
+    hass: HomeAssistant, init_with_ann: MockConfigEntry, emulator: Emulator
+) -> None:
+    """A title over several lines (a template's, say) is the subject on one line."""
+    await notify(
+        hass,
+        ANN,
+        **{ATTR_MESSAGE: "Door open", ATTR_TITLE: " Garage\r\n  Door\u2028open "},
+    )
+    assert (
+        sent_emails(emulator)[-1].submitted["content"]["subject"] == "Garage Door open"
+    )
+
+
 async def test_add_email_recipient(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -610,8 +624,8 @@ async def test_edit_email_recipient(
         ({ATTR_MESSAGE: "  "}, "empty_email"),
         # A title alone is no email.
         ({ATTR_MESSAGE: " ", ATTR_TITLE: "Garage"}, "empty_email"),
-        # A subject is one header line.
-        ({ATTR_MESSAGE: "Door open", ATTR_TITLE: "Garage\nDoor"}, "invalid_subject"),
+        # A subject is one header line of at most 998 characters.
+        ({ATTR_MESSAGE: "Door open", ATTR_TITLE: "G" * 999}, "subject_too_long"),
     ],
 )
 async def test_email_notify_input_errors(

@@ -170,9 +170,12 @@ class TwilioCommsEmailNotify(TwilioCommsRecipientNotify):
         """Email the message as its text, and as HTML made from it, under the title.
 
         Without a title, the subject is Home Assistant's default notification
-        title, as its other email notifiers use. A blank message is refused.
+        title, as its other email notifiers use. A title over several lines
+        (a template's, often) is the subject on one line, its whitespace runs
+        made single spaces: a subject is one header line. A blank message is
+        refused.
         """
-        subject = title if title and title.strip() else ATTR_TITLE_DEFAULT
+        subject = " ".join((title or "").split()) or ATTR_TITLE_DEFAULT
 
         def build() -> EmailSendRequest:
             # Built for each send, so that a stored address the client refuses
