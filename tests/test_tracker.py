@@ -15,6 +15,7 @@ import pytest
 from custom_components.twilio_comms.api import (
     Channel,
     ChannelTracker,
+    TwilioCommsNotFoundError,
     TwilioCommsServerError,
     tracker as tracker_module,
 )
@@ -811,3 +812,58 @@ async def test_damaged_lifetime_record_starts_afresh(
     assert "could not be read" in caplog.text
     data = await tracker.async_refresh(SEED_NOW)
     assert data.lifetime == {"finished": 2}
+
+
+# ------------------------------------------------------- reads by event
+
+
+async def test_read_by_event_announces_once_and_the_poll_after_it_nothing() -> None:
+    """An operation an event names is read on its own; the next poll repeats nothing."""
+    api = FakeOperationsApi()
+    older, newer = in_flight_pair(api, SEED_NOW)
+    tracker = make_tracker(api, Channel.MESSAGES)
+    await tracker.async_refresh(SEED_NOW)
+    completed_now = copy.deepcopy(api.listed[newer]) | {"status": "COMPLETED"}
+    api.put(completed_now, api.created[newer])
+    api.requests = 0
+    data = await tracker.async_read(newer, SEED_NOW + timedelta(seconds=1))
+    assert api.requests == 1
+    assert [(t.operation.id, t.operation.status.value) for t in data.transitions] == [
+        (newer, "completed")
+    ]
+    assert data.active_count == 1
+    data = await tracker.async_refresh(SEED_NOW + timedelta(seconds=20))
+    assert data.transitions == ()
+    assert older in data.operations
+
+
+async def test_read_by_event_does_not_move_created_since() -> None:
+    """An operation read first through an event still lets the listing find one created before it."""
+    api = FakeOperationsApi()
+    tracker = make_tracker(api, Channel.MESSAGES)
+    await tracker.async_refresh(SEED_NOW)
+    earlier, later = op_id(1), op_id(2)
+    api.put(operation(later, "PROCESSING", SEED_NOW), SEED_NOW)
+    await tracker.async_read(later, SEED_NOW + timedelta(seconds=1))
+    # Created 10 minutes before, listed only now (a late write), and already
+    # finished, so no in-flight listing shows it.
+    created = SEED_NOW - timedelta(minutes=10)
+    api.put(operation(earlier, "COMPLETED", created), created)
+    data = await tracker.async_refresh(SEED_NOW + timedelta(seconds=20))
+    assert {earlier, later} <= set(data.operations)
+
+
+async def test_failed_read_by_event_changes_nothing() -> None:
+    """A read that fails, or finds no such operation, leaves the state as it was."""
+    api = FakeOperationsApi()
+    older, _newer = in_flight_pair(api, SEED_NOW)
+    tracker = make_tracker(api, Channel.MESSAGES)
+    before = await tracker.async_refresh(SEED_NOW)
+    api.fail_at = api.requests + 1
+    with pytest.raises(TwilioCommsServerError):
+        await tracker.async_read(older, SEED_NOW)
+    with pytest.raises(TwilioCommsNotFoundError):
+        await tracker.async_read(op_id(9), SEED_NOW)
+    data = await tracker.async_refresh(SEED_NOW + timedelta(seconds=20))
+    assert data.operations.keys() == before.operations.keys()
+    assert data.transitions == ()

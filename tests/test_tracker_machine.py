@@ -409,6 +409,40 @@ class TrackerMachine(RuleBasedStateMachine):
         """Refresh, with quirks and perhaps a failure part-way."""
         self._run(self._refresh(seed=seed, fail_at=fail_at, quirky=True))
 
+    @precondition(lambda self: self.refreshed and self.api.lives)
+    @rule(pick=st.integers(0, 63), seed=st.integers(0, 2**16), fail=st.booleans())
+    def read_one(self, pick: int, seed: int, fail: bool) -> None:
+        """Read an operation an event named, on its own; the read may fail."""
+        self._run(self._read_one(self._pick(pick).id, seed=seed, fail=fail))
+
+    async def _read_one(self, op_id: str, *, seed: int, fail: bool) -> None:
+        api = self.api
+        api.rng = random.Random(seed)
+        api.quirky = True
+        api.fail_at = 1 if fail else None
+        api.requests = 0
+        api.served = []
+        state_before = self.tracker._state
+        try:
+            data = await self.tracker.async_read(op_id, self.now)
+        except TwilioCommsServerError, TwilioCommsNotFoundError:
+            # Nothing of a failed read is kept (invariant 2).
+            assert self.tracker._state is state_before
+            return
+        # Read because an event named it, not because it left the listings.
+        served = [(served_id, body, False) for served_id, body, _ in api.served]
+        expected = self._fold(served)
+        assert {
+            (t.operation.id, t.operation.status.value) for t in data.transitions
+        } == expected
+        for transition in data.transitions:
+            key = (transition.operation.id, transition.operation.status.value)
+            assert key not in self.announced
+            self.announced.add(key)
+        # The "created since" listing still starts where the listings left it.
+        assert self.tracker._state.newest_created == state_before.newest_created
+        self.data = data
+
     @precondition(lambda self: self.refreshed)
     @rule(longer=st.booleans())
     def restart(self, longer: bool) -> None:

@@ -40,7 +40,9 @@ the state machine in tests/test_tracker_machine.py:
    advanced than any known one the operation was seen in, so no status is
    announced twice.
 7. Creation times that cannot be trusted never move the start of the
-   incremental listing.
+   incremental listing, and neither does an operation read on its own
+   (an event named it): the listing must still see what was created
+   before it and not listed yet.
 8. A window longer than the page cap keeps what was read (listings are
    newest first), says it is truncated, and goes on incrementally.
 9. Pruning removes a prefix of the order index, found by bisection: its work
@@ -404,6 +406,28 @@ class ChannelTracker:
             if op_id not in new.entries or op_id in new.pending
         }
         self._back_off_follows(unfound, now)
+        return data
+
+    async def async_read(self, operation_id: str, now: datetime) -> ChannelData:
+        """Read one operation an event named and fold it in as a refresh's answer.
+
+        Its transitions are announced as a refresh's are, so the refresh that
+        sees the same answer later announces nothing (invariant 6). The
+        caller serialises this with async_refresh: each builds on the state
+        the other left.
+        """
+        state = self._state
+        operation = await self.client.get_operation(self.channel, operation_id)
+        new = state.copy()
+        window_start = now - self.window
+        transitions = self._fold(
+            new, [operation], now, window_start, set(), baseline=state.serial == 0
+        )
+        new.newest_created = state.newest_created
+        self._prune(new, window_start)
+        new.serial += 1
+        data = self._snapshot(new, tuple(transitions))
+        self._state = new
         return data
 
     def _back_off_follows(self, unfound: set[str], now: datetime) -> None:
