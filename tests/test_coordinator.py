@@ -22,6 +22,7 @@ from custom_components.twilio_comms.const import (
     ACTIVE_UPDATE_INTERVAL,
     CONF_CHANNELS,
     IDLE_UPDATE_INTERVAL,
+    RECONCILE_UPDATE_INTERVAL,
     SENT_UPDATE_INTERVAL,
 )
 
@@ -201,7 +202,7 @@ async def test_retry_after_is_waited_for(
     assert emulator.requests["total"] == 0
     await poll(hass, freezer, timedelta(seconds=2))
     assert emulator.requests["total"] >= 1
-    assert coordinator.last_update_success
+    assert coordinator.last_update_success, coordinator.last_exception
 
 
 async def test_rejected_credentials_while_running_start_reauth(
@@ -311,7 +312,7 @@ async def test_operation_gone_from_the_api_is_dropped(
     index = log.plans.index(log.by_id.pop(active[0].id))
     del log.plans[index], log.created[index]
     await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
-    assert coordinator.last_update_success
+    assert coordinator.last_update_success, coordinator.last_exception
     assert active[0].id not in coordinator.data.operations
 
 
@@ -334,7 +335,7 @@ async def test_followed_send_not_listed_yet_is_read_by_id(
     coordinator.async_follow(plan.id)
     coordinator.async_follow("comms_operation_01h9krwprkeee8fzqspvwy6nq8")
     await poll(hass, freezer, SENT_UPDATE_INTERVAL)
-    assert coordinator.last_update_success
+    assert coordinator.last_update_success, coordinator.last_exception
     assert plan.id in coordinator.data.operations
     assert emulator.requests[OPERATION_ROUTE] >= 2
 
@@ -375,3 +376,74 @@ async def test_refresh_has_a_deadline(
     error = coordinator.last_exception
     assert error.translation_key == "refresh_deadline"
     assert error.translation_placeholders == {"channel": "Messages", "seconds": "20"}
+
+
+async def test_operation_read_for_an_event_fires_once_and_the_poll_repeats_nothing(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An operation an event names is read with one request and shown as a poll shows it."""
+    await poll(hass, freezer, timedelta(hours=8))
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    fired = record_events(hass, EVENT_ENTITY)
+    plan = emulator.world.send(
+        "Messages", emulator.clock(), addresses=("+15551230000",), send_at=None, tags={}
+    )
+    # Read for its event before any poll lists it.
+    emulator.reset_requests()
+    await coordinator.async_read_operation(plan.id)
+    await hass.async_block_till_done()
+    assert emulator.requests["total"] == 1
+    assert len(fired) == 1
+    first = fired[0]
+    assert first[1] == plan.id
+    assert coordinator.data.latest.id == plan.id
+    # The polls after it show the rest of its life, and not that status again.
+    await poll(hass, freezer, timedelta(minutes=30))
+    final = "operation_canceled" if plan.cancel_at else "operation_completed"
+    assert fired[-1] == (final, plan.id)
+    assert fired.count(first) == 1
+    # An id Twilio does not know changes nothing.
+    await coordinator.async_read_operation(
+        "comms_operation_01h9krwprkeee8fzqspvwy99999"
+    )
+    assert coordinator.data.latest.id == plan.id
+    assert coordinator.last_update_success, coordinator.last_exception
+
+
+async def test_reconcile_poll_finding_a_missed_change_returns_to_polling(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """While events flow, Messages polls every 15 minutes; a change no event brought ends that."""
+    await poll(hass, freezer, timedelta(hours=8))
+    coordinator = init_integration.runtime_data.coordinators["messages"]
+    coordinator.async_events_flow()
+    assert coordinator.update_interval == RECONCILE_UPDATE_INTERVAL
+    # The poll already due happens; the next one 15 minutes after it.
+    await poll(hass, freezer, IDLE_UPDATE_INTERVAL)
+    emulator.reset_requests()
+    for _ in range(7):
+        await poll(hass, freezer, IDLE_UPDATE_INTERVAL)
+    # 14 minutes: no poll yet; at 15, the reconcile poll.
+    assert emulator.requests["total"] == 0
+    await poll(hass, freezer, timedelta(minutes=1))
+    assert emulator.requests["total"] == 1
+    # A send no event reports: the next reconcile poll sees it.
+    emulator.world.send(
+        "Messages", emulator.clock(), addresses=("+15551230000",), send_at=None, tags={}
+    )
+    await poll(hass, freezer, RECONCILE_UPDATE_INTERVAL)
+    assert caplog.text.count("a poll found a change no event brought") == 1
+    assert not coordinator.events_flowing
+    assert coordinator.update_interval == IDLE_UPDATE_INTERVAL
+    # Events flow again, then stop (the option is turned off): polling as usual.
+    coordinator.async_events_flow()
+    assert coordinator.update_interval == RECONCILE_UPDATE_INTERVAL
+    coordinator.async_events_stop()
+    assert coordinator.update_interval == IDLE_UPDATE_INTERVAL

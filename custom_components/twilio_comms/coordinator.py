@@ -17,6 +17,7 @@ from .api import (
     Channel,
     ChannelData,
     ChannelTracker,
+    OperationStatus,
     TwilioCommsAuthenticationError,
     TwilioCommsClient,
     TwilioCommsError,
@@ -30,6 +31,7 @@ from .const import (
     DOMAIN,
     IDLE_UPDATE_INTERVAL,
     LOGGER,
+    RECONCILE_UPDATE_INTERVAL,
     REFRESH_DEADLINE,
     SENT_FOLLOW_LIMIT,
     SENT_UPDATE_INTERVAL,
@@ -138,6 +140,11 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         )
         self._lifetime = lifetime
         lifetime.attach(channel, self.tracker)
+        # Polls and reads of operations events name each build on the
+        # tracker state the other left: never two at once.
+        self._tracker_lock = asyncio.Lock()
+        # Events bring this channel's changes, so it polls only to reconcile.
+        self.events_flowing = False
 
     @override
     async def _async_update_data(self) -> ChannelData:
@@ -149,7 +156,7 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             # The client raises its own timeouts as TwilioCommsError; a bare
             # TimeoutError is this deadline. The tracker keeps its previous
             # state when a refresh is cut short (its invariant 2).
-            async with asyncio.timeout(deadline):
+            async with asyncio.timeout(deadline), self._tracker_lock:
                 data = await self.tracker.async_refresh(now)
         except TimeoutError as err:
             raise UpdateFailed(
@@ -187,6 +194,13 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
                 translation_placeholders={**placeholders, **failure_placeholders(err)},
             ) from err
         self._set_not_entitled(False)
+        if self.events_flowing and _missed_by_events(data):
+            LOGGER.warning(
+                "%s: a poll found a change no event brought; polling as usual "
+                "until events flow again",
+                self.channel.product_name,
+            )
+            self.events_flowing = False
         self._adapt_interval(now)
         if self.data is None or data.lifetime != self.data.lifetime:
             self._lifetime.async_schedule_save()
@@ -209,6 +223,35 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             name=f"{self.name} follow {operation_id}",
         )
 
+    async def async_read_operation(self, operation_id: str) -> None:
+        """Read an operation an event named, and show it as a poll would.
+
+        A read that fails changes nothing: the next poll catches up.
+        """
+        try:
+            async with self._tracker_lock:
+                data = await self.tracker.async_read(operation_id, dt_util.utcnow())
+        except TwilioCommsError as err:
+            LOGGER.debug("Reading %s for its event failed: %s", operation_id, err)
+            return
+        # Not async_set_updated_data: it would put the next poll off again at
+        # every event, and a steady flow of events would stop reconciling.
+        self.data = data
+        self.async_update_listeners()
+
+    @callback
+    def async_events_flow(self) -> None:
+        """Note that events arrive: from now on, poll only to reconcile."""
+        if not self.events_flowing:
+            self.events_flowing = True
+            self._adapt_interval(dt_util.utcnow())
+
+    @callback
+    def async_events_stop(self) -> None:
+        """Note that events no longer arrive: poll as usual."""
+        self.events_flowing = False
+        self._adapt_interval(dt_util.utcnow())
+
     def _wait(self, retry_after: float) -> float:
         """Return the seconds to wait as Twilio asked, but never less than a poll.
 
@@ -218,8 +261,13 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         return max(retry_after, interval.total_seconds())
 
     def _adapt_interval(self, now: datetime) -> None:
-        """Poll fast only while something can still change, fastest for our sends."""
-        if self.tracker.is_following(now):
+        """Poll fast only while something can still change, fastest for our sends.
+
+        While events flow they bring every change: a poll only reconciles.
+        """
+        if self.events_flowing:
+            self.update_interval = RECONCILE_UPDATE_INTERVAL
+        elif self.tracker.is_following(now):
             self.update_interval = SENT_UPDATE_INTERVAL
         elif self.tracker.has_active:
             self.update_interval = ACTIVE_UPDATE_INTERVAL
@@ -244,3 +292,15 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
                 "title": self.config_entry.title,
             },
         )
+
+
+def _missed_by_events(data: ChannelData) -> bool:
+    """Return whether a poll saw a change an event should have brought first.
+
+    Twilio has events for an operation becoming scheduled, processing and
+    completed, not canceled (comms-api.md §12).
+    """
+    return any(
+        transition.operation.status is not OperationStatus.CANCELED
+        for transition in data.transitions
+    )
