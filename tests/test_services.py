@@ -201,10 +201,20 @@ async def test_send_is_followed_until_final(
     response = await call(hass, init_integration, service, **data)
 
     operation_id = response["operation_id"]
+    messages = response.pop("messages", None)
     assert response == {"operation_id": operation_id, "tracked": True}
     assert sends(emulator) == 1
     plan = emulator.world.find(channel.path, operation_id, emulator.clock())
     assert plan.submitted == submitted
+    if channel is Channel.MESSAGES:
+        # A message send answers with the message made for each recipient.
+        assert [message["to"] for message in messages] == [
+            "+15558675310",
+            "+15558675311",
+        ]
+        assert all(m["message_id"].startswith("comms_message_") for m in messages)
+    else:
+        assert messages is None
     # The send is read at once, and then every few seconds while it runs.
     await hass.async_block_till_done(wait_background_tasks=True)
     assert operation_id in coordinator.data.operations
@@ -756,7 +766,7 @@ async def test_get_operation(
     emulator: Emulator,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """An operation is answered with its stats, times and first resources."""
+    """An operation is answered with its stats, times and every resource."""
     coordinator = init_integration.runtime_data.coordinators["messages"]
     latest = coordinator.data.latest
     response = await call(
@@ -768,8 +778,8 @@ async def test_get_operation(
     )
     assert response["operation_id"] == latest.id
     assert response["channel"] == "messages"
-    assert len(response["resources"]) == min(latest.stats.total, 50)
-    assert response["more_resources"] == (latest.stats.total > 50)
+    assert len(response["resources"]) == latest.stats.total
+    assert response["more_resources"] is False
     assert response == snapshot
 
 
@@ -809,7 +819,7 @@ async def get_latest_listing_failing(
     """Call get_operation for the latest message operation, its listing failing."""
     latest = entry.runtime_data.coordinators["messages"].data.latest
     with patch(
-        "custom_components.twilio_comms.api.TwilioCommsClient.list_resources",
+        "custom_components.twilio_comms.api.TwilioCommsClient.iter_resources",
         side_effect=error,
     ):
         return await call(

@@ -121,21 +121,28 @@ def test_translation_check_reports_a_key_it_cannot_read(
     assert check_translations() == ["helpers.py: a translation_key is unreadable"]
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "emulator")
 async def test_descriptions_are_every_runtime_entity(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    mock_config_entry_with_recipient: MockConfigEntry,
     entity_registry: er.EntityRegistry,
 ) -> None:
     """The entities a running instance creates are those the descriptions give.
 
-    Every channel, every entity enabled; and every attribute label in en.json
-    names an attribute the entity really has.
+    Every channel, every entity enabled, a recipient that was sent to; and
+    every attribute label in en.json names an attribute the entity really has.
     """
-    entities = entity_keys(set(), set())
-    entries = er.async_entries_for_config_entry(
-        entity_registry, init_integration.entry_id
+    entry = mock_config_entry_with_recipient
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.services.async_call(
+        "notify",
+        "send_message",
+        {"entity_id": "notify.alice", "message": "Hi"},
+        blocking=True,
     )
+    entities = entity_keys(set(), set())
+    entries = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     strings = json.loads(STRINGS.read_text("utf-8"))
     described = {
         ("entity", entry.domain, entry.translation_key)

@@ -23,6 +23,7 @@ from .coordinator import (
 )
 from .entity import channel_device_identifier, channel_device_info
 from .helpers import build_client, warn_if_overridden
+from .recipients import Recipients
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -48,8 +49,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) 
     tracked = [Channel(key) for key in entry.options[CONF_CHANNELS]]
     lifetime = LifetimeStore(hass, entry)
     await lifetime.async_load()
+    recipients = Recipients(client, entry)
     coordinators = {
-        channel: ChannelCoordinator(hass, entry, client, channel, lifetime)
+        channel: ChannelCoordinator(
+            hass, entry, client, channel, lifetime, recipients=recipients
+        )
         for channel in tracked
     }
     _remove_untracked_channels(hass, entry, tracked)
@@ -72,7 +76,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) 
         raise failures[0]
 
     entry.runtime_data = TwilioCommsRuntimeData(
-        client=client, lifetime=lifetime, coordinators=coordinators
+        client=client,
+        lifetime=lifetime,
+        coordinators=coordinators,
+        recipients=recipients,
     )
     # The channel devices exist before any platform adds entities, so the
     # recipients' devices can name the Messages device as the one they go

@@ -37,6 +37,7 @@ from .const import (
     SENT_UPDATE_INTERVAL,
 )
 from .helpers import UPDATE_FAILURES, Failure, failure_of, failure_placeholders
+from .recipients import Recipients
 
 type TwilioCommsConfigEntry = ConfigEntry[TwilioCommsRuntimeData]
 
@@ -50,11 +51,12 @@ LIFETIME_SAVE_DELAY: Final = 10
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TwilioCommsRuntimeData:
-    """What a loaded entry holds: its client, lifetime store and channel coordinators."""
+    """What a loaded entry holds: client, lifetime store, coordinators, recipients."""
 
     client: TwilioCommsClient
     lifetime: LifetimeStore
     coordinators: dict[Channel, ChannelCoordinator]
+    recipients: Recipients
 
 
 class LifetimeStore:
@@ -121,8 +123,13 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         client: TwilioCommsClient,
         channel: Channel,
         lifetime: LifetimeStore,
+        *,
+        recipients: Recipients | None = None,
     ) -> None:
-        """Initialise the coordinator of one channel, its lifetime counting attached."""
+        """Initialise the coordinator of one channel, its lifetime counting attached.
+
+        Its polls also list the messages of the recipients' sends it follows.
+        """
         super().__init__(
             hass,
             LOGGER,
@@ -140,6 +147,7 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         )
         self._lifetime = lifetime
         lifetime.attach(channel, self.tracker)
+        self._recipients = recipients
         # Polls and reads of operations events name each build on the
         # tracker state the other left: never two at once.
         self._tracker_lock = asyncio.Lock()
@@ -194,6 +202,10 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
                 translation_placeholders={**placeholders, **failure_placeholders(err)},
             ) from err
         self._set_not_entitled(False)
+        if self._recipients is not None:
+            # After the refresh, outside its deadline: the tracker's new
+            # state is in, and a slow listing must not fail the poll.
+            await self._recipients.async_refresh(self.channel, data, now)
         if self.events_flowing and _missed_by_events(data):
             LOGGER.warning(
                 "%s: a poll found a change no event brought; polling as usual "

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Final, Self
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
@@ -66,6 +66,22 @@ def channel_device_info(
         model="Comms API",
         translation_key=ACCOUNT_DEVICE_KEYS[channel] if shared else channel,
         translation_placeholders={"account": entry.title} if shared else None,
+    )
+
+
+def recipient_unique_id(entry: ConfigEntry, subentry: ConfigSubentry) -> str:
+    """Return the unique id of a recipient's notify entity, and of its device."""
+    return f"{entry.unique_id}_{subentry.subentry_id}"
+
+
+def recipient_device_info(entry: ConfigEntry, subentry: ConfigSubentry) -> DeviceInfo:
+    """Return the device of a recipient subentry: its notify entity and status sensor."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, recipient_unique_id(entry, subentry))},
+        name=subentry.title,
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer="Twilio",
+        model="Comms API recipient",
     )
 
 

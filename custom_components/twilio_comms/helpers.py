@@ -478,14 +478,16 @@ async def async_send(
     """Send through the entry's client; follow the operation in the background.
 
     This returns as soon as Twilio accepted the send. The operation shows up
-    in the channel's sensors and events when that channel is tracked;
-    otherwise the send is only made.
+    in the channel's sensors and events when that channel is tracked, and
+    its messages to recipients in their last message status; otherwise the
+    send is only made.
     """
     channel = request.channel
     try:
         result = await entry.runtime_data.client.send(request)
     except TwilioCommsError as err:
         raise translated_error(hass, err, entry, channel) from err
+    entry.runtime_data.recipients.async_sent(request, result.operation_id, send_at)
     coordinator = entry.runtime_data.coordinators.get(channel)
     if result.operation_id is None:
         LOGGER.warning(

@@ -15,7 +15,6 @@ from homeassistant.components.notify import (
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import (
@@ -35,11 +34,10 @@ from .const import (
     CONF_RECIPIENT_CHANNEL,
     CONF_SENDER,
     CONF_SENDER_CHANNEL,
-    DOMAIN,
     RECIPIENT_EMAIL,
 )
 from .coordinator import TwilioCommsConfigEntry
-from .entity import channel_device_id
+from .entity import channel_device_id, recipient_device_info, recipient_unique_id
 from .helpers import async_send, from_option, invalid_request, sender_channel_for
 
 PARALLEL_UPDATES = 0
@@ -74,14 +72,8 @@ class TwilioCommsRecipientNotify(NotifyEntity):
     def __init__(self, entry: TwilioCommsConfigEntry, subentry: ConfigSubentry) -> None:
         """Initialise the entity of a recipient subentry."""
         self._entry = entry
-        self._attr_unique_id = f"{entry.unique_id}_{subentry.subentry_id}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, self._attr_unique_id)},
-            name=subentry.title,
-            entry_type=DeviceEntryType.SERVICE,
-            manufacturer="Twilio",
-            model="Comms API recipient",
-        )
+        self._attr_unique_id = recipient_unique_id(entry, subentry)
+        self._attr_device_info = recipient_device_info(entry, subentry)
 
     @override
     async def async_added_to_hass(self) -> None:

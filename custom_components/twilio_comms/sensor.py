@@ -6,20 +6,29 @@ from datetime import datetime
 from typing import Any, Final, override
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .api import CHANNEL_COUNTERS, ChannelData, Operation, OperationStatus
+from .api import (
+    CHANNEL_COUNTERS,
+    ChannelData,
+    MessageStatus,
+    Operation,
+    OperationStatus,
+)
 from .coordinator import TwilioCommsConfigEntry
-from .entity import TwilioCommsEntity
+from .entity import TwilioCommsEntity, recipient_device_info, recipient_unique_id
 from .helpers import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
+from .recipients import RecipientStatus
 
 PARALLEL_UPDATES = 0
 
@@ -145,6 +154,16 @@ LIFETIME_SENSORS: Final = (
 )
 
 
+# Each recipient's: the status of the last message sent to it from Home
+# Assistant, in lifecycle order, then the outcomes that end it.
+LAST_MESSAGE_STATUS_SENSOR: Final = SensorEntityDescription(
+    key="last_message_status",
+    translation_key="last_message_status",
+    device_class=SensorDeviceClass.ENUM,
+    options=[status.value for status in MessageStatus],
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: TwilioCommsConfigEntry,
@@ -164,6 +183,12 @@ async def async_setup_entry(
             for description in (*OPERATION_SENSORS, *LIFETIME_SENSORS)
         )
     async_add_entities(sensors)
+    # Recipients are the only kind of subentry.
+    for subentry in entry.subentries.values():
+        async_add_entities(
+            [TwilioCommsRecipientStatusSensor(entry, subentry)],
+            config_subentry_id=subentry.subentry_id,
+        )
 
 
 class TwilioCommsCounterSensor(TwilioCommsEntity, SensorEntity):
@@ -193,3 +218,50 @@ class TwilioCommsSensor(TwilioCommsEntity, SensorEntity):
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
         """Return details of the latest operation, where the sensor has them."""
         return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+class TwilioCommsRecipientStatusSensor(RestoreSensor):
+    """The status of the last message sent to a recipient, on the recipient's device.
+
+    The entry's recipients hold it; this shows it, and gives it back to them
+    after a restart.
+    """
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description = LAST_MESSAGE_STATUS_SENSOR
+
+    def __init__(self, entry: TwilioCommsConfigEntry, subentry: ConfigSubentry) -> None:
+        """Initialise the sensor of a recipient subentry."""
+        self._recipients = entry.runtime_data.recipients
+        self._subentry_id = subentry.subentry_id
+        self._attr_unique_id = (
+            f"{recipient_unique_id(entry, subentry)}_{self.entity_description.key}"
+        )
+        self._attr_device_info = recipient_device_info(entry, subentry)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Take back the status from before a restart, then follow the recipient's."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None and (
+            restored := RecipientStatus.restored(last.state, last.attributes)
+        ) is not None:
+            self._recipients.async_restore(self._subentry_id, restored)
+        self.async_on_remove(
+            self._recipients.async_listen(self._subentry_id, self.async_write_ha_state)
+        )
+
+    @property
+    @override
+    def native_value(self) -> str | None:
+        """Return the status, or None before the first message."""
+        held = self._recipients.get(self._subentry_id)
+        return held.status.value if held else None
+
+    @property
+    @override
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return when the status changed, and the operation and message it is of."""
+        held = self._recipients.get(self._subentry_id)
+        return held.as_attributes() if held else None

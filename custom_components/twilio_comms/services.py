@@ -1,6 +1,8 @@
 """Actions of the Twilio Comms integration: look up an operation, send."""
 
+import asyncio
 from collections.abc import Mapping
+from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -18,7 +20,9 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .api import (
+    MAX_PAGE_SIZE,
     Channel,
+    CommsResource,
     EmailAddress,
     EmailSendRequest,
     MessageRecipient,
@@ -31,12 +35,14 @@ from .api import (
     RecipientChannel,
     SenderChannel,
     SendResult,
+    TwilioCommsClient,
     TwilioCommsError,
     TwilioCommsInvalidIdError,
     TwilioCommsNotFoundError,
+    TwilioCommsPageLimitError,
     TwilioCommsValidationError,
 )
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .coordinator import TwilioCommsConfigEntry
 from .helpers import (
     async_send,
@@ -48,6 +54,7 @@ from .helpers import (
     shown,
     translated_error,
 )
+from .recipients import MAX_LISTING_PAGES
 
 SERVICE_GET_OPERATION: Final = "get_operation"
 SERVICE_SEND_MESSAGE: Final = "send_message"
@@ -83,9 +90,13 @@ ATTR_SENDER_NAME: Final = "sender_name"
 # here, before anything is sent.
 MAX_SCHEDULE_AHEAD: Final = timedelta(days=35)
 
-# The first page of an operation's resources is enough to see how the sends
-# went; the operation's stats count them all.
-RESOURCE_PAGE_SIZE: Final = 50
+# The most resources get_operation answers: every recipient a send may have,
+# in pages of 1,000; past it, more_resources says there are more.
+MAX_LISTED_RESOURCES: Final = MAX_LISTING_PAGES * MAX_PAGE_SIZE
+
+# The longest send_message waits for the ids of the messages it made, when
+# its response is asked for: one listing, which an automation waits for.
+MESSAGE_IDS_WAIT: Final = timedelta(seconds=5)
 
 # The error of each field that holds phone or WhatsApp addresses.
 _INVALID_ADDRESSES: Final = {
@@ -218,7 +229,7 @@ def _loaded_entry(call: ServiceCall) -> TwilioCommsConfigEntry:
 
 
 async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
-    """Answer an operation's status, stats, times and first resources."""
+    """Answer an operation's status, stats, times and resources."""
     entry = _loaded_entry(call)
     channel: Channel = call.data[ATTR_CHANNEL]
     operation_id: str = call.data[ATTR_OPERATION_ID].strip()
@@ -239,24 +250,54 @@ async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
     except TwilioCommsError as err:
         raise translated_error(call.hass, err, entry, channel) from err
     try:
-        page = await client.list_resources(
-            channel, operation_id, page_size=RESOURCE_PAGE_SIZE
-        )
+        listed = await _async_resources(client, channel, operation_id)
     except TwilioCommsNotFoundError:
         # The operation exists: its resources are what cannot be listed (the
         # family's listing may be missing, or they are past retention).
-        page = None
+        listed = None
     except TwilioCommsError as err:
         raise translated_error(call.hass, err, entry, channel) from err
     return {
         ATTR_CHANNEL: str(channel),
         **operation_attributes(operation),
         "resources": None
-        if page is None
-        else [
-            {"id": resource.id, "status": resource.status} for resource in page.items
-        ],
-        "more_resources": None if page is None else page.next_token is not None,
+        if listed is None
+        else [_resource_attributes(resource) for resource in listed[0]],
+        "more_resources": None if listed is None else listed[1],
+    }
+
+
+async def _async_resources(
+    client: TwilioCommsClient, channel: Channel, operation_id: str
+) -> tuple[list[CommsResource], bool]:
+    """Return an operation's resources up to MAX_LISTED_RESOURCES, and whether there are more."""
+    resources: list[CommsResource] = []
+    try:
+        async with aclosing(
+            client.iter_resources(
+                channel,
+                operation_id,
+                page_size=MAX_PAGE_SIZE,
+                max_pages=MAX_LISTING_PAGES,
+            )
+        ) as listing:
+            async for resource in listing:
+                if len(resources) == MAX_LISTED_RESOURCES:
+                    return resources, True
+                resources.append(resource)
+    except TwilioCommsPageLimitError:
+        # The pages went on past the bound: what was read stands.
+        return resources, True
+    return resources, False
+
+
+def _resource_attributes(resource: CommsResource) -> dict[str, Any]:
+    """Return what get_operation tells of one message, notification or email."""
+    return {
+        "id": resource.id,
+        "status": resource.status,
+        "to": resource.to,
+        "updated_at": resource.updated_at.isoformat() if resource.updated_at else None,
     }
 
 
@@ -282,7 +323,39 @@ async def _async_send_message(call: ServiceCall) -> ServiceResponse:
         )
     except TwilioCommsValidationError as err:
         raise invalid_request(err) from err
-    return _send_response(await async_send(call.hass, entry, request, send_at=send_at))
+    result = await async_send(call.hass, entry, request, send_at=send_at)
+    response = _send_response(result)
+    if call.return_response and result.operation_id is not None:
+        response["messages"] = await _async_messages(entry, result.operation_id)
+    return response
+
+
+async def _async_messages(
+    entry: TwilioCommsConfigEntry, operation_id: str
+) -> list[dict[str, Any]] | None:
+    """Return the id of each message a send made and whom it went to, or None.
+
+    One listing, waited for MESSAGE_IDS_WAIT at most: the send was made, so
+    a listing that fails or is slow leaves the ids out rather than fail it.
+    What it finds feeds the recipients' last message status too.
+    """
+    client = entry.runtime_data.client
+    try:
+        async with asyncio.timeout(MESSAGE_IDS_WAIT.total_seconds()):
+            resources = [
+                resource
+                async for resource in client.iter_resources(
+                    Channel.MESSAGES,
+                    operation_id,
+                    page_size=MAX_PAGE_SIZE,
+                    max_pages=MAX_LISTING_PAGES,
+                )
+            ]
+    except (TimeoutError, TwilioCommsError) as err:
+        LOGGER.debug("Listing the messages of %s failed: %s", operation_id, err)
+        return None
+    entry.runtime_data.recipients.async_observe(operation_id, resources)
+    return [{"to": resource.to, "message_id": resource.id} for resource in resources]
 
 
 def _invalid_address(field: str, address: str) -> ServiceValidationError:
@@ -398,6 +471,6 @@ async def _async_send_email(call: ServiceCall) -> ServiceResponse:
     return _send_response(await async_send(call.hass, entry, request, send_at=send_at))
 
 
-def _send_response(result: SendResult) -> ServiceResponse:
+def _send_response(result: SendResult) -> dict[str, Any]:
     """Return what a send action answers: the operation that tracks it."""
     return {ATTR_OPERATION_ID: result.operation_id, "tracked": result.tracked}

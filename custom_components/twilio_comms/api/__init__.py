@@ -3,6 +3,7 @@
 from .client import (
     DEFAULT_BASE_URL,
     DEFAULT_REST_BASE_URL,
+    MAX_PAGE_SIZE,
     TwilioCommsClient,
     is_loopback_host,
 )
@@ -17,6 +18,7 @@ from .exceptions import (
     TwilioCommsInvalidIdError,
     TwilioCommsInvalidResponseError,
     TwilioCommsNotFoundError,
+    TwilioCommsPageLimitError,
     TwilioCommsRateLimitError,
     TwilioCommsRequestTooLargeError,
     TwilioCommsResponseError,
@@ -24,7 +26,15 @@ from .exceptions import (
     TwilioCommsTimeoutError,
     TwilioCommsValidationError,
 )
-from .models import CHANNEL_COUNTERS, Channel, Credentials, Operation, OperationStatus
+from .models import (
+    CHANNEL_COUNTERS,
+    Channel,
+    CommsResource,
+    Credentials,
+    MessageStatus,
+    Operation,
+    OperationStatus,
+)
 from .sends import (
     MAX_RECIPIENTS,
     EmailAddress,
@@ -47,16 +57,19 @@ __all__ = [
     "CHANNEL_COUNTERS",
     "DEFAULT_BASE_URL",
     "DEFAULT_REST_BASE_URL",
+    "MAX_PAGE_SIZE",
     "MAX_RECIPIENTS",
     "Channel",
     "ChannelData",
     "ChannelTracker",
+    "CommsResource",
     "Credentials",
     "EmailAddress",
     "EmailSendRequest",
     "MessageRecipient",
     "MessageSendRequest",
     "MessageSender",
+    "MessageStatus",
     "Operation",
     "OperationStatus",
     "PushNotificationSendRequest",
@@ -78,6 +91,7 @@ __all__ = [
     "TwilioCommsInvalidIdError",
     "TwilioCommsInvalidResponseError",
     "TwilioCommsNotFoundError",
+    "TwilioCommsPageLimitError",
     "TwilioCommsRateLimitError",
     "TwilioCommsRequestTooLargeError",
     "TwilioCommsResponseError",

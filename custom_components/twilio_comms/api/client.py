@@ -1,7 +1,7 @@
 """Asynchronous client of the Twilio Comms API: requests, their limits, and pages."""
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from ipaddress import ip_address
@@ -244,6 +244,36 @@ class TwilioCommsClient:
         """Return the first page of an operation's messages, push notifications or emails."""
         params = _page_params(page_size, None)
         params["operationId"] = validate_operation_id(operation_id)
+        return await self._list_resources(channel, params)
+
+    def iter_resources(
+        self,
+        channel: Channel,
+        operation_id: str,
+        *,
+        page_size: int | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+    ) -> AsyncGenerator[CommsResource]:
+        """Return every resource of an operation across pages; arguments are checked now.
+
+        A generator: a caller that stops early closes it (contextlib.aclosing).
+        """
+        params = _page_params(page_size, None)
+        params["operationId"] = validate_operation_id(operation_id)
+        max_pages = _checked_max_pages(max_pages)
+
+        async def fetch(token: str | None) -> Page[CommsResource]:
+            """Return the page a token leads to (the first page without one)."""
+            return await self._list_resources(
+                channel, params | _page_params(None, token)
+            )
+
+        return _iterate_pages(fetch, max_pages=max_pages)
+
+    async def _list_resources(
+        self, channel: Channel, params: dict[str, str]
+    ) -> Page[CommsResource]:
+        """Return the page of a channel's resources the query parameters select."""
         return await self._get(
             (channel.path,),
             lambda data: _parse_page(
@@ -542,7 +572,7 @@ def _parse_page[T](
 
 async def _iterate_pages[T](
     fetch: Callable[[str | None], Awaitable[Page[T]]], *, max_pages: int
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T]:
     """Yield the items of every page, following next tokens; never loop forever.
 
     A token seen before (as a page's own token or as an earlier next token)

@@ -337,6 +337,10 @@ RESOURCE_LIST_KEYS: Final[Mapping[Channel, tuple[str, ...]]] = {
 # The status of a resource whose status is missing or not a string.
 UNKNOWN_RESOURCE_STATUS: Final = "UNKNOWN"
 
+# The longest recipient address a resource keeps: an email address is at
+# most 254 characters, a phone number far less.
+MAX_ADDRESS_LENGTH: Final = 320
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommsResource:
@@ -345,6 +349,10 @@ class CommsResource:
     id: str
     # Upper case, since samples disagree on the case; UNKNOWN when missing.
     status: str
+    # The address it went to (a push's device token or user has none), and
+    # when it last changed; None when the answer lacks them.
+    to: str | None = None
+    updated_at: datetime | None = None
 
     @classmethod
     def from_json(cls, data: object, channel: Channel) -> CommsResource:
@@ -360,7 +368,85 @@ class CommsResource:
             status=status.strip().upper()
             if isinstance(status, str) and status.strip()
             else UNKNOWN_RESOURCE_STATUS,
+            to=_address(obj.get("to")),
+            updated_at=parse_timestamp(obj.get("updatedAt")),
         )
+
+
+def _address(value: object) -> str | None:
+    """Return the address of a resource's `to`: an object, or an array of them.
+
+    Listings show an array and a fetched push an object (comms-api.md §9);
+    only group messages have more than one, and the first is kept.
+    """
+    first = next(iter(_as_objects(value)), None)
+    address = as_text(first.get("address")) if first is not None else None
+    if address is None or len(address) > MAX_ADDRESS_LENGTH:
+        return None
+    return address.strip() or None
+
+
+class MessageStatus(StrEnum):
+    """The delivery status of one message or email of ours, in lifecycle order.
+
+    Read once a recipient read it (an email's receipt says opened); failed,
+    undelivered and canceled are outcomes too: a final status never changes.
+    """
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    @property
+    def is_final(self) -> bool:
+        """Return whether the message can no longer change."""
+        return self in _FINAL_MESSAGE_STATUSES
+
+    def advances(self, held: MessageStatus) -> bool:
+        """Return whether this status moves a message on from the one held."""
+        if held.is_final:
+            return False
+        return self.is_final or _MESSAGE_RANK[self] > _MESSAGE_RANK[held]
+
+    @classmethod
+    def parse(cls, value: object) -> MessageStatus | None:
+        """Return the status a resource or an event names, in any case, or None.
+
+        None for what says nothing of a delivery: a message waiting for its
+        send time (SCHEDULED), GROUP, INBOUND, and anything the API adds.
+        """
+        if not isinstance(value, str):
+            return None
+        text = value.strip().lower()
+        if text == _OPENED:
+            return cls.READ
+        try:
+            return cls(text)
+        except ValueError:
+            return None
+
+
+# An email's read receipt.
+_OPENED: Final = "opened"
+
+# How far along a message is; final statuses end it wherever it was.
+_MESSAGE_RANK: Final = {
+    MessageStatus.QUEUED: 0,
+    MessageStatus.SENT: 1,
+    MessageStatus.DELIVERED: 2,
+}
+_FINAL_MESSAGE_STATUSES: Final = frozenset(
+    {
+        MessageStatus.READ,
+        MessageStatus.UNDELIVERED,
+        MessageStatus.FAILED,
+        MessageStatus.CANCELED,
+    }
+)
 
 
 # Tolerant readers and writers of the JSON values the API exchanges.
