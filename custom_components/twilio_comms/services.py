@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import Mapping
-from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -89,10 +88,6 @@ ATTR_SENDER_NAME: Final = "sender_name"
 # takes at most 35 days (errors 35114 and 35115), so a later time is refused
 # here, before anything is sent.
 MAX_SCHEDULE_AHEAD: Final = timedelta(days=35)
-
-# The most resources get_operation answers: every recipient a send may have,
-# in pages of 1,000; past it, more_resources says there are more.
-MAX_LISTED_RESOURCES: Final = MAX_LISTING_PAGES * MAX_PAGE_SIZE
 
 # The longest send_message waits for the ids of the messages it made, when
 # its response is asked for: one listing, which an automation waits for.
@@ -270,23 +265,19 @@ async def _async_get_operation(call: ServiceCall) -> ServiceResponse:
 async def _async_resources(
     client: TwilioCommsClient, channel: Channel, operation_id: str
 ) -> tuple[list[CommsResource], bool]:
-    """Return an operation's resources up to MAX_LISTED_RESOURCES, and whether there are more."""
+    """Return an operation's resources, and whether there are more than were read.
+
+    At most MAX_LISTING_PAGES pages of 1,000: every recipient a send may have.
+    """
     resources: list[CommsResource] = []
     try:
-        async with aclosing(
-            client.iter_resources(
-                channel,
-                operation_id,
-                page_size=MAX_PAGE_SIZE,
-                max_pages=MAX_LISTING_PAGES,
-            )
-        ) as listing:
-            async for resource in listing:
-                if len(resources) == MAX_LISTED_RESOURCES:
-                    return resources, True
-                resources.append(resource)
+        async for resource in client.iter_resources(
+            channel, operation_id, page_size=MAX_PAGE_SIZE, max_pages=MAX_LISTING_PAGES
+        ):
+            # A loop, not a comprehension: what was read before the page
+            # bound must survive it.
+            resources.append(resource)  # noqa: PERF401
     except TwilioCommsPageLimitError:
-        # The pages went on past the bound: what was read stands.
         return resources, True
     return resources, False
 

@@ -191,14 +191,50 @@ async def test_list_resources_of_an_operation(
     """Each channel lists an operation's resources, whichever list key the API uses."""
     payload = load_fixture(fixture)
     comms_server.add("GET", f"/{channel.path}", Reply(json=payload))
-    page = await client.list_resources(channel, OPERATION_ID, page_size=10)
+    listing = client.iter_resources(channel, OPERATION_ID, page_size=10)
+    # The first page's: some samples name a next page, not served here.
+    items = [await anext(listing) for _ in payload[list_key]]
+    await listing.aclose()
     assert dict(comms_server.requests[0].query) == {
         "operationId": OPERATION_ID,
         "pageSize": "10",
     }
-    assert [(item.id, item.status) for item in page.items] == [
+    assert [(item.id, item.status) for item in items] == [
         (item["id"], item["status"].upper()) for item in payload[list_key]
     ]
+
+
+async def test_iter_resources_follows_every_page(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """An operation's resources are read across pages, its id on each request."""
+    comms_server.add(
+        "GET",
+        "/Messages",
+        *(
+            Reply(
+                json={
+                    "messages": [
+                        {"id": f"comms_message_01h9{number}", "status": "SENT"}
+                    ],
+                    "pagination": {"next": next_token},
+                }
+            )
+            for number, next_token in ((1, "token-2"), (2, None))
+        ),
+    )
+    resources = [
+        resource
+        async for resource in client.iter_resources(Channel.MESSAGES, OPERATION_ID)
+    ]
+    assert [resource.id for resource in resources] == [
+        "comms_message_01h91",
+        "comms_message_01h92",
+    ]
+    assert dict(comms_server.requests[1].query) == {
+        "operationId": OPERATION_ID,
+        "pageToken": "token-2",
+    }
 
 
 def operation(number: int) -> dict[str, object]:

@@ -126,8 +126,13 @@ async def test_send_message_returns_the_operation(
         return
     operation = await client.get_operation(Channel.MESSAGES, result.operation_id)
     assert operation.status is OperationStatus.SCHEDULED
-    page = await client.list_resources(Channel.MESSAGES, result.operation_id)
-    assert len(page.items) == 1
+    messages = [
+        message
+        async for message in client.iter_resources(
+            Channel.MESSAGES, result.operation_id
+        )
+    ]
+    assert [message.to for message in messages] == ["+15551230000"]
     push = await client.send(
         PushNotificationSendRequest(
             to=[PushRecipient(token="abc", provider=PushProvider.FCM)], body="Door"
@@ -141,8 +146,10 @@ async def test_send_message_returns_the_operation(
     )
     assert email.tracked
     assert email.operation_id is not None
-    emails = await client.list_resources(Channel.EMAILS, email.operation_id)
-    assert [item.id.startswith("comms_email_") for item in emails.items] == [True]
+    emails = [
+        item async for item in client.iter_resources(Channel.EMAILS, email.operation_id)
+    ]
+    assert [item.id.startswith("comms_email_") for item in emails] == [True]
 
 
 async def test_errors_map_to_the_client_hierarchy(

@@ -22,6 +22,7 @@ from custom_components.twilio_comms.api.models import (
     MAX_EXTRA_COUNTERS,
     MAX_RAW_STATUS_LENGTH,
     CommsResource,
+    MessageStatus,
     OperationStats,
     is_operation_id,
     parse_timestamp,
@@ -141,7 +142,7 @@ type Call = Callable[[TwilioCommsClient, str], Awaitable[object]]
     "call",
     [
         pytest.param(lambda c, i: c.get_operation(Channel.MESSAGES, i), id="get_operation"),
-        pytest.param(lambda c, i: c.list_resources(Channel.EMAILS, i), id="list_resources"),
+        pytest.param(lambda c, i: anext(c.iter_resources(Channel.EMAILS, i)), id="iter_resources"),
     ],
 )  # fmt: skip
 async def test_evil_ids_never_reach_the_server(
@@ -358,3 +359,77 @@ def test_resource_without_valid_id_is_invalid(channel: Channel, data: object) ->
     """A resource must carry an id of its own channel."""
     with pytest.raises(TwilioCommsInvalidResponseError):
         CommsResource.from_json(data, channel)
+
+
+@pytest.mark.parametrize(
+    ("to", "address"),
+    [
+        pytest.param([{"address": " +15558675310 ", "channel": "PHONE"}], "+15558675310", id="listed array"),
+        pytest.param({"address": "ann@example.com"}, "ann@example.com", id="fetched object"),
+        pytest.param([{"address": "+15558675310"}, {"address": "+15558675311"}], "+15558675310", id="group: the first"),
+        pytest.param([{"token": "fcm-token", "provider": "FCM"}], None, id="push token"),
+        pytest.param([], None, id="empty"),
+        pytest.param("+15558675310", None, id="not an object"),
+        pytest.param([{"address": "x" * 321}], None, id="too long"),
+        pytest.param(None, None, id="missing"),
+    ],
+)  # fmt: skip
+def test_resource_recipient(to: object, address: str | None) -> None:
+    """A resource's recipient is the address of its first `to`, None when unreadable."""
+    data = {"id": "comms_message_01h9", "status": "SENT", "to": to}
+    assert CommsResource.from_json(data, Channel.MESSAGES).to == address
+
+
+def test_resource_update_time() -> None:
+    """A resource's updatedAt is read as a timestamp, None when unreadable."""
+    data = {"id": "comms_message_01h9", "updatedAt": "2026-11-23T12:00:05Z"}
+    resource = CommsResource.from_json(data, Channel.MESSAGES)
+    assert resource.updated_at == datetime(2026, 11, 23, 12, 0, 5, tzinfo=UTC)
+    data["updatedAt"] = "yesterday"
+    assert CommsResource.from_json(data, Channel.MESSAGES).updated_at is None
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("QUEUED", MessageStatus.QUEUED),
+        (" Sent ", MessageStatus.SENT),
+        ("delivered", MessageStatus.DELIVERED),
+        ("READ", MessageStatus.READ),
+        # An email's read receipt.
+        ("OPENED", MessageStatus.READ),
+        ("UNDELIVERED", MessageStatus.UNDELIVERED),
+        ("failed", MessageStatus.FAILED),
+        ("CANCELED", MessageStatus.CANCELED),
+        # Nothing said of a delivery: waiting for its time, or not a send.
+        ("SCHEDULED", None),
+        ("GROUP", None),
+        ("INBOUND", None),
+        ("UNKNOWN", None),
+        ("bounced", None),
+        ("", None),
+        (5, None),
+        (None, None),
+    ],
+)
+def test_message_status_parse(value: object, status: MessageStatus | None) -> None:
+    """A resource or event status is read in any case; what is no delivery is None."""
+    assert MessageStatus.parse(value) is status
+
+
+def test_message_status_only_moves_forward() -> None:
+    """Queued, sent, delivered in turn; a final status ends it wherever it was."""
+    queued, sent, delivered, read, undelivered, failed, canceled = MessageStatus
+    assert sent.advances(queued)
+    assert delivered.advances(sent)
+    assert delivered.advances(queued)
+    assert read.advances(delivered)
+    assert failed.advances(queued)
+    assert undelivered.advances(sent)
+    assert not queued.advances(sent)
+    assert not sent.advances(delivered)
+    assert not delivered.advances(delivered)
+    for final in (read, undelivered, failed, canceled):
+        assert final.is_final
+        assert not any(status.advances(final) for status in MessageStatus)
+    assert not any(status.is_final for status in (queued, sent, delivered))

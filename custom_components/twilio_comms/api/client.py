@@ -238,14 +238,6 @@ class TwilioCommsClient:
 
     # ------------------------------------------------------------- resources
 
-    async def list_resources(
-        self, channel: Channel, operation_id: str, *, page_size: int | None = None
-    ) -> Page[CommsResource]:
-        """Return the first page of an operation's messages, push notifications or emails."""
-        params = _page_params(page_size, None)
-        params["operationId"] = validate_operation_id(operation_id)
-        return await self._list_resources(channel, params)
-
     def iter_resources(
         self,
         channel: Channel,
@@ -254,7 +246,9 @@ class TwilioCommsClient:
         page_size: int | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
     ) -> AsyncGenerator[CommsResource]:
-        """Return every resource of an operation across pages; arguments are checked now.
+        """Return an operation's messages, push notifications or emails, across pages.
+
+        Arguments are checked now.
 
         A generator: a caller that stops early closes it (contextlib.aclosing).
         """
