@@ -784,6 +784,44 @@ async def test_get_operation(
 
 
 @pytest.mark.parametrize(
+    ("recipients", "listed", "more", "pages"),
+    [(2500, 2500, False, 3), (10_001, 10_000, True, 10)],
+    ids=["every page", "bounded"],
+)
+async def test_get_operation_reads_every_page(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    *,
+    recipients: int,
+    listed: int,
+    more: bool,
+    pages: int,
+) -> None:
+    """Every resource is answered, in pages of 1,000, up to 10 pages."""
+    plan = emulator.world.send(
+        "Messages",
+        emulator.clock(),
+        addresses=tuple(f"+1555{index:07d}" for index in range(recipients)),
+        send_at=None,
+        tags={},
+    )
+    emulator.reset_requests()
+    response = await call(
+        hass,
+        init_integration,
+        "get_operation",
+        channel="messages",
+        operation_id=plan.id,
+    )
+    assert len(response["resources"]) == listed
+    assert len({resource["id"] for resource in response["resources"]}) == listed
+    assert response["resources"][-1]["to"] == f"+1555{listed - 1:07d}"
+    assert response["more_resources"] is more
+    assert emulator.requests["GET /v1/{channel}"] == pages
+
+
+@pytest.mark.parametrize(
     ("operation_id", "translation_key"),
     [
         ("comms_operation_../../Messages", "invalid_operation_id"),

@@ -27,6 +27,7 @@ from .api import (
     EmailSendRequest,
     MessageSendRequest,
     MessageStatus,
+    Operation,
     RecipientChannel,
     SendRequest,
     TwilioCommsClient,
@@ -115,6 +116,9 @@ class _Followed:
     single: bool
     start: datetime
     until: datetime
+    # The operation as the poll of the last listing saw it: its messages can
+    # only have moved on once it did (its stats count them).
+    listed: Operation | None = None
 
 
 def _addressed(request: SendRequest) -> list[tuple[str, str]]:
@@ -221,39 +225,42 @@ class Recipients:
     ) -> None:
         """List the messages of one followed send of a channel's, as a poll of it.
 
-        One listing a poll at most: with several sends followed, each is
-        listed in turn. A send is listed once more after the poll that saw
-        its operation final, then no longer; a failed listing waits for the
-        next poll.
+        One listing a poll at most, and only of a send whose operation the
+        poll saw change since it was last listed: with several sends
+        followed, each is listed in turn. A send is listed once more after
+        the poll that saw its operation final, then no longer; a failed
+        listing is made again at the next poll.
         """
         self._followed = {
             operation_id: followed
             for operation_id, followed in self._followed.items()
             if followed.until > now
         }
-        operation_id, followed = next(
-            (
-                (operation_id, followed)
-                for operation_id, followed in self._followed.items()
-                if followed.channel is channel and followed.start <= now
-            ),
-            (None, None),
+        due = (
+            (operation_id, followed, operation)
+            for operation_id, followed in self._followed.items()
+            if followed.channel is channel
+            and followed.start <= now
+            and (operation := data.operations.get(operation_id)) is not None
+            and operation != followed.listed
         )
-        if operation_id is None or followed is None:
+        if (chosen := next(due, None)) is None:
             return
-        operation = data.operations.get(operation_id)
-        settled = operation is not None and operation.status.is_terminal
-        # Listed last next time: the others' turn first.
-        del self._followed[operation_id]
+        operation_id, followed, operation = chosen
         try:
             resources = await self._async_list(operation_id, followed)
         except TwilioCommsError as err:
             LOGGER.debug("Listing the messages of %s failed: %s", operation_id, err)
             resources = None
-        if not settled or resources is None:
-            self._followed[operation_id] = followed
+        settled = operation.status.is_terminal
         if resources is not None:
+            followed.listed = operation
             self._observe_listing(operation_id, followed, resources)
+        # Listed last next time, the others' turn first; done once listed
+        # after it settled (unless what it waited for ended it already).
+        still = self._followed.pop(operation_id, None)
+        if still is not None and not (settled and resources is not None):
+            self._followed[operation_id] = still
 
     async def _async_list(
         self, operation_id: str, followed: _Followed
