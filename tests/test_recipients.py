@@ -44,6 +44,7 @@ ALICE_NUMBER = "+15558675310"
 
 # The route of a listing of an operation's messages.
 MESSAGES_ROUTE = "GET /v1/{channel}"
+OPERATIONS_ROUTE = "GET /v1/{channel}/Operations"
 
 
 @pytest.fixture
@@ -135,6 +136,7 @@ async def test_status_without_push(
     await poll(hass, freezer, timedelta(hours=8))
     states = record_states(hass, STATUS)
     sent_at = dt_util.utcnow()
+    emulator.reset_requests()
     await notify(hass, ALICE, message="Door open")
     (plan,) = sent_messages(emulator)
     state = hass.states.get(STATUS)
@@ -145,7 +147,6 @@ async def test_status_without_push(
         "message_id": None,
     }
     await hass.async_block_till_done(wait_background_tasks=True)
-    emulator.reset_requests()
     polls = await follow_to_the_end(hass, init_integration, freezer)
     assert states == ["queued", "delivered"]
     state = hass.states.get(STATUS)
@@ -155,9 +156,12 @@ async def test_status_without_push(
     assert (
         state.attributes["changed_at"] == plan.end_at.replace(microsecond=0).isoformat()
     )
-    # Listed only when a poll saw the operation change: here when it started
-    # processing, and once it was final.
-    assert emulator.requests[MESSAGES_ROUTE] == 2 < polls
+    # Listed only when a poll saw the operation change: first seen, started,
+    # final; beside the send and the polls' own requests, nothing else.
+    assert emulator.requests[MESSAGES_ROUTE] == 3 < polls
+    assert emulator.requests["total"] == (
+        1 + emulator.requests[OPERATIONS_ROUTE] + emulator.requests[MESSAGES_ROUTE]
+    )
     emulator.reset_requests()
     for _ in range(3):
         await poll(hass, freezer, IDLE_UPDATE_INTERVAL)
