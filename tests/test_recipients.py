@@ -22,6 +22,10 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     mock_restore_cache,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from comms_emulator import Emulator, EmulatorConfig
@@ -496,3 +500,20 @@ async def test_email_recipient_status(
     assert state.attributes["message_id"].startswith("comms_email_")
     # Alice was sent nothing.
     assert hass.states.get(STATUS).state == STATE_UNKNOWN
+
+
+async def test_diagnostics(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """Diagnostics show the sends followed and each status, never an address."""
+    await notify(hass, ALICE, message="Door open")
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    assert diagnostics["recipients"] == {
+        "sends_followed": 1,
+        "statuses": {next(iter(init_integration.subentries)): "queued"},
+    }
+    assert ALICE_NUMBER not in str(diagnostics)

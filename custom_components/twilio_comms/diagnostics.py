@@ -73,4 +73,5 @@ async def async_get_config_entry_diagnostics(
         # A development override sends everything elsewhere: say so first.
         "base_url_override": override_origin(entry.runtime_data.client),
         "channels": channels,
+        "recipients": entry.runtime_data.recipients.diagnostics(),
     }

@@ -160,6 +160,16 @@ class Recipients:
         """Return a recipient's last message status, if a message was sent to it."""
         return self._statuses.get(subentry_id)
 
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the sends followed and each recipient's status, without addresses."""
+        return {
+            "sends_followed": len(self._followed),
+            "statuses": {
+                subentry_id: held.status.value
+                for subentry_id, held in self._statuses.items()
+            },
+        }
+
     @callback
     def async_restore(self, subentry_id: str, status: RecipientStatus) -> None:
         """Take a status from before a restart, unless a send made a newer one."""
