@@ -1,7 +1,9 @@
 """Tests of the recipients' last message status: polling, restarts, push, sends."""
 
+from collections.abc import AsyncGenerator
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -30,9 +32,10 @@ from syrupy.assertion import SnapshotAssertion
 
 from comms_emulator import Emulator, EmulatorConfig
 from comms_emulator.lifecycle import OperationPlan
-from custom_components.twilio_comms.api import TwilioCommsServerError
+from custom_components.twilio_comms.api import CommsResource, TwilioCommsServerError
 from custom_components.twilio_comms.const import (
     CONF_CHANNELS,
+    DOMAIN,
     IDLE_UPDATE_INTERVAL,
     SENT_UPDATE_INTERVAL,
 )
@@ -52,9 +55,23 @@ OPERATIONS_ROUTE = "GET /v1/{channel}/Operations"
 
 
 @pytest.fixture
-def emulator_config(emulator_config: EmulatorConfig) -> EmulatorConfig:
+def operation_id_mode() -> str:
+    """Return where the emulator names a send's operation: the body, as by default."""
+    return "body"
+
+
+@pytest.fixture
+def emulator_config(
+    emulator_config: EmulatorConfig, operation_id_mode: str
+) -> EmulatorConfig:
     """Deliver every message, and never read one: each send has one outcome."""
-    return replace(emulator_config, failure_rate=0, undelivered_rate=0, read_rate=0)
+    return replace(
+        emulator_config,
+        failure_rate=0,
+        undelivered_rate=0,
+        read_rate=0,
+        operation_id_mode=operation_id_mode,
+    )
 
 
 @pytest.fixture
@@ -517,3 +534,63 @@ async def test_diagnostics(
         "statuses": {next(iter(init_integration.subentries)): "queued"},
     }
     assert ALICE_NUMBER not in str(diagnostics)
+
+
+@pytest.mark.parametrize("operation_id_mode", ["none"])
+async def test_send_without_operation_stays_queued(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A send Twilio accepted without naming its operation is queued, and no more."""
+    mock_config_entry = init_integration
+    await notify(hass, ALICE, message="Door open")
+    state = hass.states.get(STATUS)
+    assert (state.state, state.attributes["operation_id"]) == ("queued", None)
+    recipients = mock_config_entry.runtime_data.recipients
+    assert not recipients.async_message_status(
+        None,
+        "comms_message_01h9krwprkeee8fzqspvwy6nq800000",
+        ALICE_NUMBER,
+        "sent",
+        None,
+    )
+    assert recipients.diagnostics()["sends_followed"] == 0
+
+
+@pytest.mark.parametrize(
+    ("recipients", "shown"),
+    [([ALICE_NUMBER], "delivered"), ([ALICE_NUMBER, "+15551230000"], "queued")],
+    ids=["hers alone", "one of two"],
+)
+@pytest.mark.usefixtures("emulator")
+async def test_message_listed_without_address(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    *,
+    recipients: list[str],
+    shown: str,
+) -> None:
+    """A listing that names no recipient is hers when she was the send's only one."""
+
+    async def listed(*_args: Any, **_kwargs: Any) -> AsyncGenerator[CommsResource]:
+        yield CommsResource(
+            id="comms_message_01h9krwprkeee8fzqspvwy6nq800000", status="DELIVERED"
+        )
+
+    await poll(hass, freezer, timedelta(hours=8))
+    await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {
+            "config_entry_id": init_integration.entry_id,
+            "recipients": recipients,
+            "text": "Hi",
+        },
+        blocking=True,
+    )
+    with patch(
+        "custom_components.twilio_comms.api.TwilioCommsClient.iter_resources",
+        side_effect=listed,
+    ):
+        await follow_to_the_end(hass, init_integration, freezer)
+    assert hass.states.get(STATUS).state == shown

@@ -637,6 +637,43 @@ async def test_send_refused_by_twilio(
 
 
 @pytest.mark.parametrize(
+    "error",
+    [TwilioCommsServerError("HTTP 500", status=500), TimeoutError],
+    ids=["fails", "too slow"],
+)
+async def test_send_message_answers_without_ids_it_cannot_list(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    error: Exception | type[Exception],
+) -> None:
+    """The send was made: a listing that fails or is slow leaves the ids out."""
+    with patch(
+        "custom_components.twilio_comms.api.TwilioCommsClient.iter_resources",
+        side_effect=error,
+    ):
+        response = await send_hi(hass, init_integration)
+    assert response["tracked"] is True
+    assert response["messages"] is None
+    assert sends(emulator) == 1
+
+
+async def test_send_message_lists_only_for_a_response(
+    hass: HomeAssistant, init_integration: MockConfigEntry, emulator: Emulator
+) -> None:
+    """Called without a response variable, send_message lists nothing."""
+    emulator.reset_requests()
+    await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id, **VALID["send_message"]},
+        blocking=True,
+    )
+    assert sends(emulator) == 1
+    assert emulator.requests["GET /v1/{channel}"] == 0
+
+
+@pytest.mark.parametrize(
     "emulator_config", [{"operation_id_mode": "none"}], indirect=True
 )
 async def test_send_accepted_without_operation(
