@@ -213,8 +213,14 @@ async def test_seed_002_resources_as_the_guide_lists_them(
     assert response["status"] == "completed"
     assert response["stats"]["delivered"] == 1
     assert response["failure_rate"] == 0.0
+    # A push goes to a device or a user: no address.
     assert response["resources"] == [
-        {"id": "comms_notification_01h2xcejqtf2nbrexx3vqjhp41", "status": "SENT"}
+        {
+            "id": "comms_notification_01h2xcejqtf2nbrexx3vqjhp41",
+            "status": "SENT",
+            "to": None,
+            "updated_at": "2023-08-24T14:15:22+00:00",
+        }
     ]
     assert response["more_resources"] is False
 
