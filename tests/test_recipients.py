@@ -594,3 +594,27 @@ async def test_message_listed_without_address(
     ):
         await follow_to_the_end(hass, init_integration, freezer)
     assert hass.states.get(STATUS).state == shown
+
+
+async def test_a_listing_is_never_older_than_an_event(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A listing is read now: it moves a status an event set on, whatever its times.
+
+    A message's updatedAt need not move with its receipts; the status then
+    changed by the poll that saw it.
+    """
+    await poll(hass, freezer, timedelta(hours=8))
+    plan = await sent_to_alice(hass, emulator)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    recipients = init_integration.runtime_data.recipients
+    message_id = hass.states.get(STATUS).attributes["message_id"]
+    ahead = dt_util.utcnow() + timedelta(hours=1)
+    assert recipients.async_message_status(plan.id, message_id, None, "sent", ahead)
+    await follow_to_the_end(hass, init_integration, freezer)
+    state = hass.states.get(STATUS)
+    assert state.state == "delivered"
+    assert state.attributes["changed_at"] == dt_util.utcnow().isoformat()

@@ -60,8 +60,8 @@ class RecipientStatus:
     changed_at: datetime
     operation_id: str | None
     message_id: str | None = None
-    # Twilio's time of the status shown; an observation older than it is old
-    # news. None when it is ours (the send) or was restored.
+    # The time of the last event shown; an event older than it is old news.
+    # None before any event, and after a restart.
     observed_at: datetime | None = None
 
     def as_attributes(self) -> dict[str, Any]:
@@ -322,6 +322,7 @@ class Recipients:
                     resource.id,
                     MessageStatus.parse(resource.status),
                     resource.updated_at,
+                    listed=True,
                 )
 
     @callback
@@ -347,7 +348,12 @@ class Recipients:
         for subentry_id, held in self._statuses.items():
             if held.message_id == message_id:
                 return self._observe(
-                    subentry_id, held.operation_id, message_id, parsed, time
+                    subentry_id,
+                    held.operation_id,
+                    message_id,
+                    parsed,
+                    time,
+                    listed=False,
                 )
         if operation_id is None or to_address is None:
             return False
@@ -356,7 +362,7 @@ class Recipients:
         for subentry_id, recipient in self._recipients.items():
             if recipient.key == key:
                 changed |= self._observe(
-                    subentry_id, operation_id, message_id, parsed, time
+                    subentry_id, operation_id, message_id, parsed, time, listed=False
                 )
         return changed
 
@@ -367,8 +373,17 @@ class Recipients:
         message_id: str,
         status: MessageStatus | None,
         time: datetime | None,
+        *,
+        listed: bool,
     ) -> bool:
-        """Show an observation of a recipient's message, if it is news; return whether."""
+        """Show an observation of a recipient's message, if it is news; return whether.
+
+        An event's time is when its status came, and an event older than the
+        last one shown is old news. A listing is read now, and a message's
+        updatedAt need not move with its receipts (seeds 002 and 004 show
+        delivered at the creation time): only a time past the status shown
+        says when it changed, else it changed by the poll.
+        """
         held = self._statuses.get(subentry_id)
         if (
             held is None
@@ -379,17 +394,20 @@ class Recipients:
             # Not the latest send to the recipient, or another of its messages.
             return False
         shown = replace(held, message_id=message_id)
-        if (
-            status is not None
-            and status.advances(held.status)
-            and (time is None or held.observed_at is None or time >= held.observed_at)
-        ):
-            shown = replace(
-                shown,
-                status=status,
-                changed_at=time or dt_util.utcnow(),
-                observed_at=time or held.observed_at,
-            )
+        now = dt_util.utcnow()
+        if status is not None and status.advances(held.status):
+            if listed:
+                changed_at = (
+                    time if time is not None and time > held.changed_at else now
+                )
+                shown = replace(shown, status=status, changed_at=changed_at)
+            elif time is None or held.observed_at is None or time >= held.observed_at:
+                shown = replace(
+                    shown,
+                    status=status,
+                    changed_at=time or now,
+                    observed_at=time or held.observed_at,
+                )
         if shown == held:
             return False
         self._set(subentry_id, shown)
