@@ -13,7 +13,7 @@ from homeassistant.components.homeassistant.exposed_entities import async_expose
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import llm
+from homeassistant.helpers import entity_registry as er, llm
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -188,6 +188,19 @@ async def test_send_tool_texts_the_recipient(
     operation = coordinator.data.operations[plan.id]
     assert followed.data["status"] == operation.status.value
     assert followed.data["stats"] == operation.stats.as_dict()
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_recipient_answers_to_its_aliases(
+    hass: HomeAssistant, emulator: Emulator, entity_registry: er.EntityRegistry
+) -> None:
+    """An alias given to the notify entity is a name the tool texts by, as Assist's."""
+    entity_registry.async_update_entity(ALICE, aliases=[er.COMPUTED_NAME, "Mum"])
+    result = await call(hass, SEND, recipient="Mum", message="On my way")
+    assert result.data["recipient"] == "Mum"
+    (plan,) = sent_messages(emulator)
+    assert plan.submitted["to"] == [{"address": "+15558675310", "channel": "PHONE"}]
+    assert not (await call(hass, SEND, recipient="Alice", message="Hi")).error
 
 
 @pytest.mark.usefixtures("init_integration")
