@@ -777,7 +777,7 @@ def _query_of(url: str) -> dict[str, str]:
     """Return the query parameters of a next_page_url."""
     try:
         return dict(URL(url).query)
-    except (ValueError, TypeError) as err:
+    except ValueError as err:
         raise TwilioCommsInvalidResponseError("A next_page_url is not a URL") from err
 
 
