@@ -360,6 +360,7 @@ def test_message_event_fields_are_tolerant(
         (INBOUND_EVENT_TYPE, MESSAGE_DATA),
         ("com.twilio.comms-api.operation.completed", MESSAGE_DATA),
         ("com.twilio.messaging.message.delivered", MESSAGE_DATA),
+        ("delivered", MESSAGE_DATA),
     ],
 )  # fmt: skip
 def test_message_event_of_ignores_the_rest(event_type: str, data: object) -> None:

@@ -1,4 +1,4 @@
-"""Asynchronous client of the Twilio Comms API: requests, their limits, and pages."""
+"""Asynchronous client of the Twilio Comms API and of Event Streams, which carries its events."""
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -147,7 +147,7 @@ class Page[T]:
 
 
 class TwilioCommsClient:
-    """Talk to the Comms API over an injected aiohttp session."""
+    """Talk to the Comms API, and to Event Streams for its events, over an injected session."""
 
     def __init__(
         self,
