@@ -79,7 +79,7 @@ COMMS_EVENT_TYPES: Final[Mapping[str, int]] = MappingProxyType(
 # The event a Sink Test delivers (docs §3).
 TEST_EVENT_TYPE: Final = "com.twilio.eventstreams.test-event"
 
-# Event types Twilio no longer lets anyone subscribe to (docs §4, §5).
+# Statuses of event types Twilio refuses new subscriptions to (docs §4, §5).
 _UNUSABLE_TYPE_STATUSES: Final = frozenset({"discontinued", "restricted"})
 
 # The longest event id, or test id, kept. Ids are SIDs of 34 characters and
