@@ -6,7 +6,11 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.twilio_comms.api import DEFAULT_BASE_URL, DEFAULT_REST_BASE_URL
+from custom_components.twilio_comms.api import (
+    DEFAULT_BASE_URL,
+    DEFAULT_EVENTS_BASE_URL,
+    DEFAULT_REST_BASE_URL,
+)
 from custom_components.twilio_comms.const import BASE_URL_ENV
 from custom_components.twilio_comms.helpers import (
     BaseUrls,
@@ -19,34 +23,43 @@ from custom_components.twilio_comms.helpers import (
 from .common import AUTH_TOKEN_DATA
 
 # What the override names when none is set: Twilio's own APIs.
-DEFAULTS = BaseUrls(comms=DEFAULT_BASE_URL, rest=DEFAULT_REST_BASE_URL)
+DEFAULTS = BaseUrls(
+    comms=DEFAULT_BASE_URL, rest=DEFAULT_REST_BASE_URL, events=DEFAULT_EVENTS_BASE_URL
+)
 
 
 @pytest.mark.parametrize(
-    ("value", "comms", "rest"),
+    ("value", "comms", "rest", "events"),
     [
-        (None, DEFAULT_BASE_URL, DEFAULT_REST_BASE_URL),
-        ("", DEFAULT_BASE_URL, DEFAULT_REST_BASE_URL),
-        ("http://127.0.0.1:8765/v1/", "http://127.0.0.1:8765/v1", "http://127.0.0.1:8765/2010-04-01"),
-        ("http://localhost:8765/v1", "http://localhost:8765/v1", "http://localhost:8765/2010-04-01"),
-        ("http://[::1]:8765/v1", "http://[::1]:8765/v1", "http://[::1]:8765/2010-04-01"),
-        ("https://127.0.0.1:8443/v1", "https://127.0.0.1:8443/v1", "https://127.0.0.1:8443/2010-04-01"),
-        # Twilio's own hosts: the Comms API moves, the REST API stays.
-        ("https://comms.twilio.com/preview", "https://comms.twilio.com/preview", DEFAULT_REST_BASE_URL),
-        ("https://COMMS.Twilio.com/v1", "https://comms.twilio.com/v1", DEFAULT_REST_BASE_URL),
-        ("https://twilio.com/v1", "https://twilio.com/v1", DEFAULT_REST_BASE_URL),
+        (None, DEFAULT_BASE_URL, DEFAULT_REST_BASE_URL, DEFAULT_EVENTS_BASE_URL),
+        ("", DEFAULT_BASE_URL, DEFAULT_REST_BASE_URL, DEFAULT_EVENTS_BASE_URL),
+        ("http://127.0.0.1:8765/v1/", "http://127.0.0.1:8765/v1", "http://127.0.0.1:8765/2010-04-01", "http://127.0.0.1:8765/events/v1"),
+        ("http://localhost:8765/v1", "http://localhost:8765/v1", "http://localhost:8765/2010-04-01", "http://localhost:8765/events/v1"),
+        ("http://[::1]:8765/v1", "http://[::1]:8765/v1", "http://[::1]:8765/2010-04-01", "http://[::1]:8765/events/v1"),
+        ("https://127.0.0.1:8443/v1", "https://127.0.0.1:8443/v1", "https://127.0.0.1:8443/2010-04-01", "https://127.0.0.1:8443/events/v1"),
+        # Twilio's own hosts: the Comms API moves, the REST and Events APIs stay.
+        ("https://comms.twilio.com/preview", "https://comms.twilio.com/preview", DEFAULT_REST_BASE_URL, DEFAULT_EVENTS_BASE_URL),
+        ("https://COMMS.Twilio.com/v1", "https://comms.twilio.com/v1", DEFAULT_REST_BASE_URL, DEFAULT_EVENTS_BASE_URL),
+        ("https://twilio.com/v1", "https://twilio.com/v1", DEFAULT_REST_BASE_URL, DEFAULT_EVENTS_BASE_URL),
     ],
     ids=["unset", "empty", "loopback-ipv4", "localhost", "loopback-ipv6", "https-loopback", "twilio-preview", "twilio-any-case", "twilio-apex"],
 )  # fmt: skip
 def test_accepted_overrides(
-    monkeypatch: pytest.MonkeyPatch, value: str | None, comms: str, rest: str
+    monkeypatch: pytest.MonkeyPatch,
+    value: str | None,
+    comms: str,
+    rest: str,
+    events: str,
 ) -> None:
-    """Loopback (http or https) and https to Twilio are used as given."""
+    """Loopback (http or https) and https to Twilio are used as given.
+
+    On loopback the emulator serves all three APIs, on Twilio only Comms moves.
+    """
     if value is None:
         monkeypatch.delenv(BASE_URL_ENV, raising=False)
     else:
         monkeypatch.setenv(BASE_URL_ENV, value)
-    assert resolve_base_urls() == BaseUrls(comms=comms, rest=rest)
+    assert resolve_base_urls() == BaseUrls(comms=comms, rest=rest, events=events)
 
 
 @pytest.mark.parametrize(

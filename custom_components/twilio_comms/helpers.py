@@ -23,6 +23,7 @@ from yarl import URL
 
 from .api import (
     DEFAULT_BASE_URL,
+    DEFAULT_EVENTS_BASE_URL,
     DEFAULT_REST_BASE_URL,
     Channel,
     Credentials,
@@ -84,6 +85,7 @@ def build_client(hass: HomeAssistant, data: Mapping[str, Any]) -> TwilioCommsCli
         credentials,
         base_url=urls.comms,
         rest_base_url=urls.rest,
+        events_base_url=urls.events,
     )
 
 
@@ -96,19 +98,24 @@ def build_client(hass: HomeAssistant, data: Mapping[str, Any]) -> TwilioCommsCli
 # Twilio's own domain: itself, or any host under it (never "eviltwilio.com").
 _TWILIO_DOMAIN: Final = "twilio.com"
 
-# Where the emulator serves the classic REST API, beside /v1 on one host.
+# Where the emulator serves the classic REST API and the Event Streams API,
+# beside /v1 on one host.
 _REST_PATH: Final = "/2010-04-01"
+_EVENTS_PATH: Final = "/events/v1"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BaseUrls:
-    """Where the client sends requests: the Comms API and Twilio's REST API."""
+    """Where the client sends requests: the Comms, REST and Event Streams APIs."""
 
     comms: str
     rest: str
+    events: str
 
 
-_TWILIO: Final = BaseUrls(comms=DEFAULT_BASE_URL, rest=DEFAULT_REST_BASE_URL)
+_TWILIO: Final = BaseUrls(
+    comms=DEFAULT_BASE_URL, rest=DEFAULT_REST_BASE_URL, events=DEFAULT_EVENTS_BASE_URL
+)
 
 
 def _override(value: str) -> BaseUrls | None:
@@ -127,14 +134,23 @@ def _override(value: str) -> BaseUrls | None:
         return None
     host = url.host.lower()
     if url.scheme in {"http", "https"} and is_loopback_host(host):
-        # The emulator serves the REST API's Accounts resource on its host.
-        return BaseUrls(comms=str(url), rest=str(url.with_path(_REST_PATH)))
+        # The emulator serves the REST API's Accounts resource, and the
+        # Event Streams API, on its host.
+        return BaseUrls(
+            comms=str(url),
+            rest=str(url.with_path(_REST_PATH)),
+            events=str(url.with_path(_EVENTS_PATH)),
+        )
     if url.scheme == "https" and (
         host == _TWILIO_DOMAIN or host.endswith(f".{_TWILIO_DOMAIN}")
     ):
         # Another Comms host or version of Twilio's; the Accounts resource
-        # lives on its one REST API whatever the Comms API's address.
-        return BaseUrls(comms=str(url.with_host(host)), rest=DEFAULT_REST_BASE_URL)
+        # and Event Streams live on their one host whatever the Comms API's.
+        return BaseUrls(
+            comms=str(url.with_host(host)),
+            rest=DEFAULT_REST_BASE_URL,
+            events=DEFAULT_EVENTS_BASE_URL,
+        )
     return None
 
 

@@ -1,7 +1,8 @@
 """Notify entities of the Twilio Comms integration: one per recipient subentry.
 
 A phone or WhatsApp recipient's entity sends text messages; an email
-recipient's sends emails.
+recipient's sends emails. Assist's send tool (llm.py) texts a recipient
+through the same helper its entity uses.
 """
 
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from .api import (
     RecipientChannel,
     SenderChannel,
     SendRequest,
+    SendResult,
     TwilioCommsValidationError,
 )
 from .const import (
@@ -52,11 +54,67 @@ async def async_setup_entry(
     # Recipients are the only kind of subentry.
     for subentry in entry.subentries.values():
         entity: TwilioCommsRecipientNotify = (
-            TwilioCommsEmailNotify(entry, subentry)
-            if subentry.data[CONF_RECIPIENT_CHANNEL] == RECIPIENT_EMAIL
-            else TwilioCommsMessageNotify(entry, subentry)
+            TwilioCommsMessageNotify(entry, subentry)
+            if is_text_recipient(subentry)
+            else TwilioCommsEmailNotify(entry, subentry)
         )
         async_add_entities([entity], config_subentry_id=subentry.subentry_id)
+
+
+def is_text_recipient(subentry: ConfigSubentry) -> bool:
+    """Return whether a recipient is texted (phone or WhatsApp), not emailed."""
+    channel: str = subentry.data[CONF_RECIPIENT_CHANNEL]
+    return channel != RECIPIENT_EMAIL
+
+
+def _text_request(subentry: ConfigSubentry, text: str) -> MessageSendRequest:
+    """Return the request that texts a phone or WhatsApp recipient."""
+    # Recipients added before the options were lower case hold the API's
+    # PHONE or WHATSAPP; from_option reads both, so they keep working.
+    channel = from_option(RecipientChannel, subentry.data[CONF_RECIPIENT_CHANNEL])
+    sender = subentry.data.get(CONF_SENDER)
+    sender_channel = subentry.data.get(CONF_SENDER_CHANNEL)
+    return MessageSendRequest(
+        to=[MessageRecipient(address=subentry.data[CONF_ADDRESS], channel=channel)],
+        text=text,
+        sender=MessageSender(
+            address=sender,
+            channel=SenderChannel(sender_channel)
+            if sender_channel
+            else sender_channel_for(channel),
+        )
+        if sender
+        else None,
+    )
+
+
+async def _async_build_and_send(
+    hass: HomeAssistant,
+    entry: TwilioCommsConfigEntry,
+    build: Callable[[], SendRequest],
+) -> SendResult:
+    """Build a request (its refusal is an input error), send and follow it.
+
+    Built at each send, so that a stored address the client refuses is an
+    input error of the send, not a platform that fails.
+    """
+    try:
+        request = build()
+    except TwilioCommsValidationError as err:
+        raise invalid_request(err) from err
+    return await async_send(hass, entry, request)
+
+
+async def async_send_text(
+    hass: HomeAssistant,
+    entry: TwilioCommsConfigEntry,
+    subentry: ConfigSubentry,
+    text: str,
+) -> SendResult:
+    """Text a phone or WhatsApp recipient, as its notify entity does."""
+    return await _async_build_and_send(
+        hass, entry, lambda: _text_request(subentry, text)
+    )
 
 
 class TwilioCommsRecipientNotify(NotifyEntity):
@@ -72,6 +130,7 @@ class TwilioCommsRecipientNotify(NotifyEntity):
     def __init__(self, entry: TwilioCommsConfigEntry, subentry: ConfigSubentry) -> None:
         """Initialise the entity of a recipient subentry."""
         self._entry = entry
+        self._subentry = subentry
         self._attr_unique_id = recipient_unique_id(entry, subentry)
         self._attr_device_info = recipient_device_info(entry, subentry)
 
@@ -90,43 +149,11 @@ class TwilioCommsRecipientNotify(NotifyEntity):
                 self.device_entry.id, via_device_id=sender
             )
 
-    async def _async_send(self, build: Callable[[], SendRequest]) -> None:
-        """Build a request (its refusal is an input error), send and follow it."""
-        try:
-            request = build()
-        except TwilioCommsValidationError as err:
-            raise invalid_request(err) from err
-        # notify.send_message records the send in the entity's state once
-        # this returns; an error raised here records nothing.
-        await async_send(self.hass, self._entry, request)
-
 
 class TwilioCommsMessageNotify(TwilioCommsRecipientNotify):
     """Texts a phone number or WhatsApp address."""
 
     channel = Channel.MESSAGES
-
-    def __init__(self, entry: TwilioCommsConfigEntry, subentry: ConfigSubentry) -> None:
-        """Initialise the entity of a phone or WhatsApp recipient."""
-        super().__init__(entry, subentry)
-        # Recipients added before the options were lower case hold the API's
-        # PHONE or WHATSAPP; from_option reads both, so they keep working.
-        channel = from_option(RecipientChannel, subentry.data[CONF_RECIPIENT_CHANNEL])
-        self._recipient = MessageRecipient(
-            address=subentry.data[CONF_ADDRESS], channel=channel
-        )
-        sender = subentry.data.get(CONF_SENDER)
-        sender_channel = subentry.data.get(CONF_SENDER_CHANNEL)
-        self._sender = (
-            MessageSender(
-                address=sender,
-                channel=SenderChannel(sender_channel)
-                if sender_channel
-                else sender_channel_for(channel),
-            )
-            if sender
-            else None
-        )
 
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:
@@ -136,11 +163,9 @@ class TwilioCommsMessageNotify(TwilioCommsRecipientNotify):
         is, and the client refuses an empty text.
         """
         text = f"{title}\n{message}" if title and message.strip() else message
-        await self._async_send(
-            lambda: MessageSendRequest(
-                to=[self._recipient], text=text, sender=self._sender
-            )
-        )
+        # notify.send_message records the send in the entity's state once
+        # this returns; an error raised here records nothing.
+        await async_send_text(self.hass, self._entry, self._subentry, text)
 
 
 class TwilioCommsEmailNotify(TwilioCommsRecipientNotify):
@@ -170,8 +195,6 @@ class TwilioCommsEmailNotify(TwilioCommsRecipientNotify):
         subject = " ".join((title or "").split()) or ATTR_TITLE_DEFAULT
 
         def build() -> EmailSendRequest:
-            # Built for each send, so that a stored address the client refuses
-            # is an input error of the send, not a platform that fails.
             return EmailSendRequest(
                 to=[EmailAddress(address=self._address, name=self._name)],
                 subject=subject,
@@ -181,4 +204,4 @@ class TwilioCommsEmailNotify(TwilioCommsRecipientNotify):
                 else None,
             )
 
-        await self._async_send(build)
+        await _async_build_and_send(self.hass, self._entry, build)

@@ -103,10 +103,19 @@ class CommsServer:
         """Script the replies to a classic REST API request; path is relative to it."""
         self.script[method, f"/2010-04-01{path}"].extend(replies)
 
+    def add_events(self, method: str, path: str, *replies: Reply) -> None:
+        """Script the replies to an Event Streams request; path is relative to it."""
+        self.script[method, f"/events/v1{path}"].extend(replies)
+
     @property
     def rest_base_url(self) -> str:
         """Return where the classic REST API is served, on the same host."""
         return self.base_url.removesuffix("/v1") + "/2010-04-01"
+
+    @property
+    def events_base_url(self) -> str:
+        """Return where the Event Streams API is served, on the same host."""
+        return self.base_url.removesuffix("/v1") + "/events/v1"
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Record the request and answer it from the script."""
@@ -194,5 +203,6 @@ def client(
         credentials,
         base_url=comms_server.base_url,
         rest_base_url=comms_server.rest_base_url,
+        events_base_url=comms_server.events_base_url,
         request_timeout=SHORT_TIMEOUT,
     )

@@ -1,15 +1,20 @@
 """The client against a scripted server: what goes on the wire, what it reads back."""
 
 from base64 import b64decode
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 import json
+from unittest.mock import ANY
+from urllib.parse import parse_qsl
 
 import aiohttp
 import pytest
 
 from custom_components.twilio_comms.api import (
     DEFAULT_BASE_URL,
+    DEFAULT_EVENTS_BASE_URL,
     DEFAULT_REST_BASE_URL,
+    INBOUND_EVENT_TYPE,
     Channel,
     Credentials,
     MessageRecipient,
@@ -17,7 +22,11 @@ from custom_components.twilio_comms.api import (
     Operation,
     OperationStatus,
     TwilioCommsAccountMismatchError,
+    TwilioCommsAuthenticationError,
+    TwilioCommsBadRequestError,
     TwilioCommsClient,
+    TwilioCommsForbiddenError,
+    TwilioCommsInvalidIdError,
     TwilioCommsInvalidResponseError,
     TwilioCommsRequestTooLargeError,
     TwilioCommsServerError,
@@ -36,6 +45,7 @@ from .conftest import (
     AUTH_TOKEN,
     OPERATION_ID,
     CommsServer,
+    Received,
     Reply,
     compression_bomb,
     load_fixture,
@@ -96,7 +106,7 @@ def test_unusable_credentials_are_rejected(
         pytest.param("http://localhost.evil.example/v1", id="plain http to a lookalike"),
     ],
 )  # fmt: skip
-@pytest.mark.parametrize("which", ["base_url", "rest_base_url"])
+@pytest.mark.parametrize("which", ["base_url", "rest_base_url", "events_base_url"])
 async def test_unsafe_base_url_is_rejected(
     session: aiohttp.ClientSession, credentials: Credentials, base_url: str, which: str
 ) -> None:
@@ -526,3 +536,490 @@ async def test_request_too_large(
     with pytest.raises(TwilioCommsRequestTooLargeError) as err:
         await client.send(request)
     assert err.value.status == 413
+
+
+# ------------------------------------------------------------ event streams
+
+SINK_SID = "DG0123456789abcdef0123456789abcdef"
+SUBSCRIPTION_SID = "DF0123456789abcdef0123456789abcdef"
+OTHER_SINK_SID = "DGfedcba9876543210fedcba9876543210"
+# A destination as the integration makes it: random Basic credentials.
+HOOK_USER = "a1b2c3d4e5f6a7b8"
+HOOK_PASSWORD = "f0e1d2c3b4a5968778695a4b3c2d1e0f"
+DESTINATION = f"https://{HOOK_USER}:{HOOK_PASSWORD}@example.org/api/webhook/0123abcd"
+
+
+def sink_json(status: object = "active", **changes: object) -> dict[str, object]:
+    """Return a webhook sink as the Event Streams API answers it (OAI sample fields)."""
+    return {
+        "sid": SINK_SID,
+        "account_sid": ACCOUNT_SID,
+        "description": "Home Assistant (twilio_comms)",
+        "sink_type": "webhook",
+        "sink_configuration": {"destination": DESTINATION, "method": "POST", "batch_events": True},
+        "status": status,
+        "date_created": "2015-07-30T20:00:00Z",
+        "date_updated": "2023-05-04T09:42:00+00:00",
+        "url": f"https://events.twilio.com/v1/Sinks/{SINK_SID}",
+        "links": {},
+    } | changes  # fmt: skip
+
+
+def subscription_json(
+    sid: str = SUBSCRIPTION_SID, sink_sid: str = SINK_SID
+) -> dict[str, object]:
+    """Return a subscription as the Event Streams API answers it."""
+    return {
+        "sid": sid,
+        "account_sid": ACCOUNT_SID,
+        "sink_sid": sink_sid,
+        "description": "Home Assistant (twilio_comms)",
+        "date_created": "2015-07-30T20:00:00Z",
+        "date_updated": "2015-07-30T20:00:00Z",
+        "url": f"https://events.twilio.com/v1/Subscriptions/{sid}",
+        "links": {},
+    }  # fmt: skip
+
+
+def form(received: Received) -> list[tuple[str, str]]:
+    """Return the fields of a form-encoded request, in order, repeats kept."""
+    assert received.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    return parse_qsl(
+        received.body.decode(), keep_blank_values=True, strict_parsing=True
+    )
+
+
+async def test_default_events_base_url(
+    session: aiohttp.ClientSession, credentials: Credentials
+) -> None:
+    """Event Streams lives on its own Twilio host."""
+    assert DEFAULT_EVENTS_BASE_URL == "https://events.twilio.com/v1"
+    with pytest.raises(TwilioCommsValidationError):
+        TwilioCommsClient(
+            session, credentials, events_base_url="http://events.twilio.com/v1"
+        )
+
+
+@pytest.mark.parametrize("status", [201, 200])
+async def test_create_sink(
+    client: TwilioCommsClient, comms_server: CommsServer, status: int
+) -> None:
+    """A webhook sink is a form with the configuration as a JSON string (docs §2)."""
+    comms_server.add_events("POST", "/Sinks", Reply(status=status, json=sink_json()))
+    sink = await client.create_sink("Home Assistant (twilio_comms)", DESTINATION)
+    assert (sink.sid, sink.status, sink.active, sink.sink_type) == (
+        SINK_SID,
+        "active",
+        True,
+        "webhook",
+    )
+    assert sink.destination == DESTINATION
+    assert HOOK_PASSWORD not in repr(sink)
+    (received,) = comms_server.requests
+    assert (received.method, received.path) == ("POST", "/events/v1/Sinks")
+    assert received.headers["Authorization"] == AUTH.authorization
+    fields = form(received)
+    assert fields == [
+        ("Description", "Home Assistant (twilio_comms)"),
+        ("SinkType", "webhook"),
+        ("SinkConfiguration", ANY),
+    ]
+    assert json.loads(fields[2][1]) == {"destination": DESTINATION, "method": "POST", "batch_events": True}  # fmt: skip
+
+
+async def test_create_sink_errors_never_show_the_destination(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """A refusal quoting the destination, or its credentials, shows neither."""
+    message = f"Sink Configuration destination {DESTINATION} is invalid (user {HOOK_USER}, password {HOOK_PASSWORD})"  # fmt: skip
+    comms_server.add_events("POST", "/Sinks", Reply(status=400, json={"code": 91000, "message": message, "status": 400}))  # fmt: skip
+    with pytest.raises(TwilioCommsBadRequestError) as info:
+        await client.create_sink("Home Assistant", DESTINATION)
+    for secret in (DESTINATION, HOOK_USER, HOOK_PASSWORD):
+        assert secret not in str(info.value)
+        assert secret not in info.value.detail
+    assert "91000" in str(info.value)
+
+
+async def test_create_sink_errors_hide_even_a_broken_destination(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """A destination that is no URL is blanked out as a whole."""
+    broken = f"https://{HOOK_USER}:{HOOK_PASSWORD}@[::1/api/webhook"
+    comms_server.add_events("POST", "/Sinks", Reply(status=400, json={"code": 91000, "message": f"Invalid destination {broken}"}))  # fmt: skip
+    with pytest.raises(TwilioCommsBadRequestError) as info:
+        await client.create_sink("Home Assistant", broken)
+    assert HOOK_PASSWORD not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        pytest.param(Reply(json=sink_json()), ("active", DESTINATION), id="active"),
+        pytest.param(Reply(json=sink_json("initialized")), ("initialized", DESTINATION), id="initialized"),
+        pytest.param(Reply(json=sink_json("FAILED")), ("failed", DESTINATION), id="status in upper case"),
+        pytest.param(Reply(json=sink_json(status=None)), ("unknown", DESTINATION), id="no status"),
+        pytest.param(Reply(json=sink_json(sink_configuration=json.dumps({"destination": DESTINATION}))), ("active", DESTINATION), id="configuration as a string"),
+        pytest.param(Reply(json=sink_json(sink_configuration="{oops")), ("active", None), id="configuration unreadable"),
+        pytest.param(Reply(status=404, json={"code": 20404, "message": "Not found", "status": 404}), None, id="404"),
+        pytest.param(Reply(status=404, json={"code": 91001, "message": "Sink could not be found"}), None, id="404 as 91001"),
+        pytest.param(Reply(status=400, json={"code": 91001, "message": "Sink could not be found"}), None, id="400 as 91001"),
+    ],
+)  # fmt: skip
+async def test_get_sink(
+    client: TwilioCommsClient,
+    comms_server: CommsServer,
+    reply: Reply,
+    expected: tuple[str, str | None] | None,
+) -> None:
+    """A sink reads tolerantly; one Twilio cannot find is None."""
+    comms_server.add_events("GET", f"/Sinks/{SINK_SID}", reply)
+    sink = await client.get_sink(SINK_SID)
+    assert (sink if sink is None else (sink.status, sink.destination)) == expected
+    assert comms_server.requests[0].path == f"/events/v1/Sinks/{SINK_SID}"
+
+
+async def test_get_sink_invalid_answer(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """A 200 that is not a sink is an invalid response, naming the request only."""
+    comms_server.add_events(
+        "GET", f"/Sinks/{SINK_SID}", Reply(json=sink_json(sid="DG1"))
+    )
+    with pytest.raises(TwilioCommsInvalidResponseError) as info:
+        await client.get_sink(SINK_SID)
+    assert (
+        str(info.value) == f"GET /events/v1/Sinks/{SINK_SID}: A sink has no valid sid"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("delete_sink", f"/Sinks/{SINK_SID}"), ("delete_subscription", f"/Subscriptions/{SUBSCRIPTION_SID}")],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [
+        pytest.param(Reply(status=204), None, id="204"),
+        pytest.param(Reply(status=404, json={"code": 20404}), None, id="already gone"),
+        pytest.param(Reply(status=400, json={"code": 91001}), None, id="already gone as 91001"),
+        pytest.param(Reply(status=500, json={"code": 20500}), TwilioCommsServerError, id="500"),
+        pytest.param(Reply(status=401, json={"code": 20003}), TwilioCommsAuthenticationError, id="401"),
+    ],
+)  # fmt: skip
+async def test_delete(
+    client: TwilioCommsClient,
+    comms_server: CommsServer,
+    *,
+    method: str,
+    path: str,
+    reply: Reply,
+    error: type[Exception] | None,
+) -> None:
+    """Deleting what is already gone is done; any other failure is raised."""
+    comms_server.add_events("DELETE", path, reply)
+    call = getattr(client, method)(path.rpartition("/")[2])
+    if error is None:
+        await call
+    else:
+        with pytest.raises(error):
+            await call
+    assert [(r.method, r.path) for r in comms_server.requests] == [("DELETE", f"/events/v1{path}")]  # fmt: skip
+
+
+@pytest.mark.parametrize("status", [201, 200])
+async def test_test_sink(
+    client: TwilioCommsClient, comms_server: CommsServer, status: int
+) -> None:
+    """A Sink Test is a bodiless POST; 201 and 200 both say submitted (docs §3)."""
+    comms_server.add_events("POST", f"/Sinks/{SINK_SID}/Test", Reply(status=status, json={"result": "submitted"}))  # fmt: skip
+    await client.test_sink(SINK_SID)
+    assert comms_server.requests[0].body == b""
+
+
+async def test_validate_sink(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """The test id goes back as the TestId field; a refusal is raised (docs §3)."""
+    path = f"/Sinks/{SINK_SID}/Validate"
+    comms_server.add_events(
+        "POST",
+        path,
+        Reply(status=201, json={"result": "valid"}),
+        Reply(status=400, json={"code": 20001, "message": "Invalid TestId"}),
+    )
+    await client.validate_sink(SINK_SID, "cae2f9e2-c277-4612-8ad3-93c1a7a3ef88")
+    assert form(comms_server.requests[0]) == [("TestId", "cae2f9e2-c277-4612-8ad3-93c1a7a3ef88")]  # fmt: skip
+    with pytest.raises(TwilioCommsBadRequestError):
+        await client.validate_sink(SINK_SID, "cae2f9e2-c277-4612-8ad3-93c1a7a3ef89")
+    for test_id in ("", "x" * 65, "a\nb"):
+        with pytest.raises(TwilioCommsValidationError):
+            await client.validate_sink(SINK_SID, test_id)
+    assert len(comms_server.requests) == 2
+
+
+TYPES = [
+    ("com.twilio.comms-api.operation.completed", 2),
+    ("com.twilio.comms-api.message.delivered", 4),
+    ("com.twilio.comms-api.message.inbound-received", None),
+]
+
+
+def types_of(received: Received) -> list[object]:
+    """Return the Types fields of a subscription request, each parsed."""
+    return [json.loads(value) for name, value in form(received) if name == "Types"]
+
+
+async def test_create_subscription(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """One Types field per type, each a JSON object string, as in docs §4's sample."""
+    comms_server.add_events("POST", "/Subscriptions", Reply(status=201, json=subscription_json()))  # fmt: skip
+    subscription = await client.create_subscription("Home Assistant", SINK_SID, TYPES)
+    assert (subscription.sid, subscription.sink_sid) == (SUBSCRIPTION_SID, SINK_SID)
+    (received,) = comms_server.requests
+    assert received.path == "/events/v1/Subscriptions"
+    # The docs' URL-encoded sample, field by field.
+    assert form(received)[:4] == [
+        ("Description", "Home Assistant"),
+        ("SinkSid", SINK_SID),
+        ("Types", '{"type":"com.twilio.comms-api.operation.completed","schema_version":2}'),
+        ("Types", '{"type":"com.twilio.comms-api.message.delivered","schema_version":4}'),
+    ]  # fmt: skip
+    assert types_of(received)[2] == {
+        "type": "com.twilio.comms-api.message.inbound-received"
+    }
+
+
+REFUSED = Reply(status=400, json={"code": 91104, "message": "Schema version not found"})
+
+
+@pytest.mark.parametrize(
+    ("types", "replies", "error", "requests"),
+    [
+        pytest.param(TYPES, [REFUSED, Reply(status=201, json=subscription_json())], None, 2, id="retried without versions"),
+        pytest.param(TYPES, [REFUSED, REFUSED], TwilioCommsBadRequestError, 2, id="refused twice"),
+        pytest.param([(name, None) for name, _ in TYPES], [REFUSED], TwilioCommsBadRequestError, 1, id="no versions to drop"),
+        pytest.param(TYPES, [Reply(status=403, json={"code": 20403})], TwilioCommsForbiddenError, 1, id="403 not retried"),
+    ],
+)  # fmt: skip
+async def test_create_subscription_retry(
+    client: TwilioCommsClient,
+    comms_server: CommsServer,
+    *,
+    types: list[tuple[str, int | None]],
+    replies: list[Reply],
+    error: type[Exception] | None,
+    requests: int,
+) -> None:
+    """A 400 is retried once without schema versions (docs §12 item 10); nothing else is."""
+    comms_server.add_events("POST", "/Subscriptions", *replies)
+    if error is None:
+        await client.create_subscription("Home Assistant", SINK_SID, types)
+    else:
+        with pytest.raises(error):
+            await client.create_subscription("Home Assistant", SINK_SID, types)
+    assert len(comms_server.requests) == requests
+    if requests == 2:
+        assert types_of(comms_server.requests[1]) == [
+            {"type": name} for name, _ in TYPES
+        ]
+
+
+async def test_create_subscription_needs_a_type(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """A subscription to nothing is refused before any request."""
+    with pytest.raises(TwilioCommsValidationError):
+        await client.create_subscription("Home Assistant", SINK_SID, [])
+    assert comms_server.requests == []
+
+
+def subscriptions_page(
+    sids: list[tuple[str, str]], page: int, next_page: int | None
+) -> Reply:
+    """Return a classic page of subscriptions (docs §1), next_page_url absolute."""
+
+    def url(number: int) -> str:
+        return f"https://events.twilio.com/v1/Subscriptions?SinkSid={SINK_SID}&PageSize=100&Page={number}&PageToken=PT{number}"  # fmt: skip
+
+    return Reply(
+        json={
+            "subscriptions": [subscription_json(sid, sink) for sid, sink in sids],
+            "meta": {
+                "page": page,
+                "page_size": 100,
+                "first_page_url": url(0),
+                "previous_page_url": None,
+                "next_page_url": None if next_page is None else url(next_page),
+                "url": url(page),
+                "key": "subscriptions",
+            },
+        }
+    )
+
+
+def subscription_sid(number: int) -> str:
+    """Return a subscription SID numbered so each differs."""
+    return f"DF{number:032x}"
+
+
+async def test_list_subscriptions_follows_pages(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """Pages are followed by their next_page_url's query, on the client's own host.
+
+    Only subscriptions of the sink are kept, whatever the filter let through.
+    """
+    comms_server.add_events(
+        "GET",
+        "/Subscriptions",
+        subscriptions_page([(subscription_sid(1), SINK_SID), (subscription_sid(2), OTHER_SINK_SID)], 0, 1),
+        subscriptions_page([], 1, 2),
+        subscriptions_page([(subscription_sid(3), SINK_SID)], 2, None),
+    )  # fmt: skip
+    subscriptions = await client.list_subscriptions(SINK_SID)
+    assert [s.sid for s in subscriptions] == [subscription_sid(1), subscription_sid(3)]
+    queries = [dict(r.query) for r in comms_server.requests]
+    assert queries == [
+        {"SinkSid": SINK_SID, "PageSize": "100"},
+        {"SinkSid": SINK_SID, "PageSize": "100", "Page": "1", "PageToken": "PT1"},
+        {"SinkSid": SINK_SID, "PageSize": "100", "Page": "2", "PageToken": "PT2"},
+    ]
+    assert {r.path for r in comms_server.requests} == {"/events/v1/Subscriptions"}
+
+
+@pytest.mark.parametrize(
+    ("replies", "error"),
+    [
+        pytest.param([subscriptions_page([], 0, 1), subscriptions_page([], 1, 1)], "repeated a page token", id="next is self"),
+        pytest.param([subscriptions_page([], n, n + 1) for n in range(12)], "within 10 pages", id="endless"),
+        pytest.param([Reply(json={"meta": {}})], "no subscriptions array", id="no list"),
+        pytest.param([Reply(json={"subscriptions": [], "meta": {"next_page_url": "https://[::1/v1/Subscriptions?Page=1"}})], "not a URL", id="broken next url"),
+        pytest.param([Reply(json={"subscriptions": [{"sid": "DG1"}]})], "no valid sid", id="bad item"),
+    ],
+)  # fmt: skip
+async def test_list_subscriptions_is_bounded(
+    client: TwilioCommsClient,
+    comms_server: CommsServer,
+    replies: list[Reply],
+    error: str,
+) -> None:
+    """A listing that cycles, never ends or is not one raises, after at most 10 requests."""
+    comms_server.add_events("GET", "/Subscriptions", *replies)
+    with pytest.raises(TwilioCommsInvalidResponseError, match=error):
+        await client.list_subscriptions(SINK_SID)
+    assert len(comms_server.requests) <= 10
+
+
+@pytest.mark.parametrize(
+    ("reply", "usable"),
+    [
+        pytest.param(Reply(json={"type": INBOUND_EVENT_TYPE, "schema_id": "CommsApi.MessageInbound", "status": "available"}), True, id="available"),
+        pytest.param(Reply(json={"type": INBOUND_EVENT_TYPE, "status": "deprecated"}), True, id="deprecated"),
+        pytest.param(Reply(json={"type": INBOUND_EVENT_TYPE}), True, id="no status"),
+        pytest.param(Reply(json={"type": INBOUND_EVENT_TYPE, "status": "Discontinued"}), False, id="discontinued"),
+        pytest.param(Reply(json={"type": INBOUND_EVENT_TYPE, "status": "restricted"}), False, id="restricted"),
+        pytest.param(Reply(status=404, json={"code": 20404, "message": "Type not found in system"}), None, id="unknown"),
+    ],
+)  # fmt: skip
+async def test_get_event_type(
+    client: TwilioCommsClient,
+    comms_server: CommsServer,
+    reply: Reply,
+    usable: bool | None,
+) -> None:
+    """An event type is usable unless discontinued or restricted; unknown is None."""
+    comms_server.add_events("GET", f"/Types/{INBOUND_EVENT_TYPE}", reply)
+    event_type = await client.get_event_type(INBOUND_EVENT_TYPE)
+    assert (event_type if event_type is None else event_type.usable) == usable
+    assert comms_server.requests[0].raw_path == f"/events/v1/Types/{INBOUND_EVENT_TYPE}"
+
+
+async def test_get_event_type_without_a_type(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """An answer that names no type is an invalid response."""
+    comms_server.add_events("GET", f"/Types/{INBOUND_EVENT_TYPE}", Reply(json={"status": "available"}))  # fmt: skip
+    with pytest.raises(TwilioCommsInvalidResponseError, match="has no type"):
+        await client.get_event_type(INBOUND_EVENT_TYPE)
+
+
+BAD_SIDS = ["", "DG", "DG0123456789abcdef0123456789abcde", "DG0123456789abcdef0123456789abcdef0", "dg0123456789abcdef0123456789abcdef", "DG0123456789abcdef0123456789abcdeg", "../Accounts", SUBSCRIPTION_SID]  # fmt: skip
+
+
+@pytest.mark.parametrize("sid", BAD_SIDS)
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda c, sid: c.get_sink(sid), id="get_sink"),
+        pytest.param(lambda c, sid: c.delete_sink(sid), id="delete_sink"),
+        pytest.param(lambda c, sid: c.test_sink(sid), id="test_sink"),
+        pytest.param(lambda c, sid: c.validate_sink(sid, "t"), id="validate_sink"),
+        pytest.param(lambda c, sid: c.create_subscription("d", sid, TYPES), id="create_subscription"),
+        pytest.param(lambda c, sid: c.list_subscriptions(sid), id="list_subscriptions"),
+        pytest.param(lambda c, sid: c.delete_subscription(sid.replace("DF", "DG")), id="delete_subscription"),
+    ],
+)  # fmt: skip
+async def test_invalid_sids_never_reach_a_url(
+    client: TwilioCommsClient,
+    comms_server: CommsServer,
+    call: Callable[[TwilioCommsClient, str], Awaitable[object]],
+    sid: str,
+) -> None:
+    """A SID that is not DG/DF and 32 hex digits is refused before any request."""
+    with pytest.raises(TwilioCommsInvalidIdError):
+        await call(client, sid)
+    assert comms_server.requests == []
+
+
+@pytest.mark.parametrize("event_type", ["", "../Sinks", "com.twilio.x y", "Com.Twilio.X", "com..twilio", "a." * 65 + "b"])  # fmt: skip
+async def test_invalid_event_types_never_reach_a_url(
+    client: TwilioCommsClient, comms_server: CommsServer, event_type: str
+) -> None:
+    """Only a dotted lowercase event type goes into the path."""
+    with pytest.raises(TwilioCommsInvalidIdError):
+        await client.get_event_type(event_type)
+    assert comms_server.requests == []
+
+
+MESSAGE = load_fixture("messages_list.json")["messages"][0]
+MESSAGE_ID = MESSAGE["id"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param({"content": {"text": "Door?"}}, ("+15550001111", "+15558675310", "Door?"), id="reference shape"),
+        pytest.param({}, ("+15550001111", "+15558675310", None), id="no content"),
+        pytest.param({"content": {"contentId": "HX0"}}, ("+15550001111", "+15558675310", None), id="template"),
+        pytest.param({"from": "+15550002222", "to": {"address": "+15550003333"}}, ("+15550002222", "+15550003333", None), id="plain from, one to"),
+        pytest.param({"from": {"senderId": "comms_sender_01"}, "to": []}, (None, None, None), id="sender id, no to"),
+        pytest.param({"from": None, "to": None, "content": "Door?"}, (None, None, None), id="nulls"),
+    ],
+)  # fmt: skip
+async def test_get_message(
+    client: TwilioCommsClient,
+    comms_server: CommsServer,
+    changes: dict[str, object],
+    expected: tuple[str | None, str | None, str | None],
+) -> None:
+    """A message read for an inbound event gives its sender, recipient and text."""
+    comms_server.add("GET", f"/Messages/{MESSAGE_ID}", Reply(json=MESSAGE | changes))
+    message = await client.get_message(MESSAGE_ID)
+    assert message.id == MESSAGE_ID
+    assert (message.from_address, message.to_address, message.text) == expected
+    assert comms_server.requests[0].raw_path == f"/v1/Messages/{MESSAGE_ID}"
+
+
+async def test_get_message_checks_ids(
+    client: TwilioCommsClient, comms_server: CommsServer
+) -> None:
+    """Only a message id is asked for; an answer without one is invalid."""
+    for bad in (OPERATION_ID, "comms_message_../x", ""):
+        with pytest.raises(TwilioCommsInvalidIdError):
+            await client.get_message(bad)
+    assert comms_server.requests == []
+    comms_server.add("GET", f"/Messages/{MESSAGE_ID}", Reply(json=MESSAGE | {"id": OPERATION_ID}))  # fmt: skip
+    with pytest.raises(TwilioCommsInvalidResponseError, match="no valid id"):
+        await client.get_message(MESSAGE_ID)

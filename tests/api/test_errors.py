@@ -173,6 +173,8 @@ async def test_long_server_message_is_truncated(
         pytest.param(b'{"errors": [], "message": "only a message"}', (None, "only a message"), id="message without code"),
         pytest.param(b'{"code": true, "message": 5}', (None, None), id="wrong types"),
         pytest.param(b'{"code": "-1", "message": ""}', (None, None), id="negative code, empty message"),
+        pytest.param(b'{"code": " 91001 ", "message": "m"}', (91001, "m"), id="code with spaces"),
+        pytest.param(b'{"code": "%s", "message": "m"}' % (b"9" * 5000), (None, "m"), id="code past int's digit limit"),
         pytest.param(b"[1, 2]", (None, None), id="array"),
         pytest.param(b"", (None, None), id="empty"),
         pytest.param(b"\xff\xfe not utf-8", (None, None), id="bad encoding"),

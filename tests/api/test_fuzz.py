@@ -3,6 +3,7 @@
 from collections.abc import Callable
 import contextlib
 from datetime import UTC, datetime
+import json
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -11,8 +12,21 @@ from yarl import URL
 from custom_components.twilio_comms.api import (
     DEFAULT_BASE_URL,
     Channel,
+    CloudEvent,
+    EventType,
+    Message,
     Operation,
+    Sink,
+    Subscription,
     TwilioCommsError,
+    TwilioCommsEventError,
+    check_basic_auth,
+    check_signature,
+    inbound_event_of,
+    message_event_of,
+    operation_id_of,
+    parse_deliveries,
+    test_id_of as read_test_id,
 )
 from custom_components.twilio_comms.api.client import _parse_page as parse_page
 from custom_components.twilio_comms.api.exceptions import parse_retry_after
@@ -35,6 +49,9 @@ API_KEYS = st.sampled_from(
         "notifications", "pushNotifications", "emails", "data", "pagination", "next",
         "self", "nextPageToken", "errors", "code", "message", "operationId",
         "operationLocation", "related", "to", "tags", "sent", "failed",
+        "sid", "sink_sid", "sink_configuration", "destination", "type", "time",
+        "content", "text", "from", "address", "message_id", "operation_id",
+        "error_code", "test_id",
     ]
 )  # fmt: skip
 JSON = st.recursive(
@@ -49,6 +66,11 @@ JSON = st.recursive(
             "processing",
             "comms_operation_01h9krwprkeee8fzqspvwy6nq8",
             "2024-04-05T06:20:00Z",
+            "DG0123456789abcdef0123456789abcdef",
+            "comms_message_01h9krwprkeee8fzqspvwy6nq8",
+            "com.twilio.comms-api.message.delivered",
+            "com.twilio.comms-api.operation.completed",
+            "com.twilio.eventstreams.test-event",
         ]
     ),
     lambda children: (
@@ -70,6 +92,10 @@ PARSERS: list[Callable[[Any], object]] = [
     OperationStats.from_json,
     *(lambda data, c=channel: CommsResource.from_json(data, c) for channel in Channel),
     lambda data: parse_page(data, ("operations", "data"), Operation.from_json),
+    Sink.from_json,
+    Subscription.from_json,
+    EventType.from_json,
+    Message.from_json,
 ]
 
 
@@ -111,3 +137,60 @@ def test_retry_after_is_bounded(value: str | None) -> None:
     """Any Retry-After header gives no wait or a wait inside the cap."""
     seconds = parse_retry_after(value, now=datetime(2026, 11, 23, tzinfo=UTC))
     assert seconds is None or 0 <= seconds <= 3600
+
+
+# Event readers: each takes any event and names what it says, or None.
+EVENT_READERS: list[Callable[[CloudEvent], object]] = [
+    read_test_id,
+    operation_id_of,
+    message_event_of,
+    inbound_event_of,
+]
+
+
+@FUZZ
+@given(st.lists(JSON, max_size=4) | JSON)
+def test_any_delivery_reads_or_is_refused(body: Any) -> None:
+    """Any JSON delivery gives events every reader can take, or one clear refusal."""
+    try:
+        events = parse_deliveries(json.dumps(body).encode(), max_events=3)
+    except TwilioCommsEventError:
+        return
+    for event in events:
+        for reader in EVENT_READERS:
+            reader(event)
+
+
+@FUZZ
+@given(st.binary(max_size=200))
+def test_any_bytes_read_or_are_refused(body: bytes) -> None:
+    """Any bytes at all give events or the delivery error, nothing else."""
+    with contextlib.suppress(TwilioCommsEventError):
+        parse_deliveries(body, max_events=3)
+
+
+@FUZZ
+@given(
+    st.none()
+    | st.text(max_size=60)
+    | st.builds("Basic {}".format, st.text(max_size=40)),
+    st.text(max_size=10),
+    st.text(max_size=10),
+)
+def test_basic_auth_never_raises(header: str | None, user: str, password: str) -> None:
+    """Any header and any expected pair give an answer, never an error."""
+    assert check_basic_auth(header, user, password) in {True, False}
+
+
+@FUZZ
+@given(
+    st.text(max_size=10),
+    st.text(max_size=80) | st.builds("https://{}?bodySHA256={}".format, st.text(max_size=30), st.text(max_size=70)),
+    st.binary(max_size=50),
+    st.none() | st.text(max_size=40),
+)  # fmt: skip
+def test_signature_check_never_raises(
+    token: str, url: str, body: bytes, signature: str | None
+) -> None:
+    """Any URL, body and header give an answer, never an error."""
+    assert check_signature(token, url, body, signature) in {True, False}

@@ -175,3 +175,51 @@ async def test_no_failure_reveals_a_secret(
     if failure in {"401", "400"}:
         assert REDACTED in str(info.value)
         assert f"GET /v1{OPERATION_PATH} -> HTTP {failure}" in caplog.text
+
+
+# A sink's destination holds the Basic credentials of the webhook.
+HOOK_PASSWORD = "f0e1d2c3b4a5968778695a4b3c2d1e0f"
+DESTINATION = f"https://a1b2c3d4e5f6a7b8:{HOOK_PASSWORD}@example.org/api/webhook/0a"
+ECHO = f"destination {DESTINATION} is invalid (password {HOOK_PASSWORD})"
+SINK_FAILURES = {
+    "400": Reply(status=400, json={"code": 91000, "message": ECHO, "status": 400}),
+    "403": Reply(status=403, json={"errors": [{"code": 20403, "message": ECHO}]}),
+    "429": Reply(status=429, json={"code": 20429, "message": ECHO}),
+    "500": Reply(status=500, text=ECHO, content_type="text/plain"),
+    "invalid json": Reply(status=201, text=ECHO, content_type="text/plain"),
+    "malformed model": Reply(status=201, json={"sid": ECHO, "sink_configuration": {"destination": DESTINATION}}),
+    "timeout": Reply(json={}, delay=SHORT_TIMEOUT * 10),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("failure", [*SINK_FAILURES, "refused"])
+async def test_no_sink_failure_reveals_the_destination(
+    *,
+    session: aiohttp.ClientSession,
+    comms_server: CommsServer,
+    caplog: pytest.LogCaptureFixture,
+    failure: str,
+) -> None:
+    """Creating a sink fails without showing its destination or credentials anywhere."""
+    caplog.set_level(logging.DEBUG)
+    events_base_url = (
+        f"http://127.0.0.1:{unused_port()}/v1"
+        if failure == "refused"
+        else comms_server.events_base_url
+    )
+    client = TwilioCommsClient(
+        session,
+        AUTH,
+        events_base_url=events_base_url,
+        request_timeout=SHORT_TIMEOUT,
+    )
+    comms_server.add_events("POST", "/Sinks", SINK_FAILURES.get(failure, Reply()))
+    with pytest.raises(TwilioCommsError) as info:
+        await client.create_sink("Home Assistant", DESTINATION)
+    texts = [text for link in chain_of(info.value) for text in texts_of(link)]
+    texts += [record.getMessage() for record in caplog.records]
+    for text in texts:
+        assert HOOK_PASSWORD not in text
+        assert "example.org" not in text
+    if failure == "400":
+        assert REDACTED in str(info.value)

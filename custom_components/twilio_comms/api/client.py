@@ -1,7 +1,15 @@
-"""Asynchronous client of the Twilio Comms API: requests, their limits, and pages."""
+"""Asynchronous client of the Twilio Comms API and of Event Streams, which carries its events."""
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Mapping,
+    Sequence,
+)
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from ipaddress import ip_address
@@ -14,6 +22,18 @@ import zlib
 import aiohttp
 from yarl import URL
 
+from .events import (
+    SINK_SID_PREFIX,
+    SUBSCRIPTION_SID_PREFIX,
+    EventType,
+    Sink,
+    Subscription,
+    sink_configuration,
+    subscribed_type,
+    validate_event_type,
+    validate_sid,
+    validate_test_id,
+)
 from .exceptions import (
     TwilioCommsAccountMismatchError,
     TwilioCommsAuthenticationError,
@@ -24,16 +44,19 @@ from .exceptions import (
     TwilioCommsNotFoundError,
     TwilioCommsPageLimitError,
     TwilioCommsPaginationError,
+    TwilioCommsResponseError,
     TwilioCommsTimeoutError,
     TwilioCommsValidationError,
     clean_detail,
     response_error,
 )
 from .models import (
+    REDACTED,
     RESOURCE_LIST_KEYS,
     Channel,
     CommsResource,
     Credentials,
+    Message,
     Operation,
     OperationStatus,
     as_object,
@@ -41,6 +64,7 @@ from .models import (
     error_details,
     format_timestamp,
     parse_json,
+    validate_message_id,
     validate_operation_id,
 )
 from .sends import SendRequest, SendResult, send_result
@@ -54,6 +78,10 @@ DEFAULT_BASE_URL: Final = "https://comms.twilio.com/v1"
 # Twilio's main REST API, where the Accounts resource lives: the one place
 # that tells which account an API key belongs to (comms-api.md §14).
 DEFAULT_REST_BASE_URL: Final = "https://api.twilio.com/2010-04-01"
+
+# Twilio Event Streams, where sinks and subscriptions are provisioned
+# (docs/event-streams.md §1).
+DEFAULT_EVENTS_BASE_URL: Final = "https://events.twilio.com/v1"
 
 # Seconds one request (connect, send and read) may take; long enough for a
 # slow beta API, short enough that a hung connection cannot stall a poll.
@@ -75,6 +103,12 @@ MAX_PAGE_SIZE: Final = 1000
 # 100,000 operations, far beyond seven days of retention for any real account,
 # so hitting it means the server keeps handing out new tokens forever.
 DEFAULT_MAX_PAGES: Final = 100
+
+# The page size of Event Streams listings, and the pages followed. An account
+# holds at most 100 subscriptions (docs/event-streams.md §11): one page, and
+# ten are already ten times more than can exist.
+EVENTS_PAGE_SIZE: Final = 100
+EVENTS_MAX_PAGES: Final = 10
 
 # Bytes read off the connection at a time while reading a body.
 _READ_CHUNK: Final = 64 * 1024
@@ -120,7 +154,7 @@ class Page[T]:
 
 
 class TwilioCommsClient:
-    """Talk to the Comms API over an injected aiohttp session."""
+    """Talk to the Comms API, and to Event Streams for its events, over an injected session."""
 
     def __init__(
         self,
@@ -129,6 +163,7 @@ class TwilioCommsClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         rest_base_url: str = DEFAULT_REST_BASE_URL,
+        events_base_url: str = DEFAULT_EVENTS_BASE_URL,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
         """Store the session and credentials; no request is made here."""
@@ -136,6 +171,7 @@ class TwilioCommsClient:
         self._credentials = credentials
         self._base_url = _checked_base_url(base_url)
         self._rest_base_url = _checked_base_url(rest_base_url)
+        self._events_base_url = _checked_base_url(events_base_url)
         self._request_timeout = _checked_timeout(request_timeout)
 
     @property
@@ -278,6 +314,11 @@ class TwilioCommsClient:
             params,
         )
 
+    async def get_message(self, message_id: str) -> Message:
+        """Return one message: its sender, its recipient and its text."""
+        message_id = validate_message_id(message_id)
+        return await self._get((Channel.MESSAGES.path, message_id), Message.from_json)
+
     # ----------------------------------------------------------------- sends
 
     async def send(self, request: SendRequest) -> SendResult:
@@ -293,6 +334,155 @@ class TwilioCommsClient:
         )
         return send_result(reply.data, reply.headers, self._base_url)
 
+    # --------------------------------------------------------- event streams
+    # Requests are forms with PascalCase fields; answers JSON in snake_case
+    # (docs/event-streams.md §1). A create may answer 200 or 201 (§12 item 2).
+
+    async def create_sink(self, description: str, destination: str) -> Sink:
+        """Create a webhook sink posting batches of events to destination.
+
+        The destination holds the Basic credentials Twilio authenticates its
+        deliveries with, so it is blanked out of any error the API answers.
+        """
+        reply = await self._request(
+            "POST",
+            ("Sinks",),
+            base=self._events_base_url,
+            form=[
+                ("Description", description),
+                ("SinkType", "webhook"),
+                ("SinkConfiguration", sink_configuration(destination)),
+            ],
+            secrets=_url_secrets(destination),
+        )
+        return _parsed(reply, Sink.from_json)
+
+    async def get_sink(self, sid: str) -> Sink | None:
+        """Return a sink, or None if it no longer exists."""
+        segments = ("Sinks", validate_sid(sid, SINK_SID_PREFIX))
+        try:
+            return await self._get(segments, Sink.from_json, base=self._events_base_url)
+        except TwilioCommsNotFoundError:
+            return None
+
+    async def delete_sink(self, sid: str) -> None:
+        """Delete a sink; one already gone counts as deleted."""
+        await self._delete(("Sinks", validate_sid(sid, SINK_SID_PREFIX)))
+
+    async def test_sink(self, sid: str) -> None:
+        """Ask Twilio to deliver a test event to a sink (docs §3)."""
+        segments = ("Sinks", validate_sid(sid, SINK_SID_PREFIX), "Test")
+        await self._request(
+            "POST", segments, base=self._events_base_url, json_required=False
+        )
+
+    async def validate_sink(self, sid: str, test_id: str) -> None:
+        """Post back the test id a sink's test event carried.
+
+        Twilio may answer `valid` whatever the id, or refuse a wrong one with
+        a 400 (docs §3): the sink's status, fetched after, is what tells.
+        """
+        segments = ("Sinks", validate_sid(sid, SINK_SID_PREFIX), "Validate")
+        await self._request(
+            "POST",
+            segments,
+            base=self._events_base_url,
+            form=[("TestId", validate_test_id(test_id))],
+            json_required=False,
+        )
+
+    async def create_subscription(
+        self,
+        description: str,
+        sink_sid: str,
+        types: Sequence[tuple[str, int | None]],
+    ) -> Subscription:
+        """Subscribe a sink to event types, each at a schema version (None: Twilio's).
+
+        A version Twilio no longer offers may be refused, so a 400 is retried
+        once without versions, taking the latest (docs §4, §12 item 10).
+        """
+        sink_sid = validate_sid(sink_sid, SINK_SID_PREFIX)
+        if not types:
+            raise TwilioCommsValidationError("A subscription needs an event type")
+
+        async def create(with_versions: bool) -> _Reply:
+            """Post the subscription, with or without the schema versions."""
+            return await self._request(
+                "POST",
+                ("Subscriptions",),
+                base=self._events_base_url,
+                form=[
+                    ("Description", description),
+                    ("SinkSid", sink_sid),
+                    *(
+                        (
+                            "Types",
+                            subscribed_type(name, version if with_versions else None),
+                        )
+                        for name, version in types
+                    ),
+                ],
+            )
+
+        try:
+            reply = await create(with_versions=True)
+        except TwilioCommsResponseError as err:
+            if err.status != 400 or all(version is None for _, version in types):
+                raise
+            _LOGGER.debug("Subscribing again without schema versions")
+            reply = await create(with_versions=False)
+        return _parsed(reply, Subscription.from_json)
+
+    async def list_subscriptions(self, sink_sid: str) -> list[Subscription]:
+        """Return the subscriptions of a sink, across pages (at most EVENTS_MAX_PAGES).
+
+        Only those naming the sink are kept, whatever the filter returned:
+        the caller deletes what this lists.
+        """
+        sink_sid = validate_sid(sink_sid, SINK_SID_PREFIX)
+        first = {"SinkSid": sink_sid, "PageSize": str(EVENTS_PAGE_SIZE)}
+
+        async def fetch(next_url: str | None) -> Page[Subscription]:
+            """Return the first page, or the one a next_page_url names."""
+            return await self._get(
+                ("Subscriptions",),
+                lambda data: _parse_classic_page(
+                    data, "subscriptions", Subscription.from_json
+                ),
+                first if next_url is None else _query_of(next_url),
+                base=self._events_base_url,
+            )
+
+        return [
+            subscription
+            async for subscription in _iterate_pages(fetch, max_pages=EVENTS_MAX_PAGES)
+            if subscription.sink_sid == sink_sid
+        ]
+
+    async def delete_subscription(self, sid: str) -> None:
+        """Delete a subscription; one already gone counts as deleted."""
+        await self._delete(
+            ("Subscriptions", validate_sid(sid, SUBSCRIPTION_SID_PREFIX))
+        )
+
+    async def get_event_type(self, event_type: str) -> EventType | None:
+        """Return an event type as Twilio offers it to the account, or None if unknown."""
+        segments = ("Types", validate_event_type(event_type))
+        try:
+            return await self._get(
+                segments, EventType.from_json, base=self._events_base_url
+            )
+        except TwilioCommsNotFoundError:
+            return None
+
+    async def _delete(self, segments: tuple[str, ...]) -> None:
+        """Delete an Event Streams resource; a 404 means it is already gone."""
+        with contextlib.suppress(TwilioCommsNotFoundError):
+            await self._request(
+                "DELETE", segments, base=self._events_base_url, json_required=False
+            )
+
     # ------------------------------------------------------------------ HTTP
 
     async def _get[T](
@@ -305,10 +495,7 @@ class TwilioCommsClient:
     ) -> T:
         """GET a JSON document and parse it, naming the request if it is malformed."""
         reply = await self._request("GET", segments, params=params, base=base)
-        try:
-            return parse(reply.data)
-        except TwilioCommsInvalidResponseError as err:
-            raise TwilioCommsInvalidResponseError(f"{reply.target}: {err}") from err
+        return _parsed(reply, parse)
 
     async def _request(
         self,
@@ -318,12 +505,24 @@ class TwilioCommsClient:
         base: URL | None = None,
         params: Mapping[str, str] | None = None,
         json_body: object = None,
+        form: Sequence[tuple[str, str]] | None = None,
         json_required: bool = True,
+        secrets: tuple[str, ...] = (),
     ) -> _Reply:
         """Make one request: the only place with a timeout, transport and HTTP errors.
 
         Segments are relative to the Comms API unless another base is given.
+        A form is sent form-encoded, a field given several times repeated.
+        Secrets the request carries besides the credentials are blanked out
+        of any error text.
         """
+
+        def redact(text: str) -> str:
+            """Return text without the credentials or the request's secrets."""
+            for secret in secrets:
+                text = text.replace(secret, REDACTED)
+            return self._credentials.redact(text)
+
         # Ids are validated before they get here; quoting still guarantees a
         # segment can never add a path level, a query or a fragment.
         url = (base or self._base_url).joinpath(
@@ -344,6 +543,7 @@ class TwilioCommsClient:
                     url,
                     params=params,
                     json=json_body,
+                    data=form,
                     headers=headers,
                     # A redirect is an answer, never followed: a location
                     # elsewhere must not receive our credentials.
@@ -363,7 +563,7 @@ class TwilioCommsClient:
             )
         except aiohttp.ClientError as err:
             _LOGGER.debug("%s failed: %s", target, type(err).__name__)
-            reason = clean_detail(str(err), self._credentials.redact)
+            reason = clean_detail(str(err), redact)
             failure = TwilioCommsConnectionError(
                 f"{target} failed: {type(err).__name__}: {reason}"
             )
@@ -383,7 +583,7 @@ class TwilioCommsClient:
                 code=code,
                 message=message,
                 retry_after_header=response.headers.get(aiohttp.hdrs.RETRY_AFTER),
-                redact=self._credentials.redact,
+                redact=redact,
                 now=datetime.now(UTC),
             )
         data = parse_json(body)
@@ -392,6 +592,25 @@ class TwilioCommsClient:
                 f"{target} returned HTTP {response.status} without a JSON body"
             )
         return _Reply(target=target, headers=response.headers, data=data)
+
+
+def _parsed[T](reply: _Reply, parse: Callable[[Any], T]) -> T:
+    """Return a reply's data parsed, naming the request if it is malformed."""
+    try:
+        return parse(reply.data)
+    except TwilioCommsInvalidResponseError as err:
+        raise TwilioCommsInvalidResponseError(f"{reply.target}: {err}") from err
+
+
+def _url_secrets(url: str) -> tuple[str, ...]:
+    """Return a URL and its user info, as written and decoded, longest first."""
+    try:
+        parsed = URL(url)
+        parts = (parsed.raw_user, parsed.raw_password, parsed.user, parsed.password)
+    except ValueError:
+        parts = (None, None, None, None)
+    found = {url, *(part for part in parts if part)}
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 async def _read_body(response: aiohttp.ClientResponse, target: str) -> bytes:
@@ -562,6 +781,35 @@ def _parse_page[T](
         or _page_token(obj.get("nextPageToken")),
         self_token=_page_token(pagination.get("self")),
     )
+
+
+def _parse_classic_page[T](
+    data: object, list_key: str, parse_item: Callable[[object], T]
+) -> Page[T]:
+    """Return a page of a classic Twilio listing: items and `meta` URLs (docs §1).
+
+    The next page is named by an absolute URL, whose query alone is used
+    (_query_of): the request always goes to the client's own base URL.
+    """
+    obj = as_object(data)
+    if obj is None or not isinstance(items := obj.get(list_key), list):
+        raise TwilioCommsInvalidResponseError(
+            f"A list response has no {list_key} array"
+        )
+    meta = as_object(obj.get("meta")) or {}
+    return Page(
+        items=tuple(parse_item(item) for item in items),
+        next_token=as_text(meta.get("next_page_url")),
+        self_token=as_text(meta.get("url")),
+    )
+
+
+def _query_of(url: str) -> dict[str, str]:
+    """Return the query parameters of a next_page_url."""
+    try:
+        return dict(URL(url).query)
+    except ValueError as err:
+        raise TwilioCommsInvalidResponseError("A next_page_url is not a URL") from err
 
 
 async def _iterate_pages[T](

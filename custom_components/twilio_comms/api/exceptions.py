@@ -48,6 +48,10 @@ class TwilioCommsPageLimitError(TwilioCommsPaginationError):
     """A listing went on past the page cap; what was read before it is valid."""
 
 
+class TwilioCommsEventError(TwilioCommsError):
+    """An Event Streams delivery cannot be read as events."""
+
+
 class TwilioCommsInvalidIdError(TwilioCommsError, ValueError):
     """A caller passed an id that is not a well-formed Comms id."""
 
@@ -162,6 +166,8 @@ _CODE_ERRORS: Final[Mapping[int, type[TwilioCommsResponseError]]] = {
     20003: TwilioCommsAuthenticationError,
     20403: TwilioCommsForbiddenError,
     20404: TwilioCommsNotFoundError,
+    # Event Streams: "Sink could not be found" (docs/event-streams.md §11).
+    91001: TwilioCommsNotFoundError,
     20429: TwilioCommsRateLimitError,
 }
 

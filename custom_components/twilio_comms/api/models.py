@@ -12,7 +12,7 @@ from enum import StrEnum
 import json
 import re
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, TypeIs
 
 from .exceptions import (
     TwilioCommsInvalidIdError,
@@ -184,7 +184,7 @@ RESOURCE_ID_PREFIXES: Final[Mapping[Channel, tuple[str, ...]]] = {
 _SUFFIX: Final = re.compile(r"[0-9a-z]{1,64}")
 
 
-def is_valid_id(value: object, prefixes: tuple[str, ...]) -> bool:
+def is_valid_id(value: object, prefixes: tuple[str, ...]) -> TypeIs[str]:
     """Return whether a value is an id with one of the given prefixes."""
     return isinstance(value, str) and any(
         value.startswith(prefix) and _SUFFIX.fullmatch(value, len(prefix))
@@ -192,7 +192,7 @@ def is_valid_id(value: object, prefixes: tuple[str, ...]) -> bool:
     )
 
 
-def is_operation_id(value: object) -> bool:
+def is_operation_id(value: object) -> TypeIs[str]:
     """Return whether a value is a well-formed operation id."""
     return is_valid_id(value, (OPERATION_ID_PREFIX,))
 
@@ -201,6 +201,21 @@ def validate_operation_id(value: str) -> str:
     """Return a well-formed operation id, or raise TwilioCommsInvalidIdError."""
     if is_operation_id(value):
         return value
+    raise invalid_id_error(
+        f"{OPERATION_ID_PREFIX}… with lowercase letters and digits", value
+    )
+
+
+def validate_message_id(value: str) -> str:
+    """Return a well-formed message id, or raise TwilioCommsInvalidIdError."""
+    prefix = RESOURCE_ID_PREFIXES[Channel.MESSAGES][0]
+    if is_valid_id(value, (prefix,)):
+        return value
+    raise invalid_id_error(f"{prefix}… with lowercase letters and digits", value)
+
+
+def invalid_id_error(expected: str, value: str) -> TwilioCommsInvalidIdError:
+    """Return the error for an id that is not what was expected."""
     # The rejected value is the caller's own input, but it is summarised, not
     # echoed: it may be long or contain control characters.
     shown = (
@@ -208,10 +223,7 @@ def validate_operation_id(value: str) -> str:
         if len(value) > 80 or not value.isprintable()
         else repr(value)
     )
-    raise TwilioCommsInvalidIdError(
-        f"Invalid id (expected {OPERATION_ID_PREFIX}… with lowercase letters and "
-        f"digits): {shown}"
-    )
+    return TwilioCommsInvalidIdError(f"Invalid id (expected {expected}): {shown}")
 
 
 # Every counter any channel documents (comms-api.md §10). Channels and pages
@@ -368,19 +380,28 @@ class CommsResource:
             status=status.strip().upper()
             if isinstance(status, str) and status.strip()
             else UNKNOWN_RESOURCE_STATUS,
-            to=_address(obj.get("to")),
+            to=_recipient(obj.get("to")),
             updated_at=parse_timestamp(obj.get("updatedAt")),
         )
 
 
 def _address(value: object) -> str | None:
-    """Return the address of a resource's `to`: an object, or an array of them.
+    """Return the address of a party given as an address object or as a string."""
+    if isinstance(value, dict):
+        value = value.get("address")
+    return as_text(value)
+
+
+def _recipient(value: object) -> str | None:
+    """Return the address of a `to`: an array, an object or a plain address.
 
     Listings show an array and a fetched push an object (comms-api.md §9);
-    only group messages have more than one, and the first is kept.
+    only group messages have more than one, and the first stands for them
+    all (§8). A push goes to a token or a user: no address.
     """
-    first = next(iter(_as_objects(value)), None)
-    address = as_text(first.get("address")) if first is not None else None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    address = _address(value)
     if address is None or len(address) > MAX_ADDRESS_LENGTH:
         return None
     return address.strip() or None
@@ -449,6 +470,35 @@ _FINAL_MESSAGE_STATUSES: Final = frozenset(
 )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """One message as fetched: who sent it, to whom, and its text (when it has one)."""
+
+    id: str
+    from_address: str | None
+    to_address: str | None
+    text: str | None
+
+    @classmethod
+    def from_json(cls, data: object) -> Message:
+        """Return a message, or raise if the value has no valid message id.
+
+        `to` is an array of one recipient except in group messaging, where
+        the first stands for them all (comms-api.md §8); a single object or
+        a plain address is read too.
+        """
+        obj = as_object(data)
+        prefixes = RESOURCE_ID_PREFIXES[Channel.MESSAGES]
+        if obj is None or not is_valid_id(obj.get("id"), prefixes):
+            raise TwilioCommsInvalidResponseError("A message has no valid id")
+        return cls(
+            id=obj["id"],
+            from_address=_address(obj.get("from")),
+            to_address=_recipient(obj.get("to")),
+            text=as_text((as_object(obj.get("content")) or {}).get("text")),
+        )
+
+
 # Tolerant readers and writers of the JSON values the API exchanges.
 
 # RFC 3339 date-time (a space for the "T" is tolerated, as RFC 3339 allows).
@@ -458,6 +508,9 @@ _RFC3339: Final = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?",
     re.ASCII,
 )
+
+# The most digits a Twilio error code given as a string may have.
+_MAX_CODE_DIGITS: Final = 10
 
 # One shared read-only empty mapping, for the many stats without extra counters.
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
@@ -504,9 +557,7 @@ def error_details(body: bytes) -> tuple[int | None, str | None]:
     if (obj := as_object(parse_json(body))) is None:
         return None, None
     sources = [*_as_objects(obj.get("errors"))[:1], obj]
-    code = next(
-        (c for s in sources if (c := _as_code(s.get("code"))) is not None), None
-    )
+    code = next((c for s in sources if (c := as_code(s.get("code"))) is not None), None)
     message = next((m for s in sources if (m := as_text(s.get("message")))), None)
     return code, message
 
@@ -528,10 +579,15 @@ def _as_count(value: object) -> int | None:
     return None
 
 
-def _as_code(value: object) -> int | None:
+def as_code(value: object) -> int | None:
     """Return a Twilio error code given as an int or a string of digits."""
-    if isinstance(value, str) and value.strip().isdecimal() and value.isascii():
-        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        # Codes have five digits; a longer string is no code, and one past
+        # Python's 4,300-digit limit would make int() raise.
+        if text.isdecimal() and text.isascii() and len(text) <= _MAX_CODE_DIGITS:
+            return int(text)
+        return None
     return _as_count(value)
 
 
