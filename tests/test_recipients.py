@@ -225,13 +225,19 @@ async def test_status_moves_through_sent(
     assert emulator.requests[MESSAGES_ROUTE] <= polls
 
 
+@pytest.mark.parametrize(
+    "changed_at", ["2026-11-23T11:58:00+00:00", "2026-11-23T11:58:00"]
+)
+@pytest.mark.usefixtures("emulator")
 async def test_status_restored_after_restart(
     hass: HomeAssistant,
-    emulator: Emulator,
     mock_config_entry: MockConfigEntry,
+    changed_at: str,
 ) -> None:
-    """A restart keeps the last status, and the message it is of goes on from there."""
-    changed_at = "2026-11-23T11:58:00+00:00"
+    """A restart keeps the last status, and the message it is of goes on from there.
+
+    A time without its offset is UTC.
+    """
     mock_restore_cache(
         hass,
         [
@@ -251,10 +257,12 @@ async def test_status_restored_after_restart(
     await hass.async_block_till_done()
     state = hass.states.get(STATUS)
     assert state.state == "delivered"
-    assert state.attributes["changed_at"] == changed_at
+    assert state.attributes["changed_at"] == "2026-11-23T11:58:00+00:00"
     recipients = mock_config_entry.runtime_data.recipients
+    # The message goes on by its id: read, an hour later.
+    read_at = dt_util.parse_datetime("2026-11-23T12:58:00+00:00")
     assert recipients.async_message_status(
-        None, "comms_message_01h9krwprkeee8fzqspvwy6nq800000", None, "read", None
+        None, "comms_message_01h9krwprkeee8fzqspvwy6nq800000", None, "read", read_at
     )
     assert hass.states.get(STATUS).state == "read"
 

@@ -84,6 +84,10 @@ class RecipientStatus:
         )
         if status is None or changed_at is None:
             return None
+        if changed_at.tzinfo is None:
+            # Written with its offset; one edited away reads as UTC, so it
+            # compares with Twilio's times.
+            changed_at = changed_at.replace(tzinfo=UTC)
         operation_id, message_id = (
             value if isinstance(value := attributes.get(key), str) else None
             for key in ("operation_id", "message_id")
