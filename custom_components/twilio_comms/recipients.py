@@ -2,9 +2,10 @@
 
 Each recipient subentry shows the status of the last message (or email) Home
 Assistant sent to it. A send makes it queued; then, while the send is
-followed, its channel's polls list the operation's messages, one listing a
-poll at most and only while one of ours is not final; and the push path
-reports what message events say. Statuses only move forward, and only the
+followed, its channel's polls list the operation's messages: one listing a
+poll at most, only in a poll that saw the operation change, and only while
+one of ours is not final. The push path reports what message events say
+(async_message_status). Statuses only move forward, and only the
 latest send to a recipient counts: anything said of an earlier one is old.
 """
 
