@@ -32,6 +32,10 @@ _LOGGER: Final = logging.getLogger(__name__)
 # Events remembered for /_emulator/events, at most: the oldest are forgotten.
 LOG_SIZE: Final = 10_000
 
+# Requests in flight to one sink at once, at most: a burst of events waits
+# for a slot rather than swamping the receiver into timeouts.
+CONCURRENCY: Final = 4
+
 # The port a URL's scheme implies, written out under the "port" reading.
 DEFAULT_PORTS: Final = {"https": 443, "http": 80}
 
@@ -135,6 +139,7 @@ class Delivery:
         # Events a reorder fault holds back until after the next ones.
         self.held: dict[str, list[Event]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        self.slots: dict[str, asyncio.Semaphore] = {}
         self.session: aiohttp.ClientSession | None = None
         self.ticker: asyncio.Task[None] | None = None
         self.log: OrderedDict[str, Logged] = OrderedDict()
@@ -239,10 +244,11 @@ class Delivery:
             url, headers = signed_request(
                 sink.destination, body, self.auth_token(), config.signed_url
             )
-            self.counts["attempted"] += 1
-            status = await self._post(
-                url, body, headers | {"Content-Type": content_type}
-            )
+            async with self.slots.setdefault(sink.sid, asyncio.Semaphore(CONCURRENCY)):
+                self.counts["attempted"] += 1
+                status = await self._post(
+                    url, body, headers | {"Content-Type": content_type}
+                )
             if status is not None and 200 <= status < 300:
                 self.counts["succeeded"] += 1
                 self._delivered(events)
