@@ -8,7 +8,7 @@ a long jump of the clock emits every step skipped, in order, at once.
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import hashlib
 import json
@@ -164,8 +164,10 @@ class Seen:
     plan: OperationPlan
     # None before the first look: every stage and status is news.
     phase: str | None = None
-    counters: dict[str, int] | None = None
-    statuses: list[str] = field(default_factory=list)
+    state: OperationState | None = None
+    # Each message's status, worked out from state only once one may have
+    # moved: thousands of recipients cost nothing while nothing changes.
+    statuses: list[str] | None = None
 
 
 type StateOf = Callable[[OperationPlan, datetime], OperationState]
@@ -198,7 +200,7 @@ class Tracker:
         for plan in world.channels[CHANNEL].newest_first(
             now - RETENTION, now + _INCLUSIVE
         ):
-            seen = Seen(plan, statuses=[""] * plan.recipients)
+            seen = Seen(plan)
             self._update(seen, state(plan, now), now, emit=False)
             if seen.phase in {SCHEDULED, PROCESSING}:
                 self.tracked[plan.id] = seen
@@ -222,7 +224,7 @@ class Tracker:
         log = self.world.channels[CHANNEL]
         for plan in log.newest_first(self.last, now + _INCLUSIVE):
             if plan.id not in self.recent and plan.id not in self.tracked:
-                self.tracked[plan.id] = Seen(plan, statuses=[""] * plan.recipients)
+                self.tracked[plan.id] = Seen(plan)
         events: list[Event] = []
         for operation_id, seen in list(self.tracked.items()):
             events.extend(self._update(seen, self.state(seen.plan, now), now))
@@ -248,18 +250,29 @@ class Tracker:
         # A completion comes after the messages it completes.
         last = stages.pop() if stages and phase == COMPLETED else None
         events = stages
-        if state.counters != seen.counters or phase != seen.phase:
+        if emit and (
+            seen.state is None
+            or state.counters != seen.state.counters
+            or phase != seen.phase
+        ):
             events.extend(self._message_events(seen, state, now))
         if last is not None:
             events.append(last)
-        seen.phase, seen.counters = phase, state.counters
+        seen.phase, seen.state = phase, state
         return events if emit else []
 
     def _message_events(
         self, seen: Seen, state: OperationState, now: datetime
     ) -> Iterator[Event]:
         """Yield the events of every message whose status moved, and note the new ones."""
-        for index in range(state.plan.recipients):
+        recipients = range(state.plan.recipients)
+        if seen.statuses is None:
+            before = seen.state
+            seen.statuses = [
+                "" if before is None else resource_status(before, index)
+                for index in recipients
+            ]
+        for index in recipients:
             status = resource_status(state, index)
             previous = seen.statuses[index]
             if status == previous:
