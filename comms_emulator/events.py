@@ -221,6 +221,10 @@ class Tracker:
 
     def look(self, now: datetime) -> list[Event]:
         """Return the events of every change since the last look, in order."""
+        if now < self.last:
+            # A clock moved back shows nothing new; looks resume once it
+            # passes the last one again.
+            return []
         log = self.world.channels[CHANNEL]
         for plan in log.newest_first(self.last, now + _INCLUSIVE):
             if plan.id not in self.recent and plan.id not in self.tracked:

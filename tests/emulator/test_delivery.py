@@ -570,3 +570,21 @@ async def test_event_control_endpoints(
     assert (await client.get("/_emulator/events?limit=-1")).status == 400
     response = await client.post("/_emulator/events/reset")
     assert (await response.json())["emitted"] == 0
+
+
+async def test_a_clock_moved_back_emits_nothing(
+    make_client: ClientFactory, receiver: Receiver, clock: ManualClock
+) -> None:
+    """Moving the clock back re-emits nothing; moving it on again emits only what is new."""
+    client = await _client(make_client)
+    emulator = emulator_of(client)
+    await _provision(client, receiver, OPERATION_TYPES)
+    await client.post("/v1/Messages", json=SEND, headers=AUTH)
+    clock.tick(timedelta(hours=2))
+    assert emulator.emit_events() > 3
+    clock.tick(timedelta(hours=-2))
+    assert emulator.emit_events() == 0
+    clock.tick(timedelta(hours=3))
+    assert emulator.emit_events() == 0
+    await emulator.delivery.settle()
+    assert [e["type"] for e in receiver.accepted()] == list(OPERATION_TYPES)
