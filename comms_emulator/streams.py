@@ -605,11 +605,11 @@ def events_middleware(
             return classic_error(
                 403, 20403, "Event Streams is not available to this account"
             )
+        # Every path under the prefix has a route (not_found the last), so
+        # refusals are StreamsErrors, never aiohttp's own.
         try:
             return await handler(request)
         except StreamsError as err:
             return err.response()
-        except web.HTTPException as err:
-            return classic_error(err.status, 20000 + err.status, err.reason)
 
     return middleware

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 import pytest
 from yarl import URL
 
-from comms_emulator import StreamsConfig
+from comms_emulator import StreamsConfig, delivery
 from comms_emulator.delivery import body_sha256, signature, signed_request
 
 from .conftest import (
@@ -588,3 +588,27 @@ async def test_a_clock_moved_back_emits_nothing(
     assert emulator.emit_events() == 0
     await emulator.delivery.settle()
     assert [e["type"] for e in receiver.accepted()] == list(OPERATION_TYPES)
+
+
+async def test_non_webhook_sinks_get_nothing_and_the_log_is_bounded(
+    make_client: ClientFactory,
+    receiver: Receiver,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Kinesis sink subscribed gets no request; the event log keeps the newest only."""
+    monkeypatch.setattr(delivery, "LOG_SIZE", 5)
+    client = await _client(make_client)
+    emulator = emulator_of(client)
+    sink = await post_form(
+        client,
+        "/events/v1/Sinks",
+        {"Description": "d", "SinkType": "kinesis", "SinkConfiguration": "{}"},
+    )
+    await subscribe(client, sink["sid"])
+    await _send_and_finish(client, clock)
+    report = emulator.event_report()
+    assert report["emitted"] > 5
+    assert len(report["log"]) == 5
+    assert report["deliveries"]["attempted"] == 0
+    assert receiver.requests == []

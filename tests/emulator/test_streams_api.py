@@ -84,6 +84,10 @@ async def test_sink_create_fetch_list_delete(make_client: ClientFactory) -> None
             "Sink Configuration is not valid JSON",
         ),
         (
+            {"Description": "d", "SinkType": "webhook", "SinkConfiguration": "{"},
+            "Sink Configuration is not valid JSON",
+        ),
+        (
             {"Description": "d", "SinkType": "webhook", "SinkConfiguration": "{}"},
             "Sink Configuration destination is empty",
         ),
@@ -204,6 +208,12 @@ async def test_subscription_create_list_fetch_delete(
     assert theirs["subscriptions"] == []
     in_use = await get_json(client, "/events/v1/Sinks", InUse="true")
     assert [item["sid"] for item in in_use["sinks"]] == [sink["sid"]]
+    unused = await get_json(client, "/events/v1/Sinks", InUse="false")
+    assert [item["sid"] for item in unused["sinks"]] == [other["sid"]]
+    initialized = await get_json(client, "/events/v1/Sinks", Status="initialized")
+    assert initialized["sinks"] == []
+    renamed = await post_form(client, path, {"Description": "renamed"}, 200)
+    assert renamed == subscription | {"description": "renamed"}
     response = await client.delete(path, headers=AUTH)
     assert response.status == 204
     await get_json(client, path, 404)
@@ -233,6 +243,7 @@ async def test_subscription_paging(make_client: ClientFactory) -> None:
     assert seen == sids
     assert pages == 3
     await get_json(client, "/events/v1/Subscriptions", 400, PageSize="0")
+    await get_json(client, "/events/v1/Subscriptions", 400, Page="x")
 
 
 @pytest.mark.parametrize(
@@ -242,6 +253,7 @@ async def test_subscription_paging(make_client: ClientFactory) -> None:
             json.dumps([{"type": OPERATION_TYPES[0]}]),
             "Missing required input parameter event_types[0].type",
         ),
+        ("{", "Missing required input parameter event_types[0].type"),
         (json.dumps({"type": "com.example.nothing"}), "Type not found in system"),
         (
             json.dumps({"type": OPERATION_TYPES[0], "schema_version": 3}),
@@ -380,6 +392,9 @@ async def test_streams_control_refuses_bad_settings(make_client: ClientFactory) 
         {"nothing": 1},
         {"duplicate": 1.5},
         {"max_batch": 0},
+        {"max_batch": 1.5},
+        {"tick_seconds": -1},
+        {"tick_seconds": "1"},
         {"entitled": "no"},
         {"discontinued_types": "x"},
         {"test_status": True},
@@ -389,3 +404,24 @@ async def test_streams_control_refuses_bad_settings(make_client: ClientFactory) 
     report = await (await client.get("/_emulator/streams")).json()
     assert report["settings"] == StreamsConfig().as_dict() | {"discontinued_types": []}
     assert report["sinks"] == report["subscriptions"] == {}
+
+
+async def test_other_sink_types_are_kept_but_not_delivered_to(
+    make_client: ClientFactory,
+) -> None:
+    """A Kinesis sink is created with its configuration as given; a PUT is no route."""
+    client = await make_client()
+    configuration = {"arn": "arn:aws:kinesis:us-east-1:1:stream/x", "role_arn": "r"}
+    sink = await post_form(
+        client,
+        "/events/v1/Sinks",
+        {
+            "Description": "d",
+            "SinkType": "kinesis",
+            "SinkConfiguration": json.dumps(configuration),
+        },
+    )
+    assert sink["sink_configuration"] == configuration
+    response = await client.put(f"/events/v1/Sinks/{sink['sid']}", headers=AUTH)
+    assert response.status == 404
+    _classic(await response.json(), 404)
