@@ -242,8 +242,11 @@ class Tracker:
         self, seen: Seen, state: OperationState, now: datetime, *, emit: bool = True
     ) -> list[Event]:
         """Bring what was seen of an operation up to its state; return the events."""
-        before = STAGES.index(seen.phase) + 1 if seen.phase in STAGES else 0
         phase = state.phase
+        if not emit:
+            seen.phase, seen.state = phase, state
+            return []
+        before = STAGES.index(seen.phase) + 1 if seen.phase in STAGES else 0
         reached = STAGES.index(phase) + 1 if phase in STAGES else before
         if phase == CANCELED:
             reached = before
@@ -254,7 +257,7 @@ class Tracker:
         # A completion comes after the messages it completes.
         last = stages.pop() if stages and phase == COMPLETED else None
         events = stages
-        if emit and (
+        if (
             seen.state is None
             or state.counters != seen.state.counters
             or phase != seen.phase
@@ -263,7 +266,7 @@ class Tracker:
         if last is not None:
             events.append(last)
         seen.phase, seen.state = phase, state
-        return events if emit else []
+        return events
 
     def _message_events(
         self, seen: Seen, state: OperationState, now: datetime
