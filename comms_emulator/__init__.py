@@ -5,7 +5,14 @@
 # written from the documentation rather than against itself.
 
 from .app import create_app
-from .config import CHANNELS, ChannelShape, Credential, EmulatorConfig, FaultConfig
+from .config import (
+    CHANNELS,
+    ChannelShape,
+    Credential,
+    EmulatorConfig,
+    FaultConfig,
+    StreamsConfig,
+)
 from .emulator import EMULATOR_KEY, Emulator, FaultReport, GroundTruth, Outcomes
 
 __all__ = [
@@ -19,5 +26,6 @@ __all__ = [
     "FaultReport",
     "GroundTruth",
     "Outcomes",
+    "StreamsConfig",
     "create_app",
 ]

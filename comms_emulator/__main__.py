@@ -19,9 +19,11 @@ from .config import (
     OPERATION_ID_MODES,
     RETENTION,
     STATS_PROFILES,
+    STREAMS_CHOICES,
     ChannelShape,
     EmulatorConfig,
     FaultConfig,
+    StreamsConfig,
 )
 
 # A shape setting from the command line: the channel it is for (None: all).
@@ -140,6 +142,70 @@ SHAPE_SWITCHES: Final = {
     "guide_listing": "Push resources listed under notifications, with a URL as "
     "pagination.self (PushNotifications only)",
 }
+
+
+# What each Event Streams setting means, for --help (docs/event-streams.md §12).
+STREAMS_HELP: Final = {
+    "entitled": "the account may use Event Streams (--no-events-entitled: 403 on every Events call)",
+    "sink_status": "where a webhook sink starts: active, or initialized until Test and Validate",
+    "validate_reading": "Validate always answers valid (current), or 400 on a wrong TestId (old)",
+    "test_status": "the status a sink Test answers with",
+    "require_active_sink": "refuse a subscription on a sink that is not active",
+    "one_subscription_per_sink": "refuse a second subscription on a sink (is in use)",
+    "max_sinks": "sinks per account; creates past it answer 400",
+    "max_subscriptions": "subscriptions per account; creates past it answer 400",
+    "inbound_type": "the catalogue lists com.twilio.comms-api.message.inbound-received",
+    "discontinued_types": "comma-separated event types the catalogue shows discontinued",
+    "signed_url": "what X-Twilio-Signature signs: the URL without user info, with it, or with the default port",
+    "content_type": "deliveries as application/json, or as the CloudEvents types",
+    "data_as_string": "an event's data as a JSON string rather than an object",
+    "numeric_fields": "message events' attempt and error_code as numbers rather than strings",
+    "max_batch": "events per delivery to a batching sink, at most",
+    "tick_seconds": "seconds between looks for transitions to emit",
+    "timeout_seconds": "how long a sink may take to answer a delivery",
+    "retry_initial_seconds": "the first wait before a retry (doubling)",
+    "retry_max_seconds": "the longest wait between retries",
+    "retry_give_up_seconds": "how long a delivery is retried before it is dropped",
+    "duplicate": "share of events delivered twice, 0 to 1",
+    "reorder": "share of events held back after later ones (and of batches shuffled), 0 to 1",
+    "delay": "share of deliveries held back delay_seconds, 0 to 1",
+    "drop": "share of events never delivered, 0 to 1",
+    "delay_seconds": "how long a delayed delivery waits",
+}
+
+
+def _types(value: str) -> tuple[str, ...]:
+    """Return a comma-separated list of event types."""
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def _add_streams_flags(parser: argparse.ArgumentParser) -> None:
+    """Add a flag per Event Streams setting: --events-NAME, its default the setting's."""
+    group = parser.add_argument_group(
+        "Event Streams",
+        "The Events API under /events/v1 and delivery to webhook sinks; the "
+        "readings where Twilio's documents disagree (docs/event-streams.md §12).",
+    )
+    for name, default in StreamsConfig().as_dict().items():
+        flag = f"--events-{name.replace('_', '-')}"
+        text = STREAMS_HELP[name]
+        if name in STREAMS_CHOICES:
+            kind = type(default)
+            group.add_argument(
+                flag,
+                type=kind,
+                choices=STREAMS_CHOICES[name],
+                default=default,
+                help=text,
+            )
+        elif isinstance(default, bool):
+            group.add_argument(
+                flag, action=argparse.BooleanOptionalAction, default=default, help=text
+            )
+        elif isinstance(default, tuple):
+            group.add_argument(flag, type=_types, default=default, help=text)
+        else:
+            group.add_argument(flag, type=type(default), default=default, help=text)
 
 
 def _add_shape_flags(parser: argparse.ArgumentParser) -> None:
@@ -280,6 +346,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     config_flag("fault_seed", type=int, help="seed of faults")
     _add_shape_flags(parser)
+    _add_streams_flags(parser)
     return parser
 
 
@@ -299,6 +366,12 @@ def _config(
     if span > RETENTION:
         parser.error("--span-hours may be at most 168 (the 7-day retention)")
     try:
+        streams = StreamsConfig(
+            **{
+                name: getattr(args, f"events_{name}")
+                for name in StreamsConfig.settings()
+            }
+        )
         faults = FaultConfig(slow_seconds=args.slow_seconds)
         faults.update(
             {kind: getattr(args, f"fault_{kind}") for kind in FaultConfig.KINDS}
@@ -313,6 +386,7 @@ def _config(
                 if args.live
                 else 0.0,
                 "faults": faults,
+                "streams": streams,
                 "shapes": _shapes(args),
             }
         )
@@ -339,6 +413,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     print(f"Comms API emulator at {base}/v1", flush=True)
     print(f"  Accounts       {base}/2010-04-01/Accounts", flush=True)
+    print(f"  Event Streams  {base}/events/v1", flush=True)
     print(f"  control plane  {base}/_emulator/health", flush=True)
     print(f"  Account SID    {config.account_sid}", flush=True)
     print(f"  Auth Token     {config.auth_token}", flush=True)

@@ -4,16 +4,14 @@ Both authenticate with HTTP Basic against the configured credential pairs
 (comms-api.md §1); /v1 is described in comms-api.md §7–§11.
 """
 
-import base64
-import binascii
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import datetime
-import hmac
 from typing import Any, Final
 
 from aiohttp import web
 
-from .config import GUIDE_LIST_KEY, RESOURCE_LIST_KEY, RESOURCE_PREFIX, Credential
+from .auth import authenticate, classic_error
+from .config import GUIDE_LIST_KEY, RESOURCE_LIST_KEY, RESOURCE_PREFIX
 from .emulator import Emulator
 from .inputs import (
     ApiError,
@@ -27,31 +25,6 @@ from .inputs import (
 from .lifecycle import OperationPlan, OperationState
 from .rendering import error_json, failed_indices, operation_json, resource_json
 from .world import Position, parse_resource_id
-
-# The realm a 401 challenges for, as Twilio's API does.
-AUTH_CHALLENGE: Final = {"WWW-Authenticate": 'Basic realm="Twilio API"'}
-
-
-def authenticate(
-    credentials: Mapping[str, Credential], header: str | None
-) -> Credential | None:
-    """Return the pair a Basic Authorization header names, if it is known and matches."""
-    scheme, _, encoded = (header or "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-    except binascii.Error, UnicodeDecodeError:
-        return None
-    username, separator, password = decoded.partition(":")
-    credential = credentials.get(username)
-    if not separator or credential is None:
-        return None
-    # A constant-time comparison, as any password check should be.
-    if not hmac.compare_digest(credential.password.encode(), password.encode()):
-        return None
-    return credential
-
 
 # A page token whose cursor does not fit the listing it was sent to.
 BAD_CURSOR: Final = "pageToken is not valid"
@@ -270,20 +243,6 @@ class CommsApi:
 
 # Where the classic API lives on the emulator's host, beside /v1.
 CLASSIC_PREFIX: Final = "/2010-04-01/"
-
-
-def classic_error(status: int, code: int, message: str) -> web.Response:
-    """Return an error in the classic REST API's shape."""
-    return web.json_response(
-        {
-            "code": code,
-            "message": message,
-            "more_info": f"https://www.twilio.com/docs/errors/{code}",
-            "status": status,
-        },
-        status=status,
-        headers=AUTH_CHALLENGE if status == 401 else None,
-    )
 
 
 class AccountsApi:

@@ -5,18 +5,20 @@ channel's entitlement and injects faults; the control plane passes through.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Final
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from .api import AUTH_CHALLENGE, CLASSIC_PREFIX, AccountsApi, CommsApi, authenticate
+from .api import CLASSIC_PREFIX, AccountsApi, CommsApi
+from .auth import AUTH_CHALLENGE, authenticate
 from .config import CHANNELS, SEND_CHANNELS, EmulatorConfig
 from .control import Control, control_guard
 from .emulator import EMULATOR_KEY, Clock, Emulator
 from .inputs import ApiError, Issue
+from .streams import EventsApi, events_middleware
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -126,8 +128,26 @@ def create_app(
     emulator = Emulator(config, clock or _now_utc)
     api = CommsApi(emulator)
     control = Control(emulator)
-    app = web.Application(middlewares=[control_guard, api_middleware(emulator)])
+    app = web.Application(
+        middlewares=[
+            control_guard,
+            events_middleware(
+                emulator.streams,
+                lambda: emulator.credentials,
+                lambda request: emulator.requests.count(route_template(request), None),
+            ),
+            api_middleware(emulator),
+        ]
+    )
     app[EMULATOR_KEY] = emulator
+
+    async def emitting(app: web.Application) -> AsyncIterator[None]:
+        """Look for transitions and deliver their events while the app runs."""
+        emulator.delivery.start(emulator.emit_events)
+        yield
+        await emulator.delivery.stop()
+
+    app.cleanup_ctx.append(emitting)
     router = app.router
     router.add_get("/_emulator/health", control.health)
     router.add_route("*", "/_emulator/faults", control.faults)
@@ -138,6 +158,11 @@ def create_app(
     router.add_route("*", "/_emulator/entitlements", control.entitlements)
     router.add_route("*", "/_emulator/live", control.live)
     router.add_route("*", "/_emulator/credentials", control.credentials)
+    router.add_route("*", "/_emulator/streams", control.streams)
+    router.add_get("/_emulator/events", control.events)
+    router.add_post("/_emulator/events/emit", control.emit_events)
+    router.add_post("/_emulator/events/settle", control.settle_events)
+    router.add_post("/_emulator/events/reset", control.reset_events)
     channel = _alternatives(CHANNELS)
     # Literal segments first: /v1/Messages/Operations is no resource id.
     router.add_get(f"/v1/{channel}/Operations", api.list_operations)
@@ -159,4 +184,10 @@ def create_app(
         accounts.fetch_balance,
     )
     router.add_route("*", f"{CLASSIC_PREFIX}{{tail:.*}}", accounts.not_found)
+    EventsApi(
+        emulator.streams,
+        emulator.clock,
+        lambda: emulator.config.account_sid,
+        emulator.send_test,
+    ).add_routes(router)
     return app

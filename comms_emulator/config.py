@@ -330,6 +330,142 @@ class FaultConfig:
         return {name: getattr(self, name) for name in self.settings()}
 
 
+# Event Streams (docs/event-streams.md): where its documents disagree, the
+# reading each setting serves (§12); the defaults are what Twilio's current
+# pages say or what was observed.
+
+# Where a webhook sink starts (§2): active, or initialized until validated.
+SINK_STATUSES: Final = ("active", "initialized")
+# How Validate answers (§3): always valid (current), 400 on a wrong TestId (old).
+VALIDATE_READINGS: Final = ("current", "old")
+# The status a Test answers with (§3: 201, the OAI also lists 200).
+TEST_STATUSES: Final = (201, 200)
+# Which URL a delivery's X-Twilio-Signature signs (§8.2): without the
+# destination's user info, with it, or with the default port written out.
+SIGNED_URLS: Final = ("plain", "userinfo", "port")
+# A delivery's Content-Type (§6): application/json, or the CloudEvents HTTP
+# binding's types (structured for one event, batch for an array).
+CONTENT_TYPES: Final = ("json", "cloudevents")
+
+# Settings that name one of some values.
+STREAMS_CHOICES: Final[dict[str, tuple[Any, ...]]] = {
+    "sink_status": SINK_STATUSES,
+    "validate_reading": VALIDATE_READINGS,
+    "test_status": TEST_STATUSES,
+    "signed_url": SIGNED_URLS,
+    "content_type": CONTENT_TYPES,
+}
+
+# Settings that are shares of deliveries, checked to lie in 0–1.
+DELIVERY_FAULTS: Final = ("duplicate", "reorder", "delay", "drop")
+
+
+@dataclass(slots=True, kw_only=True)
+class StreamsConfig:
+    """How Event Streams behaves: its readings, limits, timing and delivery faults."""
+
+    # Mutable, like FaultConfig: readings are switched while the emulator runs.
+
+    # The account may use Event Streams (False: 403 on every Events call).
+    entitled: bool = True
+    sink_status: str = "active"
+    validate_reading: str = "current"
+    test_status: int = 201
+    # A subscription needs an active sink (OAI), and a sink holds at most
+    # one subscription ("Sink with SID … is in use", 3P-live).
+    require_active_sink: bool = True
+    one_subscription_per_sink: bool = True
+    # Sinks and subscriptions per account (100 each, §11).
+    max_sinks: int = 100
+    max_subscriptions: int = 100
+    # The catalogue lists the inbound type (only 3P names it, §9), and these
+    # types as discontinued (refused at subscribing).
+    inbound_type: bool = True
+    discontinued_types: tuple[str, ...] = ()
+    signed_url: str = "plain"
+    content_type: str = "json"
+    # data as a JSON string (the Kinesis samples), attempt and error_code as
+    # numbers rather than the strings 3P-rs reads.
+    data_as_string: bool = False
+    numeric_fields: bool = False
+    # Events per delivery of a batching sink, at most (each batch 1 to this).
+    max_batch: int = 10
+    # Seconds of real time between looks for transitions.
+    tick_seconds: float = 0.25
+    # The sink's answer limit (5 s, §7), and the retry backoff: doubling from
+    # the first wait up to the cap, given up after give_up seconds (4 h).
+    timeout_seconds: float = 5.0
+    retry_initial_seconds: float = 1.0
+    retry_max_seconds: float = 60.0
+    retry_give_up_seconds: float = 4 * 3600.0
+    # Delivery faults, each a share of events: delivered twice, sent after
+    # later ones, held back delay_seconds, never delivered.
+    duplicate: float = 0.0
+    reorder: float = 0.0
+    delay: float = 0.0
+    drop: float = 0.0
+    delay_seconds: float = 1.0
+
+    def __post_init__(self) -> None:
+        """Refuse settings the emulator cannot honour."""
+        self.update(self.as_dict())
+
+    @classmethod
+    def settings(cls) -> tuple[str, ...]:
+        """Return the name of every setting."""
+        return tuple(setting.name for setting in fields(cls))
+
+    def update(self, changes: Mapping[str, Any]) -> None:
+        """Apply some settings at once, all or none (ValueError or TypeError if one is invalid)."""
+        checked = {
+            name: _streams_setting(name, value) for name, value in changes.items()
+        }
+        for name, value in checked.items():
+            setattr(self, name, value)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return every setting by name."""
+        return {name: getattr(self, name) for name in self.settings()}
+
+
+# The Python type each Event Streams setting holds, by its default's type.
+_STREAMS_DEFAULTS: Final = {
+    setting.name: setting.default for setting in fields(StreamsConfig)
+}
+
+
+def _streams_setting(name: str, value: Any) -> Any:
+    """Return an Event Streams setting's value, checked (ValueError, TypeError)."""
+    if name not in _STREAMS_DEFAULTS:
+        raise ValueError(f"unknown Event Streams setting {name!r}")
+    if name in STREAMS_CHOICES:
+        if value not in STREAMS_CHOICES[name] or isinstance(value, bool):
+            raise ValueError(f"{name} must be one of {STREAMS_CHOICES[name]}")
+        return value
+    default = _STREAMS_DEFAULTS[name]
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be true or false")
+        return value
+    if isinstance(default, tuple):
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(item, str) for item in value
+        ):
+            raise TypeError(f"{name} must be a list of strings")
+        return tuple(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number")
+    if isinstance(default, int):
+        if value != int(value) or value < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1")
+        return int(value)
+    if name in DELIVERY_FAULTS:
+        _check_rate(name, value)
+    elif value < 0:
+        raise ValueError(f"{name} must not be negative")
+    return float(value)
+
+
 # Twilio's API key types (twilio.com/docs/iam/api-keys/keys-in-console): a
 # Main key reads everything, as the Auth Token does; a Standard key reads all
 # but the Accounts (/Accounts) and Keys resources.
@@ -384,6 +520,7 @@ class EmulatorConfig:
     operation_id_mode: OperationIdMode = "body"
     fault_seed: int = 7
     faults: FaultConfig = field(default_factory=FaultConfig)
+    streams: StreamsConfig = field(default_factory=StreamsConfig)
     # The shape each channel serves; a channel left out gets ChannelShape().
     shapes: Mapping[str, ChannelShape] = field(
         default_factory=lambda: dict.fromkeys(CHANNELS, ChannelShape())

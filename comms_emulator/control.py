@@ -174,3 +174,32 @@ class Control:
             body = await _json_object(request)
             self.emulator.set_live_interval(_seconds(body.get("interval")))
         return web.json_response({"interval": self.emulator.world.live_interval})
+
+    @_refusing_bad_input
+    async def streams(self, request: web.Request) -> web.Response:
+        """GET or POST /_emulator/streams ({"sink_status": "initialized"}): Event Streams' readings."""
+        if request.method == "POST":
+            self.emulator.configure_streams(await _json_object(request))
+        return web.json_response(self.emulator.streams_report())
+
+    @_refusing_bad_input
+    async def events(self, request: web.Request) -> web.Response:
+        """GET /_emulator/events?limit=…: events emitted and delivered, and the newest logged."""
+        limit = int(request.query.get("limit", "10000"))
+        if limit < 0:
+            raise ValueError("limit must not be negative")
+        return web.json_response(self.emulator.event_report(limit))
+
+    async def emit_events(self, request: web.Request) -> web.Response:
+        """POST /_emulator/events/emit: look for transitions now, not at the next tick."""
+        return web.json_response({"emitted": self.emulator.emit_events()})
+
+    async def settle_events(self, request: web.Request) -> web.Response:
+        """POST /_emulator/events/settle: answer once every delivery so far has ended."""
+        await self.emulator.delivery.settle()
+        return web.json_response(self.emulator.event_report(0))
+
+    async def reset_events(self, request: web.Request) -> web.Response:
+        """POST /_emulator/events/reset: forget the event counts and log."""
+        self.emulator.delivery.reset()
+        return web.json_response(self.emulator.event_report(0))

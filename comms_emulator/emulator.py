@@ -18,9 +18,12 @@ from .config import (
     EmulatorConfig,
     check_shape,
 )
+from .delivery import Delivery, DeliveryReport
+from .events import Tracker, test_event
 from .faults import FaultInjector
 from .lifecycle import OperationPlan, OperationState, operation_state
 from .rendering import iso, operation_json
+from .streams import EventStreams, Sink
 from .world import World
 
 # The key that counts every request, beside the per-route keys.
@@ -142,6 +145,26 @@ class Emulator:
         self.shapes: dict[str, ChannelShape] = {
             channel: config.shape(channel) for channel in CHANNELS
         }
+        # Event Streams: its sinks and subscriptions, what finds the events,
+        # and what delivers them; each with a generator of its own, so that
+        # events never shift the API's faults.
+        streams = config.streams
+        self.streams = EventStreams(streams, random.Random(f"{config.seed}:streams"))
+        self.tracker = Tracker(
+            self.world,
+            self.state,
+            config.account_sid,
+            random.Random(f"{config.fault_seed}:events"),
+            clock(),
+            numeric_fields=lambda: streams.numeric_fields,
+        )
+        self.delivery = Delivery(
+            streams,
+            random.Random(f"{config.fault_seed}:delivery"),
+            clock,
+            self.streams.sinks,
+            self.auth_token,
+        )
 
     @property
     def channel_requests(self) -> Counter[str]:
@@ -256,6 +279,46 @@ class Emulator:
         self.credentials[username] = dataclasses.replace(
             self.credentials[username], password=password
         )
+
+    def auth_token(self) -> str:
+        """Return the account's current Auth Token, which signs deliveries (§8.3)."""
+        return self.credentials[self.config.account_sid].password
+
+    def emit_events(self) -> int:
+        """Emit the events of every transition since the last look; return how many."""
+        events = self.tracker.look(self.now())
+        for event in events:
+            self.delivery.record(event)
+            for sink in self.streams.subscribers(event.type):
+                self.delivery.enqueue(sink, event)
+        self.delivery.flush()
+        return len(events)
+
+    def send_test(self, sink: Sink, test_id: str) -> None:
+        """Deliver a sink's test event (§3)."""
+        event = test_event(self.config.account_sid, test_id, self.clock())
+        self.delivery.record(event)
+        self.delivery.deliver(sink, [event])
+
+    def configure_streams(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change some Event Streams settings, all or none (ValueError, TypeError), and report."""
+        self.config.streams.update(changes)
+        return self.streams_report()
+
+    def streams_report(self) -> dict[str, Any]:
+        """Return the Event Streams settings, and the sinks and subscriptions that exist."""
+        return {
+            "settings": self.config.streams.as_dict(),
+            "sinks": {sid: sink.status for sid, sink in self.streams.sinks.items()},
+            "subscriptions": {
+                sid: subscription.sink_sid
+                for sid, subscription in self.streams.subscriptions.items()
+            },
+        }
+
+    def event_report(self, limit: int = 10_000) -> DeliveryReport:
+        """Return the counts of events and deliveries, and the newest events logged."""
+        return self.delivery.report(limit)
 
     def set_live_interval(self, seconds: float) -> None:
         """Make operations appear on their own every so many seconds from now (0 stops it)."""

@@ -81,7 +81,7 @@ def operation_json(state: OperationState, *, fetched: bool = False) -> dict[str,
     return body
 
 
-def _recipient(state: OperationState, index: int) -> dict[str, Any]:
+def recipient_json(state: OperationState, index: int) -> dict[str, Any]:
     """Return one recipient as its send listed it, or made up for seeded operations."""
     plan = state.plan
     if plan.submitted is not None:
@@ -104,14 +104,14 @@ def _recipient(state: OperationState, index: int) -> dict[str, Any]:
     return {"address": address or f"+1555{number:07d}", "channel": "PHONE"}
 
 
-def _submitted(state: OperationState, key: str, default: Any) -> Any:
+def submitted_field(state: OperationState, key: str, default: Any) -> Any:
     """Return a field of the operation's send request, or a default."""
     submitted = state.plan.submitted or {}
     value = submitted.get(key)
     return default if value is None else value
 
 
-def _failure(state: OperationState, index: int) -> tuple[int, str]:
+def failure(state: OperationState, index: int) -> tuple[int, str]:
     """Return the error code and message of a failed resource."""
     plan = state.plan
     if index >= plan.addressable:
@@ -133,7 +133,7 @@ def _attempts(
         "infoUrl": CONSOLE_LOG_URL.format(id=f"{state.plan.id}-{index}"),
     }
     if status in {"FAILED", "UNDELIVERED"}:
-        code, message = _failure(state, index)
+        code, message = failure(state, index)
         attempt["error"] = {
             "code": code,
             "message": message,
@@ -149,8 +149,8 @@ def resource_json(
     plan = state.plan
     channel = plan.channel
     status = resource_status(state, index)
-    sender = _submitted(state, "from", DEFAULT_SENDERS[channel])
-    to = _recipient(state, index)
+    sender = submitted_field(state, "from", DEFAULT_SENDERS[channel])
+    to = recipient_json(state, index)
     body: dict[str, Any] = {
         "id": resource_id(RESOURCE_PREFIX[channel], plan.id, index),
         "from": sender,
@@ -173,10 +173,10 @@ def resource_json(
     if channel == "Messages":
         body["scheduledFor"] = iso(plan.send_at) if plan.send_at else None
     if channel == "PushNotifications":
-        body["priority"] = _submitted(state, "priority", "HIGH")
-        body["sound"] = _submitted(state, "sound", None)
+        body["priority"] = submitted_field(state, "priority", "HIGH")
+        body["sound"] = submitted_field(state, "sound", None)
     if detail:
-        body["content"] = _submitted(state, "content", DEFAULT_CONTENT[channel])
+        body["content"] = submitted_field(state, "content", DEFAULT_CONTENT[channel])
         if channel == "Messages":
             body["attempts"] = _attempts(state, index, status, sender, to)
     return body
@@ -192,7 +192,7 @@ def failed_indices(state: OperationState) -> Iterator[int]:
 
 def error_json(state: OperationState, index: int) -> dict[str, Any]:
     """Return the Errors entry of a failed resource (the real shape is undocumented)."""
-    code, message = _failure(state, index)
+    code, message = failure(state, index)
     return {
         "code": code,
         "message": message,

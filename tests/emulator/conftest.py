@@ -6,6 +6,7 @@ import base64
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+import json
 from typing import Any, Final
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from comms_emulator.control import CONTROL_HEADER
 # another event loop on older releases.
 aiohttp_client = pytest_aiohttp.plugin.aiohttp_client
 aiohttp_client_cls = pytest_aiohttp.plugin.aiohttp_client_cls
+aiohttp_server = pytest_aiohttp.plugin.aiohttp_server
 
 # The moment every test's world starts; seeded history is relative to it.
 START: Final = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -139,3 +141,64 @@ async def statuses(
         pageSize="1000",
     )
     return Counter(resource["status"] for page in pages for resource in page)
+
+
+# Event Streams (docs/event-streams.md): the Comms types, and provisioning.
+
+OPERATION_TYPES: Final = tuple(
+    f"com.twilio.comms-api.operation.{stage}"
+    for stage in ("scheduled", "processing", "completed")
+)
+MESSAGE_TYPES: Final = tuple(
+    f"com.twilio.comms-api.message.{status}"
+    for status in ("queued", "sent", "failed", "delivered", "undelivered", "read")
+)
+
+
+async def post_form(
+    client: TestClient[Any, Any],
+    path: str,
+    data: list[tuple[str, str]] | dict[str, str] | None = None,
+    expected: int = 201,
+) -> Any:
+    """POST a form to an Events path with the development credentials; check, return JSON."""
+    response = await client.post(path, data=data or {}, headers=AUTH)
+    assert response.status == expected, await response.text()
+    return await response.json()
+
+
+async def create_sink(
+    client: TestClient[Any, Any],
+    destination: str = "https://user:pass@example.org/hook",
+    *,
+    batch_events: bool = True,
+    expected: int = 201,
+) -> Any:
+    """Create a webhook sink as the client would."""
+    configuration = {
+        "destination": destination,
+        "method": "POST",
+        "batch_events": batch_events,
+    }
+    return await post_form(
+        client,
+        "/events/v1/Sinks",
+        {
+            "Description": "Home Assistant",
+            "SinkType": "webhook",
+            "SinkConfiguration": json.dumps(configuration),
+        },
+        expected,
+    )
+
+
+async def subscribe(
+    client: TestClient[Any, Any],
+    sink_sid: str,
+    types: tuple[str, ...] = OPERATION_TYPES + MESSAGE_TYPES,
+    expected: int = 201,
+) -> Any:
+    """Subscribe a sink to types, one Types field each."""
+    fields = [("Description", "Home Assistant"), ("SinkSid", sink_sid)]
+    fields += [("Types", json.dumps({"type": kind})) for kind in types]
+    return await post_form(client, "/events/v1/Subscriptions", fields, expected)

@@ -8,8 +8,20 @@ from unittest.mock import patch
 from aiohttp import web
 import pytest
 
-from comms_emulator import EMULATOR_KEY, ChannelShape, Emulator, EmulatorConfig
-from comms_emulator.__main__ import RATE_HELP, SHAPE_SWITCHES, SHAPE_VALUES, main
+from comms_emulator import (
+    EMULATOR_KEY,
+    ChannelShape,
+    Emulator,
+    EmulatorConfig,
+    StreamsConfig,
+)
+from comms_emulator.__main__ import (
+    RATE_HELP,
+    SHAPE_SWITCHES,
+    SHAPE_VALUES,
+    STREAMS_HELP,
+    main,
+)
 from comms_emulator.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
 
 
@@ -144,3 +156,42 @@ def test_remote_host_when_allowed(host: str) -> None:
     """--allow-remote lifts the loopback restriction; loopback names need nothing."""
     _, kwargs = _run([f"--host={host}", "--allow-remote"])
     assert kwargs["host"] == host
+
+
+def test_every_event_streams_setting_has_a_flag() -> None:
+    """Each Event Streams setting has a --events-… flag, and the defaults are the setting's."""
+    assert set(STREAMS_HELP) == set(StreamsConfig.settings())
+    emulator, _ = _run([])
+    assert emulator.config.streams == StreamsConfig()
+
+
+def test_event_streams_flags_reach_the_configuration(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The --events-… flags set the readings, limits, timing and faults."""
+    emulator, _ = _run(
+        shlex.split(
+            "--no-events-entitled --events-sink-status initialized"
+            " --events-validate-reading old --events-test-status 200"
+            " --events-max-sinks 3 --no-events-inbound-type"
+            " --events-discontinued-types a.b,c.d --events-signed-url port"
+            " --events-content-type cloudevents --events-data-as-string"
+            " --events-duplicate 0.2 --events-tick-seconds 0.5"
+        )
+    )
+    streams = emulator.config.streams
+    assert not streams.entitled
+    assert (streams.sink_status, streams.validate_reading) == ("initialized", "old")
+    assert (streams.test_status, streams.max_sinks) == (200, 3)
+    assert not streams.inbound_type
+    assert streams.discontinued_types == ("a.b", "c.d")
+    assert (streams.signed_url, streams.content_type) == ("port", "cloudevents")
+    assert streams.data_as_string
+    assert (streams.duplicate, streams.tick_seconds) == (0.2, 0.5)
+    assert "http://127.0.0.1:8765/events/v1" in capsys.readouterr().out
+
+
+def test_a_bad_event_streams_value_is_a_usage_error() -> None:
+    """A rate above 1 is refused with a usage error."""
+    with pytest.raises(SystemExit):
+        _run(["--events-drop", "1.5"])
