@@ -34,6 +34,7 @@ from custom_components.twilio_comms.const import (
     CONF_CHANNELS,
     CONF_CREDENTIAL_KIND,
     CONF_FAILURE_THRESHOLD,
+    CONF_INSTANT_UPDATES,
     CONF_WINDOW_HOURS,
     DOMAIN,
 )
@@ -410,6 +411,7 @@ async def test_options_flow(hass: HomeAssistant) -> None:
         CONF_CHANNELS: ["messages"],
         CONF_WINDOW_HOURS: 48,
         CONF_FAILURE_THRESHOLD: 2.5,
+        CONF_INSTANT_UPDATES: False,
     }
 
 

@@ -15,6 +15,8 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.twilio_comms.const import CONF_INSTANT_UPDATES
+
 from . import translation_usage
 from .translation_usage import check_translations, entity_keys
 from .validity import INTEGRATION_DIR
@@ -133,7 +135,11 @@ async def test_descriptions_are_every_runtime_entity(
     every attribute label in en.json names an attribute the entity really has.
     """
     entry = mock_config_entry_with_recipient
+    # Instant updates on, for the entity of messages received.
     entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_INSTANT_UPDATES: True}
+    )
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.services.async_call(
         "notify",

@@ -2,7 +2,7 @@
 
 Entity descriptions, device keys, services.yaml and the flows' schemas (their
 select options), flow classes (steps: their async_step_ methods; errors, aborts: literals)
-and exception keys (literals or table lookups after translation_domain=DOMAIN):
+and exception and repair keys (literals or table lookups):
 en.json and icons.json hold them, and nothing more.
 """
 
@@ -24,7 +24,9 @@ from .validity import INTEGRATION_DIR
 type Key = tuple[str, ...]
 
 _EXCEPTION: Final = re.compile(r'=DOMAIN,\s+translation_key=(?:"(\w+)"|(\w+)\[)?')
-_ISSUE: Final = re.compile(r'async_create_issue\([^)]*translation_key="(\w+)"')
+_ISSUE: Final = re.compile(
+    r'async_create_issue\([^)]*translation_key=(?:"(\w+)"|(\w+)\[)'
+)
 _ERROR: Final = re.compile(r'(?:errors\[\w+\] = |"base": )"(\w+)"')
 _ABORT: Final = re.compile(r'reason="(\w+)"')
 _MENU: Final = re.compile(r'async_show_menu\(\s*step_id="(\w+)", menu_options=(\w+)')
@@ -55,8 +57,11 @@ def _code_keys(need: set[Key], problems: list[str]) -> None:
                 problems.append(f"{path.name}: a translation_key is unreadable")
             names = [literal] if literal else _names(path.stem).get(table, {}).values()
             need |= {("exceptions", name, "message") for name in names}
-        for key in _ISSUE.findall(source):
-            need |= {("issues", key, "title"), ("issues", key, "description")}
+        for literal, table in _ISSUE.findall(source):
+            names = [literal] if literal else _names(path.stem).get(table, {}).values()
+            need |= {
+                ("issues", k, part) for k in names for part in ("title", "description")
+            }
 
 
 def entity_keys(need: set[Key], may: set[Key]) -> set[Key]:

@@ -13,7 +13,14 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from .api import Channel
-from .const import CONF_CHANNELS, DOMAIN
+from .const import (
+    CONF_AUTH_TOKEN,
+    CONF_CHANNELS,
+    CONF_CREDENTIAL_KIND,
+    CONF_INSTANT_UPDATES,
+    DOMAIN,
+    CredentialKind,
+)
 from .coordinator import (
     ChannelCoordinator,
     LifetimeStore,
@@ -23,6 +30,7 @@ from .coordinator import (
 )
 from .entity import channel_device_identifier, channel_device_info
 from .helpers import build_client, warn_if_overridden
+from .instant_updates import InstantUpdates, async_remove_instant_updates
 from .recipients import Recipients
 from .services import async_setup_services
 
@@ -75,11 +83,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) 
     if failures and len(failures) == len(results):
         raise failures[0]
 
+    instant_updates = None
+    # Only Messages has events; without it, the option does nothing.
+    if entry.options.get(CONF_INSTANT_UPDATES, False) and Channel.MESSAGES in tracked:
+        instant_updates = await InstantUpdates.async_load(
+            hass, entry, client, _auth_token(entry)
+        )
     entry.runtime_data = TwilioCommsRuntimeData(
         client=client,
         lifetime=lifetime,
         coordinators=coordinators,
         recipients=recipients,
+        instant_updates=instant_updates,
     )
     # The channel devices exist before any platform adds entities, so the
     # recipients' devices can name the Messages device as the one they go
@@ -90,6 +105,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: TwilioCommsConfigEntry) 
             config_entry_id=entry.entry_id, **channel_device_info(hass, entry, channel)
         )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Twilio's side of instant updates is checked, made or removed in the
+    # background: polling works meanwhile, and whatever Twilio says about it
+    # must never fail the setup.
+    if instant_updates is not None:
+        entry.async_create_background_task(
+            hass, instant_updates.async_start(), f"{DOMAIN} instant updates"
+        )
+    else:
+        entry.async_create_background_task(
+            hass,
+            async_remove_instant_updates(hass, entry, client),
+            f"{DOMAIN} instant updates off",
+        )
     # Options and recipient subentries change what is set up: reload.
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
@@ -100,6 +128,13 @@ async def _async_update_listener(
 ) -> None:
     """Reload the entry after its options or subentries changed."""
     hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+def _auth_token(entry: TwilioCommsConfigEntry) -> str | None:
+    """Return the Auth Token deliveries are signed with; API key entries have none."""
+    if entry.data[CONF_CREDENTIAL_KIND] == CredentialKind.AUTH_TOKEN:
+        return str(entry.data[CONF_AUTH_TOKEN])
+    return None
 
 
 def _remove_untracked_channels(
@@ -133,7 +168,8 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: TwilioCommsConfigEntry
 ) -> None:
-    """Remove the entry's repair issues and lifetime counts along with it."""
+    """Remove the entry's repair issues, lifetime counts and event stream with it."""
     for channel in Channel:
         ir.async_delete_issue(hass, DOMAIN, not_entitled_issue_id(entry, channel))
     await LifetimeStore(hass, entry).async_remove()
+    await async_remove_instant_updates(hass, entry, build_client(hass, entry.data))

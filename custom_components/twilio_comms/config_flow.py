@@ -19,6 +19,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -51,6 +52,7 @@ from .const import (
     CONF_CHANNELS,
     CONF_CREDENTIAL_KIND,
     CONF_FAILURE_THRESHOLD,
+    CONF_INSTANT_UPDATES,
     CONF_RECIPIENT_CHANNEL,
     CONF_SENDER,
     CONF_SENDER_CHANNEL,
@@ -75,6 +77,7 @@ from .helpers import (
     parse_address,
     sender_channel_for,
 )
+from .instant_updates import can_receive_events
 
 # Twilio SIDs are a two-letter type prefix and 32 hex digits.
 ACCOUNT_SID_PATTERN: Final = re.compile(r"^AC[0-9a-f]{32}$", re.IGNORECASE)
@@ -130,6 +133,7 @@ OPTIONS_SCHEMA: Final = vol.Schema(
                 mode=NumberSelectorMode.BOX,
             )
         ),
+        vol.Optional(CONF_INSTANT_UPDATES, default=False): BooleanSelector(),
     }
 )
 
@@ -383,11 +387,19 @@ class TwilioCommsOptionsFlow(OptionsFlow):
         """Show and store the options."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            if user_input[CONF_CHANNELS]:
+            if not user_input[CONF_CHANNELS]:
+                errors[CONF_CHANNELS] = "no_channels"
+            elif user_input[CONF_INSTANT_UPDATES] and (
+                Channel.MESSAGES not in user_input[CONF_CHANNELS]
+            ):
+                # Twilio has events for Messages only.
+                errors[CONF_INSTANT_UPDATES] = "instant_updates_needs_messages"
+            elif user_input[CONF_INSTANT_UPDATES] and not can_receive_events(self.hass):
+                errors[CONF_INSTANT_UPDATES] = "instant_updates_no_url"
+            else:
                 # Number selectors hand back floats; the window is whole hours.
                 user_input[CONF_WINDOW_HOURS] = int(user_input[CONF_WINDOW_HOURS])
                 return self.async_create_entry(data=user_input)
-            errors[CONF_CHANNELS] = "no_channels"
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

@@ -16,6 +16,8 @@ CONF_CREDENTIAL_KIND: Final = "credential_kind"
 CONF_CHANNELS: Final = "channels"
 CONF_WINDOW_HOURS: Final = "window_hours"
 CONF_FAILURE_THRESHOLD: Final = "failure_threshold"
+# Off by default, and absent from the options of entries made before it.
+CONF_INSTANT_UPDATES: Final = "instant_updates"
 
 # Config subentries of type "recipient": one notify entity each.
 SUBENTRY_RECIPIENT: Final = "recipient"

@@ -3,7 +3,7 @@
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, override
+from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -39,6 +39,10 @@ from .const import (
 from .helpers import UPDATE_FAILURES, Failure, failure_of, failure_placeholders
 from .recipients import Recipients
 
+if TYPE_CHECKING:
+    # Instant updates drive the coordinators: only type checking imports them.
+    from .instant_updates import InstantUpdates
+
 type TwilioCommsConfigEntry = ConfigEntry[TwilioCommsRuntimeData]
 
 LIFETIME_STORAGE_VERSION: Final = 1
@@ -57,6 +61,8 @@ class TwilioCommsRuntimeData:
     lifetime: LifetimeStore
     coordinators: dict[Channel, ChannelCoordinator]
     recipients: Recipients
+    # None while the Instant updates option is off.
+    instant_updates: InstantUpdates | None = None
 
 
 class LifetimeStore:

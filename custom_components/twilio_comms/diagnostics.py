@@ -74,4 +74,7 @@ async def async_get_config_entry_diagnostics(
         "base_url_override": override_origin(entry.runtime_data.client),
         "channels": channels,
         "recipients": entry.runtime_data.recipients.diagnostics(),
+        "instant_updates": None
+        if (stream := entry.runtime_data.instant_updates) is None
+        else stream.diagnostics(),
     }

@@ -4,12 +4,14 @@ from typing import Final, override
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import OperationStatus
+from .api import Channel, Message, OperationStatus
 from .coordinator import ChannelCoordinator, TwilioCommsConfigEntry
 from .entity import TwilioCommsEntity
 from .helpers import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
+from .instant_updates import inbound_signal
 
 PARALLEL_UPDATES = 0
 
@@ -28,13 +30,35 @@ OPERATIONS = EventEntityDescription(
 )
 
 
+INBOUND_MESSAGE_RECEIVED: Final = "message_received"
+
+INBOUND_MESSAGES = EventEntityDescription(
+    key="inbound_messages",
+    translation_key="inbound_messages",
+    event_types=[INBOUND_MESSAGE_RECEIVED],
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: TwilioCommsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the operation event entity of every tracked channel."""
+    """Set up the operation event entity of every tracked channel.
+
+    Messages received come only as events: with Instant updates on, the
+    Messages device gets an entity for them too.
+    """
     async_add_entities(TwilioCommsOperationEvent.for_channels(entry, [OPERATIONS]))
+    coordinator = entry.runtime_data.coordinators.get(Channel.MESSAGES)
+    if coordinator is not None and entry.runtime_data.instant_updates is not None:
+        async_add_entities(
+            [
+                TwilioCommsInboundEvent(
+                    coordinator=coordinator, description=INBOUND_MESSAGES
+                )
+            ]
+        )
 
 
 class TwilioCommsOperationEvent(TwilioCommsEntity, EventEntity):
@@ -72,3 +96,30 @@ class TwilioCommsOperationEvent(TwilioCommsEntity, EventEntity):
                 EVENT_TYPES[operation.status], operation_attributes(operation)
             )
             self.async_write_ha_state()
+
+
+class TwilioCommsInboundEvent(TwilioCommsEntity, EventEntity):
+    """Fires for each message the account receives, as Event Streams tells it."""
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Listen for the messages instant updates read."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, inbound_signal(self.coordinator.config_entry), self._received
+            )
+        )
+
+    @callback
+    def _received(self, message: Message) -> None:
+        self._trigger_event(
+            INBOUND_MESSAGE_RECEIVED,
+            {
+                "from": message.from_address,
+                "to": message.to_address,
+                "message": message.text,
+                "message_id": message.id,
+            },
+        )
+        self.async_write_ha_state()

@@ -171,6 +171,11 @@ def resolve_base_urls() -> BaseUrls:
     return _TWILIO
 
 
+def is_development() -> bool:
+    """Return whether a development override sends requests to this machine."""
+    return resolve_base_urls() is not _TWILIO
+
+
 def override_origin(client: TwilioCommsClient) -> str | None:
     """Return the scheme and host a client uses instead of Twilio's, if any.
 
