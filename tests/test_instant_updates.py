@@ -257,6 +257,10 @@ async def test_provisioning(
         "com.twilio.comms-api.message.inbound-received",
     }
     assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id(setup_entry))
+    # Push is healthy before any event: Messages polls only to reconcile.
+    coordinator = setup_entry.runtime_data.coordinators["messages"]
+    assert coordinator.events_flowing
+    assert coordinator.update_interval == RECONCILE_UPDATE_INTERVAL
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_entry)
     push = diagnostics["instant_updates"]
     assert push["running"] is True
@@ -402,9 +406,13 @@ async def test_operation_events_update_entities_once(
     """A send's stages arrive as events: one GET each, the event entity fires once each."""
     coordinator = setup_entry.runtime_data.coordinators["messages"]
     fired = record_events(hass, EVENT_ENTITY)
+    emulator.requests.reset()
     await notify(hass, ALICE, message="Hi")
     await hass.async_block_till_done(wait_background_tasks=True)
     (plan,) = sent_messages(emulator)
+    # The send is all: its events will show it, so no poll follows it, and
+    # message events, not listings, feed Alice's status.
+    assert emulator.requests["total"] == 1
     emulator.requests.reset()
     freezer.tick(timedelta(seconds=2))
     assert await deliver(hass, emulator) > 0

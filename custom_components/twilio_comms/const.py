@@ -76,6 +76,11 @@ SENT_FOLLOW_LIMIT: Final = timedelta(minutes=15)
 # an hour instead of 30 (idle) to 180 (active).
 RECONCILE_UPDATE_INTERVAL: Final = timedelta(minutes=15)
 
+# How long an event may still be on its way: Twilio aims at 2 seconds for a
+# first delivery attempt (docs/event-streams.md §7). A poll that finds a
+# change younger than this (our own send, polled at once) has not missed it.
+EVENT_GRACE: Final = timedelta(minutes=1)
+
 # The longest one refresh of a channel may take, all its requests together.
 # Each request has its own 10 s timeout, but a listing may follow 100 pages:
 # without a deadline, slow pages could stretch one refresh past 16 minutes.

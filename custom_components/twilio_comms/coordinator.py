@@ -2,7 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.config_entries import ConfigEntry
@@ -17,6 +17,7 @@ from .api import (
     Channel,
     ChannelData,
     ChannelTracker,
+    Operation,
     OperationStatus,
     TwilioCommsAuthenticationError,
     TwilioCommsClient,
@@ -29,6 +30,7 @@ from .const import (
     CONF_WINDOW_HOURS,
     CREATED_SINCE_OVERLAP,
     DOMAIN,
+    EVENT_GRACE,
     IDLE_UPDATE_INTERVAL,
     LOGGER,
     RECONCILE_UPDATE_INTERVAL,
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
 type TwilioCommsConfigEntry = ConfigEntry[TwilioCommsRuntimeData]
 
 LIFETIME_STORAGE_VERSION: Final = 1
+
+_LONG_AGO: Final = datetime.min.replace(tzinfo=UTC)
 
 # Lifetime counts are written this long after they change, so a burst of
 # polls makes one write; a crash loses at most this much counting, and what
@@ -208,11 +212,12 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
                 translation_placeholders={**placeholders, **failure_placeholders(err)},
             ) from err
         self._set_not_entitled(False)
-        if self._recipients is not None:
+        if self._recipients is not None and not self.events_flowing:
             # After the refresh, outside its deadline: the tracker's new
-            # state is in, and a slow listing must not fail the poll.
+            # state is in, and a slow listing must not fail the poll. While
+            # events flow, message events bring the recipients' statuses.
             await self._recipients.async_refresh(self.channel, data, now)
-        if self.events_flowing and _missed_by_events(data):
+        if self.events_flowing and _missed_by_events(data, now):
             LOGGER.warning(
                 "%s: a poll found a change no event brought; polling as usual "
                 "until events flow again",
@@ -229,12 +234,15 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         """Watch an operation we sent closely from its send time until it is final.
 
         It is read at once, in the background: the send that asked for this
-        has returned already, and a slow poll must never hold it up.
+        has returned already, and a slow poll must never hold it up. While
+        events flow, they bring it within seconds, so no poll is made for it.
         """
         now = dt_util.utcnow()
         start = max(now, send_at) if send_at else now
         self.tracker.follow(operation_id, start, start + SENT_FOLLOW_LIMIT)
         self._adapt_interval(now)
+        if self.events_flowing:
+            return
         self.config_entry.async_create_background_task(
             self.hass,
             self.async_request_refresh(),
@@ -312,13 +320,21 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         )
 
 
-def _missed_by_events(data: ChannelData) -> bool:
+def _missed_by_events(data: ChannelData, now: datetime) -> bool:
     """Return whether a poll saw a change an event should have brought first.
 
     Twilio has events for an operation becoming scheduled, processing and
-    completed, not canceled (comms-api.md §12).
+    completed, not canceled (comms-api.md §12). A change Twilio made less
+    than EVENT_GRACE ago may have its event still on the way; one without
+    any time counts as missed.
     """
     return any(
         transition.operation.status is not OperationStatus.CANCELED
+        and _changed_at(transition.operation) <= now - EVENT_GRACE
         for transition in data.transitions
     )
+
+
+def _changed_at(operation: Operation) -> datetime:
+    """Return when Twilio last changed an operation; long ago if it does not say."""
+    return operation.updated_at or operation.created_at or _LONG_AGO

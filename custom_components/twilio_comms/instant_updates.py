@@ -253,6 +253,9 @@ class InstantUpdates:
             _create_issue(self.hass, self.entry, err)
         else:
             self.running = True
+            # Healthy from here: a quiet account sends no events, and must
+            # not poll as if it had no push.
+            self._messages().async_events_flow()
             ir.async_delete_issue(self.hass, DOMAIN, issue_id(self.entry))
         finally:
             await self.store.async_save(asdict(self.record))
