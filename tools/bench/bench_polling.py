@@ -111,6 +111,13 @@ class EmulatorThread:
         loop.run_forever()
         loop.run_until_complete(runner.cleanup())
 
+    async def call[T](self, function: Callable[[], Awaitable[T]]) -> T:
+        """Run a coroutine function on the emulator's loop; return its result."""
+        assert self._loop is not None
+        return await asyncio.wrap_future(
+            asyncio.run_coroutine_threadsafe(function(), self._loop)
+        )
+
     def stop(self) -> None:
         """Stop serving."""
         assert self._loop is not None
