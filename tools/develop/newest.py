@@ -44,6 +44,7 @@ from .provision import (
     bearer,
     check_alive,
     config_entries,
+    entry_diagnostics,
     flow_step,
     log,
     onboard,
@@ -136,8 +137,10 @@ class Harness:
 
     async def diagnostics(self, entry_id: str) -> dict[str, Any]:
         """Return the entry's stored data and options, from its diagnostics."""
-        body = await self.get(f"api/diagnostics/config_entry/{entry_id}")
-        stored: dict[str, Any] = body["data"]["entry"]
+        diagnostics = await entry_diagnostics(
+            self.session, self.demo, self.token, entry_id
+        )
+        stored: dict[str, Any] = diagnostics["entry"]
         return stored
 
     async def rotate_auth_token(self, token: str) -> None:
