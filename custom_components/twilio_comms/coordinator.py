@@ -229,12 +229,16 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         """Watch an operation we sent closely from its send time until it is final.
 
         It is read at once, in the background: the send that asked for this
-        has returned already, and a slow poll must never hold it up.
+        has returned already, and a slow poll must never hold it up. While
+        events flow, they bring its stages instead: a poll now would find it
+        before its first event and take that for a missed one.
         """
         now = dt_util.utcnow()
         start = max(now, send_at) if send_at else now
         self.tracker.follow(operation_id, start, start + SENT_FOLLOW_LIMIT)
         self._adapt_interval(now)
+        if self.events_flowing:
+            return
         self.config_entry.async_create_background_task(
             self.hass,
             self.async_request_refresh(),
@@ -259,10 +263,15 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
 
     @callback
     def async_events_flow(self) -> None:
-        """Note that events arrive: from now on, poll only to reconcile."""
+        """Note that events arrive: from now on, poll only to reconcile.
+
+        The poll scheduled at the faster interval is put off too: it would
+        only find what the events bring.
+        """
         if not self.events_flowing:
             self.events_flowing = True
             self._adapt_interval(dt_util.utcnow())
+            self._schedule_refresh()
 
     @callback
     def async_events_stop(self) -> None:
