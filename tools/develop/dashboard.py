@@ -26,7 +26,7 @@ VIEW_PATH: Final = "overview"
 # The label of the button that sends a test message from the dashboard.
 SEND_BUTTON: Final = "Send a test message"
 # The label of the recipient's last message status.
-STATUS_TILE: Final = "Last message status"
+STATUS_TILE: Final = "Message status"
 # The section the recipient's cards end.
 SEND_SECTION: Final = "Messages"
 # Where a card names entities: a card's entity, a row list (of ids or of
@@ -93,7 +93,7 @@ def demo_dashboard(
         {
             "type": "tile",
             "entity": recipient,
-            "name": "Last sent from Home Assistant",
+            "name": "Last sent",
             "grid_options": {"columns": 6},
         },
         {
@@ -118,7 +118,7 @@ def demo_dashboard(
         {
             "type": "tile",
             "entity": received,
-            "name": "Messages received",
+            "name": "Received",
             "grid_options": {"columns": 6},
         },
     ]
