@@ -305,6 +305,12 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_LIVE_INTERVAL,
         help="seconds between new operations when live",
     )
+    config_flag(
+        "send_pace",
+        type=float,
+        help="what the wait and processing time of sends are multiplied by, "
+        "above 0 to 1 (0.1: a text to one recipient goes out within seconds)",
+    )
     config_flag("account_sid", help="the account's SID")
     config_flag("auth_token", help="its auth token")
     config_flag("api_key_sid", help="an API key's SID")

@@ -517,6 +517,10 @@ class EmulatorConfig:
     not_entitled_status: int = 403
     # Seconds between new operations appearing on their own; 0 disables.
     new_operation_interval: float = 0.0
+    # What a send's wait before it starts and its processing time are
+    # multiplied by: 1 paces them like the seeded campaigns, the demo's 0.1
+    # sends a text to one recipient within seconds, as Twilio does.
+    send_pace: float = 1.0
     operation_id_mode: OperationIdMode = "body"
     fault_seed: int = 7
     faults: FaultConfig = field(default_factory=FaultConfig)
@@ -553,6 +557,8 @@ class EmulatorConfig:
         if self.operation_id_mode not in OPERATION_ID_MODES:
             raise ValueError(f"operation_id_mode must be one of {OPERATION_ID_MODES}")
         check_live_interval(self.new_operation_interval)
+        if not 0 < self.send_pace <= 1:
+            raise ValueError("send_pace must be above 0 and at most 1")
         for channel, shape in self.shapes.items():
             if channel not in CHANNELS:
                 raise ValueError(f"unknown channel in shapes: {channel!r}")

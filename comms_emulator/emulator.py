@@ -36,6 +36,7 @@ class RequestReport(TypedDict):
     total: int
     routes: dict[str, int]
     channels: dict[str, int]
+    channel_routes: dict[str, dict[str, int]]
     response_bytes: int
 
 
@@ -48,6 +49,9 @@ class RequestCounter:
 
     routes: Counter[str] = field(default_factory=Counter)
     channels: Counter[str] = field(default_factory=Counter)
+    # A channel's requests by route: how often one channel lists, while
+    # the others poll as usual.
+    channel_routes: Counter[tuple[str, str]] = field(default_factory=Counter)
     # Body bytes of /v1 responses: what a client pays in bandwidth.
     response_bytes: int = 0
 
@@ -61,11 +65,13 @@ class RequestCounter:
         self.routes[TOTAL] += 1
         if channel:
             self.channels[channel] += 1
+            self.channel_routes[channel, route] += 1
 
     def reset(self) -> None:
         """Forget every count."""
         self.routes.clear()
         self.channels.clear()
+        self.channel_routes.clear()
         self.response_bytes = 0
 
     def report(self) -> RequestReport:
@@ -76,6 +82,14 @@ class RequestCounter:
                 route: count for route, count in self.routes.items() if route != TOTAL
             },
             "channels": dict(self.channels),
+            "channel_routes": {
+                channel: {
+                    route: count
+                    for (of, route), count in self.channel_routes.items()
+                    if of == channel
+                }
+                for channel in self.channels
+            },
             "response_bytes": self.response_bytes,
         }
 

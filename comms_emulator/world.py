@@ -123,6 +123,7 @@ def draw_plan(
     recipients: int | None = None,
     send_at: datetime | None = None,
     starts_soon: bool = False,
+    pace: float = 1.0,
     min_duration: float = 0.0,
     addresses: tuple[str, ...] = (),
     tags: dict[str, str] | None = None,
@@ -150,10 +151,11 @@ def draw_plan(
     elif not starts_soon and rng.random() < config.scheduled_fraction:
         start = created + timedelta(hours=rng.uniform(*SCHEDULED_AHEAD_HOURS))
     else:
-        start = created + timedelta(seconds=rng.uniform(*START_DELAY_SECONDS))
+        start = created + timedelta(seconds=pace * rng.uniform(*START_DELAY_SECONDS))
     duration = max(
         min_duration,
-        BASE_DURATION_SECONDS + recipients * rng.uniform(*SECONDS_PER_RECIPIENT),
+        pace
+        * (BASE_DURATION_SECONDS + recipients * rng.uniform(*SECONDS_PER_RECIPIENT)),
     )
     end = start + timedelta(seconds=min(duration, MAX_DURATION_SECONDS))
     cancel_at = None
@@ -237,6 +239,7 @@ def send_plan(
         send_at=send_at,
         # A send without a schedule goes out at once.
         starts_soon=True,
+        pace=config.send_pace,
         addresses=addresses,
         tags=tags,
         submitted=submitted,

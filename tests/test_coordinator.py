@@ -425,8 +425,8 @@ async def test_reconcile_poll_finding_a_missed_change_returns_to_polling(
     coordinator = init_integration.runtime_data.coordinators["messages"]
     coordinator.async_events_flow()
     assert coordinator.update_interval == RECONCILE_UPDATE_INTERVAL
-    # The poll already due happens; the next one 15 minutes after it.
-    await poll(hass, freezer, IDLE_UPDATE_INTERVAL)
+    # The poll due at the idle interval is put off: the next one comes 15
+    # minutes after events started.
     emulator.reset_requests()
     for _ in range(7):
         await poll(hass, freezer, IDLE_UPDATE_INTERVAL)

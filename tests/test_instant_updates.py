@@ -576,6 +576,41 @@ async def test_a_poll_finding_what_no_event_brought_polls_as_usual(
     assert coordinator.update_interval != RECONCILE_UPDATE_INTERVAL
 
 
+async def test_while_events_flow_sends_are_not_polled(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """From the first event on, sends' stages come as events: no listing, nothing missed.
+
+    The polls a send scheduled before are put off to the reconcile interval,
+    and a poll at a later send would find its operation before its first
+    event and take that for a missed one.
+    """
+    coordinator = setup_entry.runtime_data.coordinators["messages"]
+    await notify(hass, ALICE, message="Hi")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    freezer.tick(timedelta(seconds=2))
+    await deliver(hass, emulator)
+    assert coordinator.events_flowing
+    emulator.requests.reset()
+    with caplog.at_level(logging.WARNING):
+        freezer.tick(timedelta(minutes=2))
+        await deliver(hass, emulator)
+        await notify(hass, ALICE, message="Again")
+        await hass.async_block_till_done(wait_background_tasks=True)
+        for wait in (timedelta(seconds=2), timedelta(minutes=2)):
+            freezer.tick(wait)
+            await deliver(hass, emulator)
+    assert hass.states.get(STATUS).state == "delivered"  # type: ignore[union-attr]
+    assert emulator.requests[OPERATIONS_ROUTE] == 0
+    assert emulator.requests[OPERATION_ROUTE] > 0
+    assert "no event brought" not in caplog.text
+    assert coordinator.events_flowing
+
+
 async def test_message_received_fires_the_inbound_event(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,

@@ -267,10 +267,15 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
 
     @callback
     def async_events_flow(self) -> None:
-        """Note that events arrive: from now on, poll only to reconcile."""
+        """Note that events arrive: from now on, poll only to reconcile.
+
+        The poll scheduled at the faster interval is put off too: it would
+        only find what the events bring.
+        """
         if not self.events_flowing:
             self.events_flowing = True
             self._adapt_interval(dt_util.utcnow())
+            self._schedule_refresh()
 
     @callback
     def async_events_stop(self) -> None:

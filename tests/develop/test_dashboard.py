@@ -1,26 +1,38 @@
-"""The demo's dashboard is the shipped one, plus a button that texts the recipient."""
+"""The demo's dashboard is the shipped one, plus the recipient and a button that texts it."""
 
 from tools.develop.dashboard import (
     DEMO_HISTORY_HOURS,
     DEMO_STATISTICS_DAYS,
     DEMO_STATISTICS_PERIOD,
     SEND_BUTTON,
+    STATUS_TILE,
     demo_dashboard,
     entity_ids,
     load_dashboard,
 )
 
+DEMO_ENTITIES = {
+    "recipient": "notify.demo_phone",
+    "status": "sensor.demo_phone_last_message_status",
+    "received": "event.messages_messages_received",
+}
+
 
 def test_demo_adds_the_recipient_and_a_send_button_to_messages() -> None:
     """The Messages section ends with them; nothing else changes but the graphs' spans."""
     shipped = load_dashboard()
-    demo = demo_dashboard(shipped, "notify.demo_phone")
+    demo = demo_dashboard(shipped, **DEMO_ENTITIES)
     (messages, *others) = demo["views"][0]["sections"]
     (shipped_messages, *shipped_others) = shipped["views"][0]["sections"]
     assert messages["cards"][0]["heading"] == "Messages"
-    tile, button = messages["cards"][-2:]
-    assert messages["cards"][:-2] == shipped_messages["cards"]
+    tile, status, button, received = messages["cards"][-4:]
+    assert messages["cards"][:-4] == shipped_messages["cards"]
     assert tile["entity"] == "notify.demo_phone"
+    assert (status["entity"], status["name"]) == (
+        "sensor.demo_phone_last_message_status",
+        STATUS_TILE,
+    )
+    assert received["entity"] == "event.messages_messages_received"
     assert button["name"] == SEND_BUTTON
     assert button["tap_action"] == {
         "action": "perform-action",
@@ -48,7 +60,7 @@ def test_demo_adds_the_recipient_and_a_send_button_to_messages() -> None:
     assert len(others) == len(shipped_others)
     # The shipped configuration itself is left as it was.
     assert shipped == load_dashboard()
-    assert entity_ids(demo) == entity_ids(shipped) | {"notify.demo_phone"}
+    assert entity_ids(demo) == entity_ids(shipped) | set(DEMO_ENTITIES.values())
 
 
 def test_entity_ids_are_found_wherever_a_card_names_them() -> None:

@@ -64,7 +64,7 @@ def test_flags_reach_the_configuration() -> None:
             " --auth-token=t --api-key-sid=SK1 --api-key-secret=s --api-key-type=main"
             " --channels=Messages,Emails --not-entitled-status=404"
             " --operation-id-mode=headers --fault-rate-limit=0.2 --fault-slow=0.1"
-            " --slow-seconds=3"
+            " --slow-seconds=3 --send-pace=0.1"
         )
     )
     config = emulator.config
@@ -81,6 +81,7 @@ def test_flags_reach_the_configuration() -> None:
     assert config.faults.rate_limit == 0.2
     assert config.faults.slow == 0.1
     assert config.faults.slow_seconds == 3
+    assert config.send_pace == 0.1
     assert len(emulator.world.operations("Messages", emulator.clock())) == 7
 
 
@@ -137,6 +138,8 @@ def test_shape_flags_for_every_channel_or_one() -> None:
         ["--operation-id-mode=cookie"],
         ["--operations-per-channel=-1"],
         ["--slow-seconds=-1"],
+        ["--send-pace=0"],
+        ["--send-pace=2"],
     ],
 )
 def test_refuses(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -70,6 +70,10 @@ async def test_requests_are_counted_by_route_and_channel(
     }
     assert report["total"] == 8
     assert report["channels"] == {"PushNotifications": 3, "Emails": 3, "Messages": 2}
+    assert report["channel_routes"]["Messages"] == {
+        "GET /v1/{channel}": 1,
+        "GET /v1/{channel}/Operations": 1,
+    }
     assert report["response_bytes"] > 0
     emulator = emulator_of(client)
     assert emulator.requests["GET /v1/{channel}/Operations"] == 4
@@ -79,6 +83,7 @@ async def test_requests_are_counted_by_route_and_channel(
         "total": 0,
         "routes": {},
         "channels": {},
+        "channel_routes": {},
         "response_bytes": 0,
     }
     await get_json(client, "/v1/Messages/Operations")

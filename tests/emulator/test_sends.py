@@ -178,6 +178,35 @@ async def test_scheduled_send_waits_for_send_at(
         assert operation["status"] == status
 
 
+@pytest.mark.parametrize(("pace", "done_in_6_s"), [(1.0, False), (0.1, True)])
+async def test_send_pace_scales_a_sends_wait_and_processing(
+    make_client: ClientFactory, clock: ManualClock, pace: float, done_in_6_s: bool
+) -> None:
+    """One-recipient texts complete within 6 s at a tenth of the pace, 51 s at the seeded one.
+
+    A send waits up to 30 s, then processes for 20 s and 0.5 s per recipient at most.
+    """
+    client = await make_client(
+        operations_per_channel=0, cancel_rate=0.0, send_pace=pace
+    )
+    body = BODIES["Messages"] | {"to": BODIES["Messages"]["to"][:1]}
+    sent = [await _sent_operation_id(client, "Messages", body) for _ in range(20)]
+
+    async def completed() -> list[bool]:
+        return [
+            (await get_json(client, f"/v1/Messages/Operations/{operation_id}"))[
+                "status"
+            ]
+            == "COMPLETED"
+            for operation_id in sent
+        ]
+
+    clock.tick(timedelta(seconds=6))
+    assert await completed() == [done_in_6_s] * len(sent)
+    clock.tick(timedelta(seconds=45))
+    assert await completed() == [True] * len(sent)
+
+
 async def test_operation_errors_list_failures(
     make_client: ClientFactory, clock: ManualClock
 ) -> None:

@@ -1,8 +1,9 @@
 """The demo's dashboard: the one users get, dashboards/twilio_comms.yaml, and a send button.
 
 The shipped file names the entity ids a first account gets; the demo adds
-what only it has, a recipient to send a test message to, and draws its
-graphs over the half hour a demo has been running.
+what only it has, a recipient to send a test message to with its last
+message status, and the messages received of Instant updates; and it draws
+its graphs over the half hour a demo has been running.
 """
 
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ VIEW_PATH: Final = "overview"
 
 # The label of the button that sends a test message from the dashboard.
 SEND_BUTTON: Final = "Send a test message"
+# The label of the recipient's last message status.
+STATUS_TILE: Final = "Message status"
 # The section the recipient's cards end.
 SEND_SECTION: Final = "Messages"
 # Where a card names entities: a card's entity, a row list (of ids or of
@@ -63,11 +66,16 @@ def entity_ids(config: Any) -> set[str]:
     return found
 
 
-def demo_dashboard(config: dict[str, Any], recipient: str) -> dict[str, Any]:
+def demo_dashboard(
+    config: dict[str, Any], *, recipient: str, status: str, received: str
+) -> dict[str, Any]:
     """Return the shipped dashboard with the demo's send button.
 
-    The recipient's notify entity (its last send) and a button that texts it
-    end the Messages section.
+    The recipient's notify entity (its last send), its last message status
+    (what Instant updates move within a second), a button that texts it and
+    the Messages received event entity end the Messages section: the shipped
+    file cannot name them, since they exist only with a recipient, and with
+    Instant updates on.
     """
     demo = copy.deepcopy(config)
     for card in _cards(demo):
@@ -85,7 +93,13 @@ def demo_dashboard(config: dict[str, Any], recipient: str) -> dict[str, Any]:
         {
             "type": "tile",
             "entity": recipient,
-            "name": "Last sent from Home Assistant",
+            "name": "Last sent",
+            "grid_options": {"columns": 6},
+        },
+        {
+            "type": "tile",
+            "entity": status,
+            "name": STATUS_TILE,
             "grid_options": {"columns": 6},
         },
         {
@@ -100,6 +114,12 @@ def demo_dashboard(config: dict[str, Any], recipient: str) -> dict[str, Any]:
                 "target": {"entity_id": recipient},
                 "data": {"message": "Test message from the Twilio Comms demo"},
             },
+        },
+        {
+            "type": "tile",
+            "entity": received,
+            "name": "Received",
+            "grid_options": {"columns": 6},
         },
     ]
     return demo

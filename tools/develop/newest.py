@@ -4,7 +4,8 @@ The newest leg (scripts/newest) boots the newest Home Assistant release with
 the integration against the emulator and runs this: the config flow and a
 recipient subentry (provision.py's steps), then reauthentication after the
 emulator rotated the token, a reconfiguration to an API key, the options
-flow and an edit of the recipient. After each, the entry must be loaded,
+flow, Instant updates turned on as the demo does (the internal URL, the
+options flow, the stream running) and an edit of the recipient. After each, the entry must be loaded,
 reloaded where the change needs it, and its entities there with a state.
 
 Whether a step reloaded the entry is read off the recipient's notify entity:
@@ -44,6 +45,8 @@ from .provision import (
     bearer,
     check_alive,
     config_entries,
+    enable_instant_updates,
+    entry_diagnostics,
     flow_step,
     log,
     onboard,
@@ -136,8 +139,10 @@ class Harness:
 
     async def diagnostics(self, entry_id: str) -> dict[str, Any]:
         """Return the entry's stored data and options, from its diagnostics."""
-        body = await self.get(f"api/diagnostics/config_entry/{entry_id}")
-        stored: dict[str, Any] = body["data"]["entry"]
+        diagnostics = await entry_diagnostics(
+            self.session, self.demo, self.token, entry_id
+        )
+        stored: dict[str, Any] = diagnostics["entry"]
         return stored
 
     async def rotate_auth_token(self, token: str) -> None:
@@ -380,6 +385,11 @@ async def run(demo: Demo, emulator_url: URL) -> str:
                     "options",
                     lambda: check_options(harness, entry_id),
                     lambda: verify_options(harness, entry_id),
+                ),
+                (
+                    "instant updates",
+                    lambda: enable_instant_updates(session, demo, token, ws),
+                    _nothing,
                 ),
                 (
                     "subentry edit",

@@ -1,11 +1,13 @@
 """Provision the demo Home Assistant through its own APIs, as the UI would.
 
 Onboarding with a development owner account (or, when that is done, a login
-with its password), the Twilio Comms entry through the real config flow, and
-a storage-mode Lovelace dashboard: the shipped dashboards/twilio_comms.yaml
+with its password), the Twilio Comms entry through the real config flow, its
+recipients through the subentry flow, Instant updates through the options
+flow (the emulator delivering its events to the internal URL), and a
+storage-mode Lovelace dashboard: the shipped dashboards/twilio_comms.yaml
 with a send button (tools/develop/dashboard.py). Every step
 checks first, so a second run against the same configuration directory only
-logs in, finds the entry and updates the dashboard.
+logs in, finds the entry and its option, and updates the dashboard.
 """
 
 import asyncio
@@ -72,8 +74,16 @@ DEMO_RECIPIENTS: Final = (
         "recipient_channel": "email",
     },
 )
-# The notify entity of the phone, which the dashboard's button texts.
+# The notify entity of the phone, which the dashboard's button texts, and
+# the status of the last message sent to it.
 DEMO_PHONE_NOTIFY: Final = "notify.demo_phone"
+DEMO_PHONE_STATUS: Final = "sensor.demo_phone_last_message_status"
+# What Instant updates add: the Messages device's event entity of messages received.
+MESSAGES_RECEIVED: Final = "event.messages_messages_received"
+# The option that turns Instant updates on, and how long its stream may take
+# to run (the emulator's validation test event arrives at once).
+CONF_INSTANT_UPDATES: Final = "instant_updates"
+INSTANT_UPDATES_TIMEOUT: Final = 60.0
 
 # The config flow probes the emulator, which may inject a fault: retry a few times.
 FLOW_ATTEMPTS: Final = 8
@@ -340,6 +350,74 @@ async def add_entry(session: aiohttp.ClientSession, demo: Demo, token: str) -> s
     return str(result["result"].get("unique_id") or DEV_ACCOUNT_SID)
 
 
+async def entry_diagnostics(
+    session: aiohttp.ClientSession, demo: Demo, token: str, entry_id: str
+) -> dict[str, Any]:
+    """Return a loaded entry's diagnostics (its options, its push state, ...)."""
+    async with session.get(
+        demo.ha_url / "api/diagnostics/config_entry" / entry_id, headers=bearer(token)
+    ) as response:
+        diagnostics: dict[str, Any] = (await response_json(response))["data"]
+    return diagnostics
+
+
+async def enable_instant_updates(
+    session: aiohttp.ClientSession, demo: Demo, token: str, ws: WebSocket
+) -> None:
+    """Turn Instant updates on through the options flow, unless on; wait until they run.
+
+    In development the integration has the emulator deliver to Home
+    Assistant's internal URL over loopback http: it is set to where the demo
+    listens first, as Settings → System → Network would.
+    """
+    internal_url = str(demo.ha_url.origin())
+    if (await ws.call("get_config")).get("internal_url") != internal_url:
+        await ws.call("config/core/update", internal_url=internal_url)
+        log(f"internal URL set to {internal_url}")
+    entry_id = str(
+        (await config_entries(session, demo, token, domain=DOMAIN))[0]["entry_id"]
+    )
+    options = (await entry_diagnostics(session, demo, token, entry_id))["entry"][
+        "options"
+    ]
+    if not options.get(CONF_INSTANT_UPDATES):
+        form = await flow_step(
+            session, demo, token, None, {"handler": entry_id}, kind="options/flow"
+        )
+        result = await flow_step(
+            session,
+            demo,
+            token,
+            form["flow_id"],
+            {**options, CONF_INSTANT_UPDATES: True},
+            kind="options/flow",
+        )
+        if result.get("type") != "create_entry":
+            raise ProvisionError(f"the options flow ended with {result}")
+        log("turned Instant updates on through the options flow")
+    deadline = time.monotonic() + INSTANT_UPDATES_TIMEOUT
+    while True:
+        check_alive(demo.ha_pid)
+        # The entry reloads with the option: diagnostics need it loaded.
+        entry = (await config_entries(session, demo, token, domain=DOMAIN))[0]
+        if entry["state"] == "loaded":
+            diagnostics = await entry_diagnostics(session, demo, token, entry_id)
+            stream = diagnostics["instant_updates"] or {}
+            if stream.get("running"):
+                log(f"Instant updates run (sink {stream['sink_sid']})")
+                return
+            if stream.get("running") is False:
+                raise ProvisionError(
+                    "Instant updates did not start; see the repair issue and "
+                    "home-assistant.log in the configuration directory"
+                )
+        if time.monotonic() > deadline:
+            raise ProvisionError(
+                f"Instant updates did not run within {INSTANT_UPDATES_TIMEOUT:g} s"
+            )
+        await asyncio.sleep(POLL_INTERVAL)
+
+
 async def add_recipients(
     session: aiohttp.ClientSession, demo: Demo, token: str, ws: WebSocket
 ) -> None:
@@ -498,7 +576,12 @@ async def save_dashboard(ws: WebSocket, entities: list[str]) -> None:
     renamed entity, a channel not tracked) is reported, not shown broken.
     """
     recipients = await wait_for_recipients(ws)
-    config = demo_dashboard(load_dashboard(), DEMO_PHONE_NOTIFY)
+    config = demo_dashboard(
+        load_dashboard(),
+        recipient=DEMO_PHONE_NOTIFY,
+        status=DEMO_PHONE_STATUS,
+        received=MESSAGES_RECEIVED,
+    )
     if missing := sorted(entity_ids(config) - {*entities, *recipients}):
         raise ProvisionError(
             f"dashboards/twilio_comms.yaml names entities this instance lacks: "
@@ -529,6 +612,9 @@ async def provision(demo: Demo) -> None:
         ws = await WebSocket.connect(session, demo, token)
         try:
             await add_recipients(session, demo, token, ws)
+            await wait_for_entities(ws, demo, entry_unique_id)
+            await enable_instant_updates(session, demo, token, ws)
+            # Again: the entry reloaded with the option, and has one entity more.
             entities = await wait_for_entities(ws, demo, entry_unique_id)
             await save_dashboard(ws, entities)
         finally:
