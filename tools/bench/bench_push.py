@@ -62,6 +62,7 @@ from tools.bench.bench_polling import (
     bench_config,
     shifted_time,
 )
+from tools.bench.report import machine
 
 RESULTS = Path(os.environ.get("BENCH_PUSH_RESULTS", "docs/push.json"))
 
@@ -72,7 +73,7 @@ LATENCY_SENDS = int(os.environ.get("BENCH_LATENCY_SENDS", "60"))
 LATENCY_TIMEOUT = 240.0
 
 # The simulated hour: the clock's step, and, in the busy hour, a send of each
-# kind this often: a text from Home Assistant (which it follows), and a bulk
+# kind this often (every 30 minutes in the light hour): a text from Home Assistant (which it follows), and a bulk
 # send of BULK_RECIPIENTS from another app of the account (minutes of
 # processing).
 HOUR = timedelta(hours=1)
@@ -334,10 +335,23 @@ def refreshed_by_the_benchmark() -> Iterator[None]:
         yield
 
 
+# How often a send of each kind is made, per workload (None: never).
+WORKLOADS: dict[str, timedelta | None] = {
+    "idle": None,
+    "light": timedelta(minutes=30),
+    "busy": SEND_EVERY,
+}
+
+
 async def simulate_hour(
-    hass: HomeAssistant, *, instant: bool, busy: bool = True, faults: float = 0.0
+    hass: HomeAssistant,
+    *,
+    instant: bool,
+    workload: str = "busy",
+    faults: float = 0.0,
 ) -> dict[str, Any]:
-    """Run the simulated hour, busy or idle; return what it cost and whether it stayed right."""
+    """Run the simulated hour of a workload; return what it cost and whether it stayed right."""
+    send_every = WORKLOADS[workload]
     clock = MovableClock()
     fault_rates = dict.fromkeys(("duplicate", "reorder", "drop"), faults)
     async with (
@@ -357,7 +371,11 @@ async def simulate_hour(
             elapsed = timedelta()
             polled = timedelta()
             while elapsed < HOUR + TAIL:
-                if busy and elapsed < HOUR and elapsed % SEND_EVERY == timedelta():
+                if (
+                    send_every is not None
+                    and elapsed < HOUR
+                    and elapsed % send_every == timedelta()
+                ):
                     await send_from_home_assistant(hass)
                     await send_elsewhere(session, server, BULK_RECIPIENTS)
                 elapsed += STEP
@@ -387,7 +405,7 @@ async def simulate_hour(
         stream = entry.runtime_data.instant_updates
         return {
             "instant_updates": instant,
-            "busy": busy,
+            "workload": workload,
             "fault_rate": faults,
             "simulated_minutes": (HOUR + TAIL).total_seconds() / 60,
             "sends": sends,
@@ -413,21 +431,25 @@ async def test_bench_push(hass: HomeAssistant) -> None:
     # Home Assistant's.
     hass.loop.set_debug(False)
     hours = {
-        "busy_polling": await simulate_hour(hass, instant=False),
-        "busy_push": await simulate_hour(hass, instant=True),
-        "idle_polling": await simulate_hour(hass, instant=False, busy=False),
-        "idle_push": await simulate_hour(hass, instant=True, busy=False),
-        "busy_push_faulty": await simulate_hour(hass, instant=True, faults=FAULT_RATE),
+        f"{workload}_{mode}": await simulate_hour(
+            hass, instant=mode == "push", workload=workload
+        )
+        for workload in WORKLOADS
+        for mode in ("polling", "push")
     }
+    hours["busy_push_faulty"] = await simulate_hour(
+        hass, instant=True, faults=FAULT_RATE
+    )
     results = {
         "latency": await bench_latency(hass),
         "hour": hours,
         "ratios": {
             workload: hours[f"{workload}_polling"]["messages_requests"]
             / max(hours[f"{workload}_push"]["messages_requests"], 1)
-            for workload in ("busy", "idle")
+            for workload in WORKLOADS
         },
         "load_average": os.getloadavg(),
+        "machine": machine(),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, default=str))
