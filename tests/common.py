@@ -1,9 +1,14 @@
 """Values and helpers shared by the integration tests."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 import json
 from pathlib import Path
 from typing import Any, Final
 
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
@@ -124,3 +129,28 @@ def record_events(hass: HomeAssistant, entity_id: str) -> list[tuple[str, str]]:
 
     async_track_state_change_event(hass, entity_id, _changed)
     return fired
+
+
+@asynccontextmanager
+async def served_webhooks(hass: HomeAssistant) -> AsyncIterator[str]:
+    """Serve Home Assistant's webhooks on loopback, as its internal URL; yield it.
+
+    Home Assistant's own handler answers (webhook.async_handle_webhook), on a
+    server of the caller's: the test harness never serves the HTTP app itself.
+    """
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await webhook.async_handle_webhook(
+            hass, request.match_info["webhook_id"], request
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/api/webhook/{webhook_id}", handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    base = str(server.make_url("/")).rstrip("/")
+    await hass.config.async_update(internal_url=base)
+    try:
+        yield base
+    finally:
+        await server.close()

@@ -19,14 +19,12 @@ from types import ModuleType
 from typing import Any
 from unittest.mock import patch
 
-from aiohttp import ClientSession, web
-from aiohttp.test_utils import TestServer
+from aiohttp import ClientSession
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -59,6 +57,7 @@ from .common import (
     DEFAULT_OPTIONS,
     SECRETS,
     record_events,
+    served_webhooks,
 )
 from .soak import poll
 from .test_notify import ALICE, notify, sent_messages
@@ -129,25 +128,9 @@ def mock_config_entry(
 
 @pytest.fixture
 async def webhook_base(hass: HomeAssistant, socket_enabled: None) -> AsyncIterator[str]:
-    """Serve Home Assistant's webhooks on loopback, at its internal URL.
-
-    Home Assistant's own handler answers (webhook.async_handle_webhook), on a
-    server of the test's: the test harness never serves the HTTP app itself.
-    """
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        return await webhook.async_handle_webhook(
-            hass, request.match_info["webhook_id"], request
-        )
-
-    app = web.Application()
-    app.router.add_route("*", "/api/webhook/{webhook_id}", handle)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    base = str(server.make_url("/")).rstrip("/")
-    await hass.config.async_update(internal_url=base)
-    yield base
-    await server.close()
+    """Serve Home Assistant's webhooks on loopback, at its internal URL."""
+    async with served_webhooks(hass) as base:
+        yield base
 
 
 @pytest.fixture
@@ -158,9 +141,7 @@ async def setup_entry(
     mock_config_entry: MockConfigEntry,
 ) -> MockConfigEntry:
     """Set up the entry with Instant updates on, and let provisioning end."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await set_up(hass, mock_config_entry)
     return mock_config_entry
 
 
@@ -169,6 +150,19 @@ async def session(socket_enabled: None) -> AsyncIterator[ClientSession]:
     """Return a session that posts to the webhook as anyone could."""
     async with ClientSession() as client_session:
         yield client_session
+
+
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set up an entry and let its background work (provisioning) end."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def repair(hass: HomeAssistant, entry: MockConfigEntry) -> str | None:
+    """Return the translation key of the entry's Instant updates repair, if raised."""
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry))
+    return None if issue is None else issue.translation_key
 
 
 async def deliver(hass: HomeAssistant, emulator: Emulator) -> int:
@@ -256,7 +250,7 @@ async def test_provisioning(
         "com.twilio.comms-api.message.delivered",
         "com.twilio.comms-api.message.inbound-received",
     }
-    assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id(setup_entry))
+    assert repair(hass, setup_entry) is None
     # Push is healthy before any event: Messages polls only to reconcile.
     coordinator = setup_entry.runtime_data.coordinators["messages"]
     assert coordinator.events_flowing
@@ -284,9 +278,7 @@ async def test_provisioning_validates_an_initialized_sink(
     emulator.configure_streams(
         {"sink_status": "initialized", "validate_reading": "old"}
     )
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await set_up(hass, mock_config_entry)
     (sink,) = emulator.streams.sinks.values()
     assert sink.status == "active"
     assert len(emulator.streams.subscriptions) == 1
@@ -335,9 +327,9 @@ async def test_option_off_deletes_twilios_side(
     assert setup_entry.state is ConfigEntryState.LOADED
     assert emulator.streams.sinks == {}
     assert emulator.streams.subscriptions == {}
-    assert hass.states.get(INBOUND_ENTITY) is None or (
-        hass.states.get(INBOUND_ENTITY).state == "unavailable"  # type: ignore[union-attr]
-    )
+    # Nothing received to show any more: the entity goes.
+    assert hass.states.get(INBOUND_ENTITY) is None
+    assert er.async_get(hass).async_get(INBOUND_ENTITY) is None
     assert setup_entry.runtime_data.instant_updates is None
 
 
@@ -360,13 +352,9 @@ async def test_refused_by_twilio_is_a_repair_and_polling_goes_on(
 ) -> None:
     """An account without Event Streams gets a repair issue; the entry polls as usual."""
     emulator.configure_streams({"entitled": False})
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await set_up(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(mock_config_entry))
-    assert issue is not None
-    assert issue.translation_key == "instant_updates_not_entitled"
+    assert repair(hass, mock_config_entry) == "instant_updates_not_entitled"
     coordinator = mock_config_entry.runtime_data.coordinators["messages"]
     assert not coordinator.events_flowing
     assert coordinator.update_interval != RECONCILE_UPDATE_INTERVAL
@@ -379,7 +367,7 @@ async def test_refused_by_twilio_is_a_repair_and_polling_goes_on(
     await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(emulator.streams.sinks) == 1
-    assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id(mock_config_entry))
+    assert repair(hass, mock_config_entry) is None
 
 
 async def test_without_an_address_the_option_says_why(
@@ -708,9 +696,7 @@ async def test_a_cloudhook_is_used_when_cloud_is_logged_in(
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """Home Assistant Cloud gives the address; removing the entry deletes the cloudhook."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await set_up(hass, mock_config_entry)
     (webhook_id,) = set(fake_cloud.created)
     assert destination(emulator).path == f"/api/webhook/{webhook_id}"
     stream = mock_config_entry.runtime_data.instant_updates
@@ -730,12 +716,8 @@ async def test_cloud_without_a_cloudhook_is_a_repair(
 ) -> None:
     """A cloud that cannot make a cloudhook right now: a repair, and polling."""
     fake_cloud.available = False
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(mock_config_entry))
-    assert issue is not None
-    assert issue.translation_key == "instant_updates_no_url"
+    await set_up(hass, mock_config_entry)
+    assert repair(hass, mock_config_entry) == "instant_updates_no_url"
     assert emulator.streams.sinks == {}
 
 
@@ -752,9 +734,7 @@ async def test_an_unreadable_record_starts_afresh(
         "key": f"{DOMAIN}.{mock_config_entry.entry_id}.event_stream",
         "data": {"sink": "of another version"},
     }
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await set_up(hass, mock_config_entry)
     assert len(emulator.streams.sinks) == 1
     assert len(emulator.streams.subscriptions) == 1
 
@@ -785,12 +765,8 @@ async def test_a_test_event_that_never_comes_is_a_repair(
     """A Sink that asks for validation, and no test event in time: a repair, polling."""
     monkeypatch.setattr(instant_updates, "TEST_EVENT_TIMEOUT", 0)
     emulator.configure_streams({"sink_status": "initialized"})
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(mock_config_entry))
-    assert issue is not None
-    assert issue.translation_key == "instant_updates_not_validated"
+    await set_up(hass, mock_config_entry)
+    assert repair(hass, mock_config_entry) == "instant_updates_not_validated"
     assert emulator.streams.subscriptions == {}
 
 
@@ -807,9 +783,7 @@ async def test_types_twilio_does_not_offer_are_not_subscribed(
             "discontinued_types": ["com.twilio.comms-api.message.read"],
         }
     )
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await set_up(hass, mock_config_entry)
     (subscription,) = emulator.streams.subscriptions.values()
     assert "com.twilio.comms-api.message.read" not in subscription.types
     assert "com.twilio.comms-api.message.inbound-received" not in subscription.types
@@ -837,9 +811,7 @@ async def test_an_account_at_its_limit_is_a_repair(
         headers=authorization(ACCOUNT_SID, AUTH_TOKEN),
     ) as response:
         assert response.status == 201
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await set_up(hass, mock_config_entry)
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(mock_config_entry))
     assert issue is not None
     assert issue.translation_key == "instant_updates_refused"
@@ -1023,10 +995,6 @@ async def test_without_an_address_setup_is_a_repair(
     # from (the development mode would deliver to its port otherwise).
     assert await async_setup_component(hass, "webhook", {})
     hass.config.api = None
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(mock_config_entry))
-    assert issue is not None
-    assert issue.translation_key == "instant_updates_no_url"
+    await set_up(hass, mock_config_entry)
+    assert repair(hass, mock_config_entry) == "instant_updates_no_url"
     assert emulator.streams.sinks == {}

@@ -69,6 +69,11 @@ def channel_device_info(
     )
 
 
+def channel_entity_unique_id(entry: ConfigEntry, channel: Channel, key: str) -> str:
+    """Return the unique id of one of a channel device's entities."""
+    return f"{entry.unique_id}_{channel}_{key}"
+
+
 def recipient_unique_id(entry: ConfigEntry, subentry: ConfigSubentry) -> str:
     """Return the unique id of a recipient's notify entity, and of its device."""
     return f"{entry.unique_id}_{subentry.subentry_id}"
@@ -98,7 +103,7 @@ class TwilioCommsEntity(CoordinatorEntity[ChannelCoordinator]):
         entry = coordinator.config_entry
         channel = coordinator.channel
         self.entity_description = description
-        self._attr_unique_id = f"{entry.unique_id}_{channel}_{description.key}"
+        self._attr_unique_id = channel_entity_unique_id(entry, channel, description.key)
         self._attr_device_info = channel_device_info(coordinator.hass, entry, channel)
 
     @classmethod

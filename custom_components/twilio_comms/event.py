@@ -2,14 +2,20 @@
 
 from typing import Final, override
 
-from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.components.event import (
+    DOMAIN as EVENT_DOMAIN,
+    EventEntity,
+    EventEntityDescription,
+)
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Channel, Message, OperationStatus
+from .const import DOMAIN
 from .coordinator import ChannelCoordinator, TwilioCommsConfigEntry
-from .entity import TwilioCommsEntity
+from .entity import TwilioCommsEntity, channel_entity_unique_id
 from .helpers import UNRECORDED_OPERATION_ATTRIBUTES, operation_attributes
 from .instant_updates import inbound_signal
 
@@ -59,6 +65,12 @@ async def async_setup_entry(
                 )
             ]
         )
+        return
+    # Instant updates off: the entity of an earlier setup has nothing to show.
+    registry = er.async_get(hass)
+    unique_id = channel_entity_unique_id(entry, Channel.MESSAGES, INBOUND_MESSAGES.key)
+    if entity_id := registry.async_get_entity_id(EVENT_DOMAIN, DOMAIN, unique_id):
+        registry.async_remove(entity_id)
 
 
 class TwilioCommsOperationEvent(TwilioCommsEntity, EventEntity):

@@ -249,7 +249,7 @@ class InstantUpdates:
             InstantUpdatesNotValidatedError,
         ) as err:
             self.running = False
-            self._messages_poll_as_usual()
+            self._messages().async_events_stop()
             _create_issue(self.hass, self.entry, err)
         else:
             self.running = True
@@ -299,10 +299,10 @@ class InstantUpdates:
 
     async def _async_webhook_url(self) -> str:
         """Return where Twilio delivers: a cloudhook, else the external https URL."""
-        if _cloud_active(self.hass):
+        self.record.cloudhook = _cloud_active(self.hass)
+        if self.record.cloudhook:
             from homeassistant.components import cloud  # noqa: PLC0415
 
-            self.record.cloudhook = True
             try:
                 return await cloud.async_get_or_create_cloudhook(
                     self.hass, self.record.webhook_id
@@ -433,11 +433,8 @@ class InstantUpdates:
         it polls as usual until events flow again.
         """
         self.counts.refused += 1
-        self._messages_poll_as_usual()
-        return web.Response(status=status)
-
-    def _messages_poll_as_usual(self) -> None:
         self._messages().async_events_stop()
+        return web.Response(status=status)
 
     def _messages(self) -> ChannelCoordinator:
         """Return the Messages channel's coordinator, the one events are for.

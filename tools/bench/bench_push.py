@@ -31,9 +31,6 @@ from typing import Any
 from unittest.mock import patch
 
 import aiohttp
-from aiohttp import web
-from aiohttp.test_utils import TestServer
-from homeassistant.components import webhook
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
@@ -55,6 +52,7 @@ from tests.common import (
     AUTH_TOKEN,
     AUTH_TOKEN_DATA,
     DEFAULT_OPTIONS,
+    served_webhooks,
 )
 from tools.bench.bench_polling import (
     EmulatorThread,
@@ -145,27 +143,6 @@ def config(tick_seconds: float, **faults: float) -> EmulatorConfig:
 
 
 @asynccontextmanager
-async def webhook_server(hass: HomeAssistant) -> AsyncIterator[str]:
-    """Serve Home Assistant's webhooks on loopback, as its internal URL."""
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        return await webhook.async_handle_webhook(
-            hass, request.match_info["webhook_id"], request
-        )
-
-    app = web.Application()
-    app.router.add_route("*", "/api/webhook/{webhook_id}", handle)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    base = str(server.make_url("/")).rstrip("/")
-    await hass.config.async_update(internal_url=base)
-    try:
-        yield base
-    finally:
-        await server.close()
-
-
-@asynccontextmanager
 async def served(
     hass: HomeAssistant,
     emulator_config: EmulatorConfig,
@@ -188,7 +165,7 @@ async def served(
         },
         subentries_data=[ALICE_SUBENTRY],
     )
-    async with webhook_server(hass):
+    async with served_webhooks(hass):
         entry.add_to_hass(hass)
         try:
             assert await hass.config_entries.async_setup(entry.entry_id)
