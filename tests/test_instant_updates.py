@@ -5,12 +5,14 @@ Subscription the integration makes, and posts its CloudEvents to the entry's
 webhook, served by Home Assistant's own HTTP app on loopback.
 """
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import os
@@ -26,6 +28,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -202,6 +205,10 @@ async def post(
         return response.status
 
 
+# Event ids of the operation events below, never the same twice.
+EVENT_NUMBERS = itertools.count(1)
+
+
 def operation_events(*operation_ids: str, stage: str = "processing") -> bytes:
     """Return a batch of Comms operation events, as Twilio's webhook body."""
     return json.dumps(
@@ -210,12 +217,12 @@ def operation_events(*operation_ids: str, stage: str = "processing") -> bytes:
                 "specversion": "1.0",
                 "type": f"com.twilio.comms-api.operation.{stage}",
                 "source": "/v1/Messages/Operations",
-                "id": f"EZ{index:032x}",
+                "id": f"EZ{next(EVENT_NUMBERS):032x}",
                 "time": "2026-11-23T12:00:01.000Z",
                 "datacontenttype": "application/json",
                 "data": {"operation_id": operation_id},
             }
-            for index, operation_id in enumerate(operation_ids, 1)
+            for operation_id in operation_ids
         ]
     ).encode()
 
@@ -427,6 +434,97 @@ async def test_operation_events_update_entities_once(
     assert coordinator.events_flowing
 
 
+async def test_stages_already_shown_cost_no_read(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+    session: ClientSession,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A late, reordered or re-sent stage of an operation shown further on is not read."""
+    await notify(hass, ALICE, message="Hi")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    (plan,) = sent_messages(emulator)
+    freezer.tick(timedelta(minutes=10))
+    await deliver(hass, emulator)
+    coordinator = setup_entry.runtime_data.coordinators["messages"]
+    assert coordinator.data.operations[plan.id].status is OperationStatus.COMPLETED
+    fired = record_events(hass, EVENT_ENTITY)
+    emulator.requests.reset()
+    for stage in ("processing", "scheduled", "completed"):
+        body = operation_events(plan.id, stage=stage)
+        assert await post(session, destination(emulator), body) == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.requests["total"] == 0
+    assert fired == []
+    # A stage this version does not know may mean anything: it is read.
+    body = operation_events(plan.id, stage="archived")
+    assert await post(session, destination(emulator), body) == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.requests[OPERATION_ROUTE] == 1
+
+
+async def test_stages_of_one_operation_arriving_together_make_one_read(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+    session: ClientSession,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Deliveries of one send's stages, all at once: one read shows them, one event fires."""
+    fired = record_events(hass, EVENT_ENTITY)
+    await notify(hass, ALICE, message="Hi")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    (plan,) = sent_messages(emulator)
+    # Completed at Twilio, its events held back until now.
+    freezer.tick(timedelta(minutes=10))
+    emulator.requests.reset()
+    url = destination(emulator)
+    statuses = await asyncio.gather(
+        *(
+            post(session, url, operation_events(plan.id, stage=stage))
+            for stage in ("completed", "scheduled", "processing", "completed")
+        )
+    )
+    assert statuses == [200] * 4
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.requests[OPERATION_ROUTE] == 1
+    coordinator = setup_entry.runtime_data.coordinators["messages"]
+    assert coordinator.data.operations[plan.id].status is OperationStatus.COMPLETED
+    assert [kind for kind, operation_id in fired if operation_id == plan.id] == [
+        "operation_completed"
+    ]
+
+
+async def test_a_read_waiting_for_a_poll_reads_for_every_stage_it_waits_for(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+    session: ClientSession,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Stages arriving during a poll wait for it; what the poll did not show is read."""
+    await notify(hass, ALICE, message="Hi")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    (plan,) = sent_messages(emulator)
+    coordinator = setup_entry.runtime_data.coordinators["messages"]
+    url = destination(emulator)
+    emulator.requests.reset()
+    # A poll in progress, played here by holding the lock polls take.
+    async with coordinator._tracker_lock:  # noqa: SLF001
+        for stage in ("scheduled", "completed"):
+            assert (
+                await post(session, url, operation_events(plan.id, stage=stage)) == 200
+            )
+            await asyncio.sleep(0)
+        # The poll finds the send scheduled, as it was when the poll began.
+        await coordinator.tracker.async_read(plan.id, dt_util.utcnow())
+        freezer.tick(timedelta(minutes=10))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.requests[OPERATION_ROUTE] == 2
+    assert coordinator.data.operations[plan.id].status is OperationStatus.COMPLETED
+
+
 async def test_refused_requests_change_nothing(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,
@@ -436,10 +534,14 @@ async def test_refused_requests_change_nothing(
 ) -> None:
     """No auth, wrong auth, a bad signature, a wrong type, an oversized body: refused."""
     url = destination(emulator)
-    (operation_id,) = [
-        plan.id for plan in emulator.world.channels["Messages"].plans[:1]
-    ]
-    body = operation_events(operation_id)
+    coordinator = setup_entry.runtime_data.coordinators["messages"]
+    # One in flight: its completion is news, worth a read.
+    operation_id = next(
+        operation.id
+        for operation in coordinator.data.operations.values()
+        if not operation.status.is_terminal
+    )
+    body = operation_events(operation_id, stage="completed")
     emulator.requests.reset()
     assert await post(session, url, body, basic=("", "")) == 401
     assert await post(session, url, body, basic=(url.user or "", "wrong")) == 401
@@ -454,7 +556,6 @@ async def test_refused_requests_change_nothing(
     push = diagnostics["instant_updates"]
     assert push["refused"] == 7
     assert push["received"] == 0
-    coordinator = setup_entry.runtime_data.coordinators["messages"]
     assert not coordinator.events_flowing
 
     # The genuine delivery is read; replayed, it changes nothing more.

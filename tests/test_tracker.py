@@ -15,6 +15,7 @@ import pytest
 from custom_components.twilio_comms.api import (
     Channel,
     ChannelTracker,
+    OperationStatus,
     TwilioCommsNotFoundError,
     TwilioCommsServerError,
     tracker as tracker_module,
@@ -851,6 +852,38 @@ async def test_read_by_event_does_not_move_created_since() -> None:
     api.put(operation(earlier, "COMPLETED", created), created)
     data = await tracker.async_refresh(SEED_NOW + timedelta(seconds=20))
     assert {earlier, later} <= set(data.operations)
+
+
+async def test_what_an_operation_is_shown_in_spares_an_events_read() -> None:
+    """Invariant 11: only a known status shown at or beyond the one asked about counts."""
+    api = FakeOperationsApi()
+    older, _newer = in_flight_pair(api, SEED_NOW)
+    tracker = make_tracker(api, Channel.MESSAGES)
+    await tracker.async_refresh(SEED_NOW)
+    known = [
+        OperationStatus.SCHEDULED,
+        OperationStatus.PROCESSING,
+        OperationStatus.COMPLETED,
+        OperationStatus.CANCELED,
+    ]
+    assert [tracker.shows_at_least(older, status) for status in known] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    # Nothing is known of an operation not tracked, nor of an unknown status.
+    assert not tracker.shows_at_least(op_id(9), OperationStatus.SCHEDULED)
+    assert not tracker.shows_at_least(older, OperationStatus.UNKNOWN)
+    archived = op_id(3)
+    api.put(operation(archived, "ARCHIVED", SEED_NOW), SEED_NOW)
+    await tracker.async_read(archived, SEED_NOW + timedelta(seconds=1))
+    assert not tracker.shows_at_least(archived, OperationStatus.SCHEDULED)
+    api.put(
+        copy.deepcopy(api.listed[older]) | {"status": "CANCELED"}, api.created[older]
+    )
+    await tracker.async_read(older, SEED_NOW + timedelta(seconds=2))
+    assert all(tracker.shows_at_least(older, status) for status in known)
 
 
 async def test_failed_read_by_event_changes_nothing() -> None:

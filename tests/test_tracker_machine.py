@@ -69,6 +69,8 @@ RANK: Final = {"SCHEDULED": 0, "PROCESSING": 1, "COMPLETED": 3, "CANCELED": 3}
 # never announces anything.
 UNKNOWN_FETCHED_RANK: Final = 2
 TERMINAL: Final = ("COMPLETED", "CANCELED")
+# An id _new_id never makes.
+NOT_TRACKED: Final = "comms_operation_01h9krwprkeee8fzqspvwnotrack"
 
 # How an operation's createdAt is written, fixed per operation.
 # "ahead" is within the clock skew the tracker believes, "future" beyond it.
@@ -608,6 +610,13 @@ class TrackerMachine(RuleBasedStateMachine):
             op_id: shown.order_key for op_id, shown in self.model.items()
         }
         assert data.latest is None or data.latest.id == state.order[-1][1]
+        for status in OperationStatus:
+            asked = RANK.get(status.name)
+            assert self.tracker.shows_at_least(NOT_TRACKED, status) is False
+            for op_id, shown in self.model.items():
+                held = announced_rank(shown.operation)
+                expected = asked is not None and held >= 0 and held >= asked
+                assert self.tracker.shows_at_least(op_id, status) is expected
         lifetime: dict[str, int] = {}
         for marks in self.marks.values():
             for name, mark in zip(LIFETIME_FIGURES, marks, strict=True):

@@ -1,6 +1,7 @@
 """Coordinators of the Twilio Comms integration: one per tracked channel."""
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, override
@@ -161,6 +162,9 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         # Polls and reads of operations events name each build on the
         # tracker state the other left: never two at once.
         self._tracker_lock = asyncio.Lock()
+        # Per operation whose read by event waits for the lock, the stages
+        # the events asked about: a later event of it joins that read.
+        self._waiting_reads: dict[str, set[OperationStatus]] = {}
         # Events bring this channel's changes, so it polls only to reconcile.
         self.events_flowing = False
 
@@ -249,13 +253,28 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             name=f"{self.name} follow {operation_id}",
         )
 
-    async def async_read_operation(self, operation_id: str) -> None:
-        """Read an operation an event named, and show it as a poll would.
+    async def async_read_operation(
+        self, operation_id: str, stages: Collection[OperationStatus]
+    ) -> None:
+        """Read an operation that events say reached stages, and show it as a poll would.
 
-        A read that fails changes nothing: the next poll catches up.
+        No read when it is shown at those stages or further on already (a
+        late, reordered or re-sent event), nor when a read of it waits its
+        turn: that one starts after these events came, so it sees at least
+        as much. A read that fails changes nothing: the next poll catches up.
         """
+        if (waiting := self._waiting_reads.get(operation_id)) is not None:
+            waiting.update(stages)
+            return
+        if self._shown(operation_id, stages):
+            return
+        self._waiting_reads[operation_id] = wanted = set(stages)
         try:
             async with self._tracker_lock:
+                del self._waiting_reads[operation_id]
+                # The read or poll this one waited for may have shown it.
+                if self._shown(operation_id, wanted):
+                    return
                 data = await self.tracker.async_read(operation_id, dt_util.utcnow())
         except TwilioCommsError as err:
             LOGGER.debug("Reading %s for its event failed: %s", operation_id, err)
@@ -264,6 +283,10 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         # every event, and a steady flow of events would stop reconciling.
         self.data = data
         self.async_update_listeners()
+
+    def _shown(self, operation_id: str, stages: Collection[OperationStatus]) -> bool:
+        """Return whether the operation is shown at every stage named, or further on."""
+        return all(self.tracker.shows_at_least(operation_id, stage) for stage in stages)
 
     @callback
     def async_events_flow(self) -> None:

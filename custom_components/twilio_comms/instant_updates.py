@@ -33,6 +33,7 @@ from .api import (
     Channel,
     CloudEvent,
     MessageEvent,
+    OperationStatus,
     RecentIds,
     TwilioCommsClient,
     TwilioCommsError,
@@ -41,7 +42,7 @@ from .api import (
     check_signature,
     inbound_event_of,
     message_event_of,
-    operation_id_of,
+    operation_event_of,
     parse_deliveries,
     test_id_of,
 )
@@ -460,18 +461,15 @@ class InstantUpdates:
         """Show what the events say: operations read again, messages' statuses."""
         coordinator = self._messages()
         coordinator.async_events_flow()
-        operation_ids = list(
-            dict.fromkeys(
-                operation_id
-                for event in events
-                if (operation_id := operation_id_of(event)) is not None
-            )
-        )
-        if len(operation_ids) > MAX_READS_PER_DELIVERY:
+        stages: dict[str, set[OperationStatus]] = {}
+        for event in events:
+            if (operation := operation_event_of(event)) is not None:
+                stages.setdefault(operation.operation_id, set()).add(operation.status)
+        if len(stages) > MAX_READS_PER_DELIVERY:
             await coordinator.async_request_refresh()
         else:
-            for operation_id in operation_ids:
-                await coordinator.async_read_operation(operation_id)
+            for operation_id, reached in stages.items():
+                await coordinator.async_read_operation(operation_id, reached)
         for event in events:
             if (message := message_event_of(event)) is not None:
                 self._message_status(message)

@@ -17,6 +17,8 @@ from custom_components.twilio_comms.api import (
     CloudEvent,
     InboundEvent,
     MessageEvent,
+    OperationEvent,
+    OperationStatus,
     RecentIds,
     TwilioCommsEventError,
     TwilioCommsValidationError,
@@ -24,7 +26,7 @@ from custom_components.twilio_comms.api import (
     check_signature,
     inbound_event_of,
     message_event_of,
-    operation_id_of,
+    operation_event_of,
     parse_deliveries,
     # Aliased: pytest would collect a test_* name as a test.
     test_id_of as read_test_id,
@@ -179,7 +181,7 @@ def test_unusable_elements_are_skipped_not_fatal() -> None:
         ("EZ2", {}),
         ("EZ3", {}),
     ]
-    assert operation_id_of(events[1]) is None
+    assert operation_event_of(events[1]) is None
 
 
 @pytest.mark.parametrize(
@@ -267,13 +269,26 @@ def test_test_id_of(event_type: str, data: object, expected: str | None) -> None
     assert read_test_id(one(event_type, data)) == expected
 
 
-@pytest.mark.parametrize("stage", ["scheduled", "processing", "completed", "canceled"])
-def test_operation_id_of_each_operation_event(stage: str) -> None:
-    """Every operation event names the operation to read, a future stage too."""
+@pytest.mark.parametrize(
+    ("stage", "status"),
+    [
+        ("scheduled", OperationStatus.SCHEDULED),
+        ("processing", OperationStatus.PROCESSING),
+        ("completed", OperationStatus.COMPLETED),
+        ("COMPLETED", OperationStatus.COMPLETED),
+        # A stage the docs do not list yet: still read, as nothing known.
+        ("canceled", OperationStatus.CANCELED),
+        ("archived", OperationStatus.UNKNOWN),
+    ],
+)
+def test_operation_event_of_each_stage(stage: str, status: OperationStatus) -> None:
+    """Every operation event names the operation to read and the status it announces."""
     event = one(
         f"com.twilio.comms-api.operation.{stage}", {"operation_id": OPERATION_ID}
     )
-    assert operation_id_of(event) == OPERATION_ID
+    assert operation_event_of(event) == OperationEvent(
+        operation_id=OPERATION_ID, status=status
+    )
 
 
 @pytest.mark.parametrize(
@@ -287,9 +302,9 @@ def test_operation_id_of_each_operation_event(stage: str) -> None:
         (TEST_EVENT_TYPE, {"operation_id": OPERATION_ID}),
     ],
 )  # fmt: skip
-def test_operation_id_of_ignores_the_rest(event_type: str, data: object) -> None:
+def test_operation_event_of_ignores_the_rest(event_type: str, data: object) -> None:
     """An operation event without a well-formed id, or another event, names no operation."""
-    assert operation_id_of(one(event_type, data)) is None
+    assert operation_event_of(one(event_type, data)) is None
 
 
 # A message event as the third-party client reads it (docs §9, §12 item 20).

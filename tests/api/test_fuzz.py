@@ -24,7 +24,7 @@ from custom_components.twilio_comms.api import (
     check_signature,
     inbound_event_of,
     message_event_of,
-    operation_id_of,
+    operation_event_of,
     parse_deliveries,
     test_id_of as read_test_id,
 )
@@ -142,7 +142,7 @@ def test_retry_after_is_bounded(value: str | None) -> None:
 # Event readers: each takes any event and names what it says, or None.
 EVENT_READERS: list[Callable[[CloudEvent], object]] = [
     read_test_id,
-    operation_id_of,
+    operation_event_of,
     message_event_of,
     inbound_event_of,
 ]

@@ -16,6 +16,7 @@ from .events import (
     EventType,
     InboundEvent,
     MessageEvent,
+    OperationEvent,
     RecentIds,
     Sink,
     Subscription,
@@ -23,7 +24,7 @@ from .events import (
     check_signature,
     inbound_event_of,
     message_event_of,
-    operation_id_of,
+    operation_event_of,
     parse_deliveries,
     test_id_of,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "InboundEvent",
     "Message",
     "MessageEvent",
+    "OperationEvent",
     "MessageRecipient",
     "MessageSendRequest",
     "MessageSender",
@@ -139,7 +141,7 @@ __all__ = [
     "inbound_event_of",
     "is_loopback_host",
     "message_event_of",
-    "operation_id_of",
+    "operation_event_of",
     "parse_deliveries",
     "test_id_of",
 ]

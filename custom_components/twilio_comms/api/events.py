@@ -30,6 +30,7 @@ from .exceptions import (
 from .models import (
     RESOURCE_ID_PREFIXES,
     Channel,
+    OperationStatus,
     as_code,
     as_object,
     as_text,
@@ -341,16 +342,31 @@ def test_id_of(event: CloudEvent) -> str | None:
     return _short_text(event.data.get("test_id"))
 
 
-def operation_id_of(event: CloudEvent) -> str | None:
-    """Return the operation an operation event names, or None.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OperationEvent:
+    """An operation reached a stage; the event names only the operation (docs §9)."""
+
+    operation_id: str
+    # The stage the type names (its last segment); UNKNOWN for one the docs
+    # do not list.
+    status: OperationStatus
+
+
+def operation_event_of(event: CloudEvent) -> OperationEvent | None:
+    """Return what an operation event says, or None.
 
     None for any other event, and for one without a well-formed id: the
     schema requires nothing, and such an event is acknowledged and ignored
     (docs §9, §12 item 19).
     """
-    if not event.type.startswith(_OPERATION_TYPE_PREFIX):
+    stage = event.type.removeprefix(_OPERATION_TYPE_PREFIX)
+    if stage == event.type or (
+        (operation_id := _optional_operation_id(event.data)) is None
+    ):
         return None
-    return _optional_operation_id(event.data)
+    return OperationEvent(
+        operation_id=operation_id, status=OperationStatus.parse(stage)
+    )
 
 
 def _message_id(value: object) -> str | None:

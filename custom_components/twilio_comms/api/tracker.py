@@ -53,6 +53,10 @@ the state machine in tests/test_tracker_machine.py:
     with the figures, after a restart; an operation older than where an
     earlier run's window started is never counted, so a longer window after
     a restart cannot count it again.
+11. Nothing to read for: shows_at_least holds only for a tracked operation
+    shown in a known status as far along as the known status asked about,
+    so an event announcing a stage already shown is spared its read, and
+    any other is read.
 """
 
 from bisect import bisect_left, insort
@@ -360,6 +364,17 @@ class ChannelTracker:
     def has_active(self) -> bool:
         """Return whether any tracked operation is expected to change soon."""
         return bool(self._state.pending)
+
+    def shows_at_least(self, operation_id: str, status: OperationStatus) -> bool:
+        """Return whether the operation is shown in status or further along (invariant 11).
+
+        Never for an unknown status on either side: nothing says how far
+        along it is.
+        """
+        operation = self._state.operations.get(operation_id)
+        if operation is None or status is OperationStatus.UNKNOWN:
+            return False
+        return _known_rank(operation.status) >= _known_rank(status)
 
     def follow(self, operation_id: str, start: datetime, until: datetime) -> None:
         """Follow an operation we sent from its send time until it settles (or until)."""
