@@ -182,9 +182,8 @@ class CommsApi:
         channel = request.match_info["channel"]
         now = self.emulator.now()
         resource = request.match_info["resource_id"]
-        if channel == "Messages" and (
-            received := self.emulator.world.received.get(resource)
-        ):
+        received = self.emulator.world.received.get(resource)
+        if channel == "Messages" and received is not None:
             return web.json_response(received_json(received))
         parsed = parse_resource_id(RESOURCE_PREFIX[channel], resource)
         if parsed is None:

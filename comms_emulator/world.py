@@ -1,4 +1,4 @@
-"""The emulated account's operations: ids, deterministic plans and their log.
+"""The emulated account's operations (ids, deterministic plans and their log), and the messages it receives.
 
 Ids are ULID-like, lower-case base32 without i, l, o, u (comms-api.md §2).
 """
@@ -337,7 +337,7 @@ def _ceil_second(moment: datetime) -> datetime:
 
 
 class World:
-    """All operations of the emulated account, seeded and growing over time."""
+    """All operations of the emulated account, seeded and growing over time, and the messages it received."""
 
     def __init__(self, config: EmulatorConfig, now: datetime) -> None:
         """Seed each channel's history relative to the current time."""
