@@ -23,7 +23,13 @@ from .inputs import (
     resource_status,
 )
 from .lifecycle import OperationPlan, OperationState
-from .rendering import error_json, failed_indices, operation_json, resource_json
+from .rendering import (
+    error_json,
+    failed_indices,
+    operation_json,
+    received_json,
+    resource_json,
+)
 from .world import Position, parse_resource_id
 
 # A page token whose cursor does not fit the listing it was sent to.
@@ -175,9 +181,11 @@ class CommsApi:
         """GET /v1/{channel}/{resource_id}: one resource, with content (and attempts)."""
         channel = request.match_info["channel"]
         now = self.emulator.now()
-        parsed = parse_resource_id(
-            RESOURCE_PREFIX[channel], request.match_info["resource_id"]
-        )
+        resource = request.match_info["resource_id"]
+        received = self.emulator.world.received.get(resource)
+        if channel == "Messages" and received is not None:
+            return web.json_response(received_json(received))
+        parsed = parse_resource_id(RESOURCE_PREFIX[channel], resource)
         if parsed is None:
             raise ApiError.not_found()
         operation_id, index = parsed

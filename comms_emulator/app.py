@@ -163,6 +163,7 @@ def create_app(
     router.add_post("/_emulator/events/emit", control.emit_events)
     router.add_post("/_emulator/events/settle", control.settle_events)
     router.add_post("/_emulator/events/reset", control.reset_events)
+    router.add_post("/_emulator/inbound", control.inbound)
     channel = _alternatives(CHANNELS)
     # Literal segments first: /v1/Messages/Operations is no resource id.
     router.add_get(f"/v1/{channel}/Operations", api.list_operations)

@@ -84,6 +84,20 @@ def _credential_change(body: dict[str, Any]) -> tuple[str, str]:
     return username, password
 
 
+def _received(body: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Return (from, to, text, channel) of a message to receive, checked."""
+    values = [body.get(name) for name in ("from", "to", "text")]
+    texts = [
+        value
+        for value in (*values, body.get("channel", "SMS"))
+        if isinstance(value, str)
+    ]
+    if len(texts) != len(values) + 1:
+        raise TypeError("from, to, text and channel must be strings")
+    from_address, to_address, text, channel = texts
+    return from_address, to_address, text, channel
+
+
 def _seconds(value: object) -> float:
     """Return a number of seconds from JSON (TypeError if it is not a number)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -174,6 +188,12 @@ class Control:
             body = await _json_object(request)
             self.emulator.set_live_interval(_seconds(body.get("interval")))
         return web.json_response({"interval": self.emulator.world.live_interval})
+
+    @_refusing_bad_input
+    async def inbound(self, request: web.Request) -> web.Response:
+        """POST /_emulator/inbound ({"from", "to", "text", "channel"?}): receive a message."""
+        received = _received(await _json_object(request))
+        return web.json_response({"id": self.emulator.receive_message(*received)})
 
     @_refusing_bad_input
     async def streams(self, request: web.Request) -> web.Response:

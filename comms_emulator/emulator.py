@@ -19,7 +19,7 @@ from .config import (
     check_shape,
 )
 from .delivery import Delivery, DeliveryReport
-from .events import Tracker, test_event
+from .events import INBOUND_TYPE, Event, Tracker, test_event
 from .faults import FaultInjector
 from .lifecycle import OperationPlan, OperationState, operation_state
 from .rendering import iso, operation_json
@@ -301,12 +301,36 @@ class Emulator:
     def emit_events(self) -> int:
         """Emit the events of every transition since the last look; return how many."""
         events = self.tracker.look(self.now())
+        self._publish(events)
+        return len(events)
+
+    def _publish(self, events: list[Event]) -> None:
+        """Log events and deliver each to the sinks subscribed to its type, faults and all."""
         for event in events:
             self.delivery.record(event)
             for sink in self.streams.subscribers(event.type):
                 self.delivery.enqueue(sink, event)
         self.delivery.flush()
-        return len(events)
+
+    def receive_message(
+        self, from_address: str, to_address: str, text: str, channel: str = "SMS"
+    ) -> str:
+        """Have one of the account's senders receive a message (ValueError if none is to_address).
+
+        The message can be fetched by the id returned, and its inbound event
+        is emitted at once, if the account's catalogue has the type (§9).
+        """
+        now = self.now()
+        message = self.world.receive(
+            now,
+            from_address=from_address,
+            to_address=to_address,
+            text=text,
+            channel=channel,
+        )
+        if INBOUND_TYPE in self.streams.catalogue():
+            self._publish([self.tracker.received_event(message, now)])
+        return message.id
 
     def send_test(self, sink: Sink, test_id: str) -> None:
         """Deliver a sink's test event (§3)."""

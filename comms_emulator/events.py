@@ -26,7 +26,7 @@ from .lifecycle import (
     resource_status,
 )
 from .rendering import failure, recipient_json, submitted_field
-from .world import World, resource_id
+from .world import ReceivedMessage, World, resource_id
 
 # The only channel with documented events (§9).
 CHANNEL: Final = "Messages"
@@ -174,7 +174,11 @@ type StateOf = Callable[[OperationPlan, datetime], OperationState]
 
 
 class Tracker:
-    """Finds the events of the Messages channel's transitions since its last look."""
+    """Finds the events of the Messages channel's transitions since its last look.
+
+    It also writes the event of a message received, which no look finds: a
+    message arrives when the emulator is told, not as a function of the clock.
+    """
 
     def __init__(
         self,
@@ -336,5 +340,31 @@ class Tracker:
                 "from": _party(sender),
                 "to": _party(to),
                 "tags": dict(plan.tags),
+            },
+        )
+
+    def received_event(self, message: ReceivedMessage, now: datetime) -> Event:
+        """Return the event of a message received: ids and `to` only, as 3P-rs reads it (§9).
+
+        No `from` and no text: the receiver reads them by the message's id.
+        A message received belongs to no send, so its operation_id is null;
+        what a session is 3P-rs does not say, so session_id is null too.
+        """
+        schema_id, version = COMMS_TYPES[INBOUND_TYPE]
+        return Event(
+            id=self.event_id(),
+            type=INBOUND_TYPE,
+            source=f"/v1/{CHANNEL}/{message.id}",
+            dataschema=SCHEMA_URL.format(schema_id=schema_id, version=version),
+            time=now,
+            data={
+                "operation_id": None,
+                "message_id": message.id,
+                "downstream_id": downstream_id(message.id),
+                "session_id": None,
+                "to": _party(
+                    {"address": message.to_address, "channel": message.channel}
+                ),
+                "tags": {},
             },
         )

@@ -20,7 +20,7 @@ from .lifecycle import (
     resource_status,
     resource_updated_at,
 )
-from .world import resource_id
+from .world import ReceivedMessage, resource_id
 
 # What a resource shows as content when no send request gave one.
 DEFAULT_CONTENT: Final[dict[str, dict[str, str]]] = {
@@ -180,6 +180,33 @@ def resource_json(
         if channel == "Messages":
             body["attempts"] = _attempts(state, index, status, sender, to)
     return body
+
+
+def received_json(message: ReceivedMessage) -> dict[str, Any]:
+    """Return a message received, as a fetch by id shows it.
+
+    Undocumented: no Twilio text read shows a received message's resource.
+    It takes a sent message's shape (what a fetch by id reads: from, to as
+    an array, content.text), with status INBOUND (a message status the
+    client knows, and reads as no delivery), no operation in related and no
+    attempts of ours. The sender and the text are what 3P-rs's inbound event
+    leaves to this fetch (docs/event-streams.md §9).
+    """
+    at = iso(message.received_at)
+    return {
+        "id": message.id,
+        "from": {"address": message.from_address, "channel": message.channel},
+        "to": [{"address": message.to_address, "channel": message.channel}],
+        "status": "INBOUND",
+        "related": [],
+        "tags": {},
+        "createdAt": at,
+        "updatedAt": at,
+        "deletedAt": None,
+        "scheduledFor": None,
+        "content": {"text": message.text},
+        "attempts": [],
+    }
 
 
 def failed_indices(state: OperationState) -> Iterator[int]:

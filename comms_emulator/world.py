@@ -1,4 +1,4 @@
-"""The emulated account's operations: ids, deterministic plans and their log.
+"""The emulated account's operations (ids, deterministic plans and their log), and the messages it receives.
 
 Ids are ULID-like, lower-case base32 without i, l, o, u (comms-api.md §2).
 """
@@ -13,7 +13,9 @@ from typing import Any, Final
 
 from .config import (
     CHANNELS,
+    DEFAULT_SENDERS,
     OPERATION_PREFIX,
+    RESOURCE_PREFIX,
     RETENTION,
     EmulatorConfig,
     check_live_interval,
@@ -311,6 +313,19 @@ class ChannelLog:
             yield self.plans[index]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceivedMessage:
+    """A message someone sent to one of the account's senders: no operation of ours."""
+
+    id: str
+    received_at: datetime
+    from_address: str
+    to_address: str
+    text: str
+    # The message's own channel (SMS, WHATSAPP, …), not the API's Messages.
+    channel: str
+
+
 def _ceil_second(moment: datetime) -> datetime:
     """Return a moment rounded up to a whole second."""
     # The API shows creation times to the second, so a bound compares with
@@ -322,7 +337,7 @@ def _ceil_second(moment: datetime) -> datetime:
 
 
 class World:
-    """All operations of the emulated account, seeded and growing over time."""
+    """All operations of the emulated account, seeded and growing over time, and the messages it received."""
 
     def __init__(self, config: EmulatorConfig, now: datetime) -> None:
         """Seed each channel's history relative to the current time."""
@@ -337,6 +352,11 @@ class World:
         self.live_interval = config.new_operation_interval
         self.origin = now
         self._arrived = 0
+        # Messages received, oldest first; and the addresses that can receive
+        # them: the default sender and every one a send went out from.
+        self.received: dict[str, ReceivedMessage] = {}
+        self._receipts = 0
+        self.senders = {DEFAULT_SENDERS["Messages"]["address"]}
 
     def set_live_interval(self, seconds: float, now: datetime) -> None:
         """Make operations appear every so many seconds from now on (0 stops it)."""
@@ -363,6 +383,11 @@ class World:
             self._arrived = max(self._arrived, due)
         for log in self.channels.values():
             log.drop_before(now - RETENTION)
+        while self.received:
+            oldest = next(iter(self.received.values()))
+            if oldest.received_at >= now - RETENTION:
+                break
+            del self.received[oldest.id]
 
     def send(
         self,
@@ -389,7 +414,42 @@ class World:
             submitted=submitted,
         )
         self.channels[channel].add(plan)
+        sender = (submitted or {}).get("from")
+        if channel == "Messages" and isinstance(sender, Mapping):
+            address = sender.get("address")
+            if isinstance(address, str) and address:
+                self.senders.add(address)
         return plan
+
+    def receive(
+        self,
+        now: datetime,
+        *,
+        from_address: str,
+        to_address: str,
+        text: str,
+        channel: str,
+    ) -> ReceivedMessage:
+        """Receive a message at one of the account's senders (ValueError otherwise)."""
+        if to_address not in self.senders:
+            known = ", ".join(sorted(self.senders))
+            raise ValueError(f"{to_address!r} is not a sender of the account ({known})")
+        if not from_address or not channel:
+            raise ValueError("a message received needs a sender and a channel")
+        # An id of its own generator, as sends have, and shorter than a sent
+        # message's (no recipient index): it can never name a sent one.
+        self._receipts += 1
+        rng = random.Random(f"{self.config.seed}:Messages:received:{self._receipts}")
+        message = ReceivedMessage(
+            id=make_id(RESOURCE_PREFIX["Messages"], rng),
+            received_at=now,
+            from_address=from_address,
+            to_address=to_address,
+            text=text,
+            channel=channel,
+        )
+        self.received[message.id] = message
+        return message
 
     @staticmethod
     def _bounds(

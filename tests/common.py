@@ -112,8 +112,10 @@ def shape_name(shape: ChannelShape) -> str:
     return f"{shape.stats_profile}+{shape.counter_reading}"
 
 
-def record_events(hass: HomeAssistant, entity_id: str) -> list[tuple[str, str]]:
-    """Return a list that fills with (event type, operation id) as an entity fires."""
+def record_events(
+    hass: HomeAssistant, entity_id: str, attribute: str = "operation_id"
+) -> list[tuple[str, str]]:
+    """Return a list that fills with (event type, an attribute) as an entity fires."""
     fired: list[tuple[str, str]] = []
 
     @callback
@@ -123,7 +125,7 @@ def record_events(hass: HomeAssistant, entity_id: str) -> list[tuple[str, str]]:
             fired.append(
                 (
                     new_state.attributes["event_type"],
-                    new_state.attributes["operation_id"],
+                    new_state.attributes[attribute],
                 )
             )
 

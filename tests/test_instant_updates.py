@@ -38,14 +38,14 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from comms_emulator import Emulator, EmulatorConfig
-from comms_emulator.config import RESOURCE_PREFIX
-from comms_emulator.world import resource_id
 from custom_components.twilio_comms import instant_updates
 from custom_components.twilio_comms.api import OperationStatus
 from custom_components.twilio_comms.const import (
     BASE_URL_ENV,
+    CONF_ADDRESS,
     CONF_CHANNELS,
     CONF_INSTANT_UPDATES,
+    CONF_SENDER,
     DOMAIN,
     IDLE_UPDATE_INTERVAL,
     RECONCILE_UPDATE_INTERVAL,
@@ -71,6 +71,12 @@ STATUS = "sensor.alice_last_message_status"
 
 OPERATIONS_ROUTE = "GET /v1/{channel}/Operations"
 OPERATION_ROUTE = "GET /v1/{channel}/Operations/{operation_id}"
+MESSAGE_ROUTE = "GET /v1/{channel}/{resource_id}"
+
+# Alice's number, and the sender she is sent from (the emulated account's
+# default one): where she replies.
+ALICE_NUMBER = ALICE_SUBENTRY["data"][CONF_ADDRESS]
+SENDER = ALICE_SUBENTRY["data"][CONF_SENDER]
 
 OPTIONS = {**DEFAULT_OPTIONS, CONF_CHANNELS: ["messages"], CONF_INSTANT_UPDATES: True}
 
@@ -700,36 +706,39 @@ async def test_while_events_flow_sends_are_not_polled(
     assert coordinator.events_flowing
 
 
+async def received(hass: HomeAssistant, emulator: Emulator, text: str) -> str:
+    """Have the emulator receive a message from Alice and deliver its event; return its id."""
+    message_id = emulator.receive_message(ALICE_NUMBER, SENDER, text)
+    await emulator.delivery.settle()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return message_id
+
+
+@pytest.mark.usefixtures("setup_entry")
 async def test_message_received_fires_the_inbound_event(
-    hass: HomeAssistant,
-    setup_entry: MockConfigEntry,
-    emulator: Emulator,
-    session: ClientSession,
+    hass: HomeAssistant, emulator: Emulator
 ) -> None:
-    """An inbound event names a message: it is read, and the entity fires with it."""
-    await notify(hass, ALICE, message="Are you home?")
-    await hass.async_block_till_done(wait_background_tasks=True)
-    (plan,) = sent_messages(emulator)
-    # A message the emulator serves by id: the one sent stands for one received.
-    message_id = resource_id(RESOURCE_PREFIX["Messages"], plan.id, 0)
-    body = json.dumps(
-        {
-            "specversion": "1.0",
-            "type": "com.twilio.comms-api.message.inbound-received",
-            "source": "/v1/Messages",
-            "id": "EZ" + "f" * 32,
-            "time": "2026-11-23T12:00:01.000Z",
-            "data": {"message_id": message_id, "operation_id": plan.id},
-        }
-    ).encode()
-    assert await post(session, destination(emulator), body) == 200
-    await hass.async_block_till_done(wait_background_tasks=True)
+    """Each message received fires the entity once with its sender, text and recipient.
+
+    The event names the message only: one read by id gives the rest, and a
+    delivery Twilio repeats is read and announced once.
+    """
+    emulator.configure_streams({"duplicate": 1.0})
+    fired = record_events(hass, INBOUND_ENTITY, "message")
+    emulator.requests.reset()
+    first = await received(hass, emulator, "Are you home?")
+    second = await received(hass, emulator, "On my way")
+    assert fired == [
+        ("message_received", "Are you home?"),
+        ("message_received", "On my way"),
+    ]
     state = hass.states.get(INBOUND_ENTITY)
     assert state is not None
-    assert state.attributes["event_type"] == "message_received"
-    assert state.attributes["message"] == "Are you home?"
-    assert state.attributes["to"] == "+15558675310"
-    assert state.attributes["from"]
+    assert state.attributes["from"] == ALICE_NUMBER
+    assert state.attributes["to"] == SENDER
+    assert state.attributes["message_id"] == second != first
+    assert emulator.event_report()["faults"]["duplicated"] == 2
+    assert emulator.requests[MESSAGE_ROUTE] == emulator.requests["total"] == 2
 
 
 # ------------------------------------------------------------ more provisioning
@@ -1019,34 +1028,23 @@ async def test_a_long_message_received_is_cut_and_an_unknown_one_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A received text is kept to 1,600 characters; a message Twilio cannot find is logged."""
-    send = {
-        "from": {"address": "+15550001111"},
-        "to": [{"address": "+15558675310"}],
-        "content": {"text": "x" * 2000},
-    }
-    async with session.post(
-        emulator_url("/v1/Messages"),
-        json=send,
-        headers=authorization(ACCOUNT_SID, AUTH_TOKEN),
-    ) as response:
-        assert response.status == 202
-        operation_id = (await response.json())["operationId"]
-    message_id = resource_id(RESOURCE_PREFIX["Messages"], operation_id, 0)
-    url = destination(emulator)
-    for index, named in enumerate((message_id, "comms_message_" + "0" * 26)):
-        body = json.dumps(
-            {
-                "type": "com.twilio.comms-api.message.inbound-received",
-                "id": f"EZ{index:032x}",
-                "data": {"message_id": named},
-            }
-        ).encode()
-        assert await post(session, url, body) == 200
-        await hass.async_block_till_done(wait_background_tasks=True)
+    await received(hass, emulator, "x" * 2000)
     state = hass.states.get(INBOUND_ENTITY)
     assert state is not None
     assert state.attributes["message"] == "x" * 1600
+    # The emulator serves every message it receives: an unknown one takes a
+    # handcrafted event.
+    body = json.dumps(
+        {
+            "type": "com.twilio.comms-api.message.inbound-received",
+            "id": f"EZ{0:032x}",
+            "data": {"message_id": "comms_message_" + "0" * 26},
+        }
+    ).encode()
+    assert await post(session, destination(emulator), body) == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert "Could not read the message" in caplog.text
+    assert hass.states.get(INBOUND_ENTITY) == state
 
 
 async def test_turning_the_option_on_provisions(

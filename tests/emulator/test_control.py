@@ -91,7 +91,9 @@ async def test_requests_are_counted_by_route_and_channel(
     assert emulator.request_report()["total"] == 0
 
 
-@pytest.mark.parametrize("path", ["/_emulator/faults", "/_emulator/credentials"])
+@pytest.mark.parametrize(
+    "path", ["/_emulator/faults", "/_emulator/credentials", "/_emulator/inbound"]
+)
 @pytest.mark.parametrize(
     ("method", "headers"),
     [
@@ -106,10 +108,11 @@ async def test_requests_are_counted_by_route_and_channel(
 async def test_control_plane_refuses_web_pages(
     make_client: ClientFactory, path: str, method: str, headers: dict[str, str]
 ) -> None:
-    """A page in a browser can neither read nor change faults or credentials."""
+    """A page in a browser can neither read nor change faults or credentials, nor receive."""
     client = await make_client()
     before = _state(emulator_of(client))
     body = {"server_error": 1.0, "username": DEV_ACCOUNT_SID, "password": "x"}
+    body |= {"from": "+15558675310", "to": "+15550001111", "text": "Hi"}
     response = await client.request(method, path, json=body, headers=headers)
     assert response.status == 403
     assert "Access-Control-Allow-Origin" not in response.headers
@@ -124,6 +127,7 @@ def _state(emulator: Emulator) -> tuple[Any, ...]:
         sorted(emulator.entitled),
         dict(emulator.credentials),
         emulator.world.live_interval,
+        dict(emulator.world.received),
     )
 
 
@@ -162,6 +166,12 @@ REFUSED = {
     "live-not-a-number": ("live", {"interval": "often"}),
     "live-negative": ("live", {"interval": -1}),
     "live-faster-than-a-second": ("live", {"interval": 0.5}),
+    "inbound-not-a-sender": ("inbound", {"from": "+15558675310", "to": "+15558675310", "text": "Hi"}),
+    "inbound-no-sender": ("inbound", {"from": "", "to": "+15550001111", "text": "Hi"}),
+    "inbound-no-channel": ("inbound", {"from": "+15558675310", "to": "+15550001111", "text": "Hi", "channel": ""}),
+    "inbound-no-text": ("inbound", {"from": "+15558675310", "to": "+15550001111"}),
+    "inbound-not-text": ("inbound", {"from": 15558675310, "to": "+15550001111", "text": "Hi"}),
+    "inbound-not-an-object": ("inbound", ["+15558675310"]),
     "truth-unknown-channel": ("truth?channel=Faxes", None),
     "truth-unreadable-since": ("truth?since=yesterday", None),
     "truth-since-without-offset": ("truth?since=2026-11-23T10:00:00", None),

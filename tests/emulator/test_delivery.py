@@ -28,6 +28,8 @@ from .conftest import (
     ManualClock,
     create_sink,
     emulator_of,
+    get_json,
+    list_pages,
     post_form,
     subscribe,
 )
@@ -612,3 +614,115 @@ async def test_non_webhook_sinks_get_nothing_and_the_log_is_bounded(
     assert len(report["log"]) == 5
     assert report["deliveries"]["attempted"] == 0
     assert receiver.requests == []
+
+
+# Messages received (docs §9): the emulator is told of one, serves it by id
+# and emits its inbound event.
+
+INBOUND_TYPE = "com.twilio.comms-api.message.inbound-received"
+SENDER = "+15550001111"
+RECEIVED = {"from": "+15558675310", "to": SENDER, "text": "Are you home?"}
+
+
+async def _receive(client: TestClient[Any, Any], **changes: str) -> str:
+    """Have the emulator receive a message through its control plane; return its id."""
+    response = await client.post("/_emulator/inbound", json=RECEIVED | changes)
+    assert response.status == 200, await response.text()
+    message_id: str = (await response.json())["id"]
+    await emulator_of(client).delivery.settle()
+    return message_id
+
+
+async def test_a_message_received_is_served_and_its_event_delivered(
+    make_client: ClientFactory, receiver: Receiver
+) -> None:
+    """A message received: fetched by id with its sender and text; its event names ids only."""
+    client = await _client(make_client)
+    emulator = emulator_of(client)
+    await _provision(client, receiver, (*OPERATION_TYPES, INBOUND_TYPE))
+    message_id = await _receive(client, channel="WHATSAPP")
+    (received,) = receiver.requests
+    _check_authentic(received, emulator.config.auth_token)
+    (event,) = received.events
+    assert event["type"] == INBOUND_TYPE
+    assert re.fullmatch(r"EZ[0-9a-f]{32}", event["id"])
+    assert event["source"] == f"/v1/Messages/{message_id}"
+    assert event["dataschema"] == (
+        "https://events-schemas.twilio.com/CommsApi.MessageInbound/2"
+    )
+    data = event["data"]
+    assert data["message_id"] == message_id
+    assert data["operation_id"] is None
+    assert data["to"] == {"id": None, "address": SENDER, "channel": "WHATSAPP"}
+    assert data["downstream_id"].startswith("SM")
+    # 3P-rs's inbound fields: no sender, no text.
+    assert "from" not in data
+    assert RECEIVED["text"] not in received.body.decode()
+    fetched = await get_json(client, f"/v1/Messages/{message_id}")
+    assert fetched["id"] == message_id
+    assert fetched["status"] == "INBOUND"
+    assert fetched["from"] == {"address": RECEIVED["from"], "channel": "WHATSAPP"}
+    assert fetched["to"] == [{"address": SENDER, "channel": "WHATSAPP"}]
+    assert fetched["content"] == {"text": RECEIVED["text"]}
+    assert fetched["related"] == []
+    # A message received is no send's resource: not under Emails, not listed.
+    await get_json(client, f"/v1/Emails/{message_id}", 404)
+    assert await list_pages(client, "/v1/Messages", "messages") == [[]]
+    report = emulator.event_report()
+    assert report["emitted_by_type"] == {INBOUND_TYPE: 1}
+    assert report["delivered_by_type"] == {INBOUND_TYPE: 1}
+
+
+async def test_a_message_received_takes_the_faults_of_every_event(
+    make_client: ClientFactory, receiver: Receiver
+) -> None:
+    """Delivered like the others: one object to a sink that does not batch, dropped by drops."""
+    client = await _client(make_client, data_as_string=True)
+    await _provision(client, receiver, (INBOUND_TYPE,), batch_events=False)
+    message_id = await _receive(client)
+    (received,) = receiver.requests
+    event = json.loads(received.body)
+    assert json.loads(event["data"])["message_id"] == message_id
+    emulator_of(client).configure_streams({"drop": 1.0})
+    await _receive(client)
+    assert len(receiver.requests) == 1
+    assert emulator_of(client).event_report()["faults"] == {"dropped": 1}
+
+
+async def test_a_message_received_reaches_only_subscribers_of_a_listed_type(
+    make_client: ClientFactory, receiver: Receiver
+) -> None:
+    """Not subscribed: no delivery; the catalogue without the type: no event at all."""
+    client = await _client(make_client)
+    emulator = emulator_of(client)
+    sid = await _provision(client, receiver, OPERATION_TYPES)
+    first = await _receive(client)
+    assert receiver.requests == []
+    assert emulator.event_report()["emitted_by_type"] == {INBOUND_TYPE: 1}
+    # Subscribed, then the account loses the type: messages still arrive,
+    # their events no longer exist.
+    await client.delete(f"/events/v1/Sinks/{sid}", headers=AUTH)
+    await _provision(client, receiver, (INBOUND_TYPE,))
+    emulator.configure_streams({"inbound_type": False})
+    second = await _receive(client)
+    assert receiver.requests == []
+    assert emulator.event_report()["emitted"] == 1
+    for message_id in (first, second):
+        await get_json(client, f"/v1/Messages/{message_id}")
+
+
+async def test_messages_are_received_by_the_accounts_senders_and_expire(
+    make_client: ClientFactory, clock: ManualClock
+) -> None:
+    """The default sender and any address a send went out from receive; 7 days later, gone."""
+    client = await _client(make_client)
+    emulator = emulator_of(client)
+    with pytest.raises(ValueError, match="not a sender"):
+        emulator.receive_message("+15558675310", "+15550002222", "Hi")
+    send = SEND | {"from": {"address": "+15550002222", "channel": "SMS"}}
+    assert (await client.post("/v1/Messages", json=send, headers=AUTH)).status == 202
+    message_id = emulator.receive_message("+15558675310", "+15550002222", "Hi")
+    assert emulator.receive_message("+15558675310", SENDER, "Hi") != message_id
+    await get_json(client, f"/v1/Messages/{message_id}")
+    clock.tick(timedelta(days=7, seconds=1))
+    await get_json(client, f"/v1/Messages/{message_id}", 404)
