@@ -46,6 +46,7 @@ from tests.common import (
     PROFILE_READING_SHAPES,
     shape_name,
 )
+from tools.bench.report import machine
 
 # Operations per channel inside the window, the sizes the issue asks for.
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",")]
@@ -432,6 +433,7 @@ async def test_bench(hass: HomeAssistant) -> None:
         ],
         # Other work on the machine inflates wall and CPU times (not requests).
         "load_average": os.getloadavg(),
+        "machine": machine(),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
