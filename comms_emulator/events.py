@@ -294,17 +294,27 @@ class Tracker:
             for step in steps:
                 yield self._message_event(state, index, step, now)
 
-    def _operation_event(self, plan: OperationPlan, stage: str, now: datetime) -> Event:
-        """Return the event of an operation entering a stage: its id only (§9)."""
-        kind = OPERATION_TYPES[stage]
+    def _comms_event(
+        self, kind: str, source: str, now: datetime, data: dict[str, Any]
+    ) -> Event:
+        """Return a new Comms event of a type, with the schema the catalogue gives it."""
         schema_id, version = COMMS_TYPES[kind]
         return Event(
             id=self.event_id(),
             type=kind,
-            source=f"/v1/{CHANNEL}/Operations/{plan.id}",
+            source=source,
             dataschema=SCHEMA_URL.format(schema_id=schema_id, version=version),
             time=now,
-            data={"operation_id": plan.id},
+            data=data,
+        )
+
+    def _operation_event(self, plan: OperationPlan, stage: str, now: datetime) -> Event:
+        """Return the event of an operation entering a stage: its id only (§9)."""
+        return self._comms_event(
+            OPERATION_TYPES[stage],
+            f"/v1/{CHANNEL}/Operations/{plan.id}",
+            now,
+            {"operation_id": plan.id},
         )
 
     def _message_event(
@@ -312,8 +322,6 @@ class Tracker:
     ) -> Event:
         """Return the event of a message reaching a status, with 3P-rs's fields (§9)."""
         plan = state.plan
-        kind = f"{TYPE_PREFIX}message.{status}"
-        schema_id, version = COMMS_TYPES[kind]
         message_id = resource_id(RESOURCE_PREFIX[CHANNEL], plan.id, index)
         sender = submitted_field(state, "from", DEFAULT_SENDERS[CHANNEL])
         to = recipient_json(state, index)
@@ -322,13 +330,11 @@ class Tracker:
         if status in {"failed", "undelivered"}:
             code = failure(state, index)[0]
             error_code = code if numeric else str(code)
-        return Event(
-            id=self.event_id(),
-            type=kind,
-            source=f"/v1/{CHANNEL}/{message_id}",
-            dataschema=SCHEMA_URL.format(schema_id=schema_id, version=version),
-            time=now,
-            data={
+        return self._comms_event(
+            f"{TYPE_PREFIX}message.{status}",
+            f"/v1/{CHANNEL}/{message_id}",
+            now,
+            {
                 "operation_id": plan.id,
                 "message_id": message_id,
                 "account_sid": self.account_sid,
@@ -350,14 +356,11 @@ class Tracker:
         A message received belongs to no send, so its operation_id is null;
         what a session is 3P-rs does not say, so session_id is null too.
         """
-        schema_id, version = COMMS_TYPES[INBOUND_TYPE]
-        return Event(
-            id=self.event_id(),
-            type=INBOUND_TYPE,
-            source=f"/v1/{CHANNEL}/{message.id}",
-            dataschema=SCHEMA_URL.format(schema_id=schema_id, version=version),
-            time=now,
-            data={
+        return self._comms_event(
+            INBOUND_TYPE,
+            f"/v1/{CHANNEL}/{message.id}",
+            now,
+            {
                 "operation_id": None,
                 "message_id": message.id,
                 "downstream_id": downstream_id(message.id),

@@ -38,6 +38,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from comms_emulator import Emulator, EmulatorConfig
+from comms_emulator.lifecycle import OperationPlan
 from custom_components.twilio_comms import instant_updates
 from custom_components.twilio_comms.api import OperationStatus
 from custom_components.twilio_comms.const import (
@@ -180,6 +181,14 @@ async def deliver(hass: HomeAssistant, emulator: Emulator) -> int:
     await emulator.delivery.settle()
     await hass.async_block_till_done(wait_background_tasks=True)
     return emitted
+
+
+async def text_alice(hass: HomeAssistant, emulator: Emulator) -> OperationPlan:
+    """Text Alice as an automation would, let the send end; return its operation."""
+    await notify(hass, ALICE, message="Hi")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    (plan,) = sent_messages(emulator)
+    return plan
 
 
 def destination(emulator: Emulator) -> URL:
@@ -408,9 +417,7 @@ async def test_operation_events_update_entities_once(
     coordinator = setup_entry.runtime_data.coordinators["messages"]
     fired = record_events(hass, EVENT_ENTITY)
     emulator.requests.reset()
-    await notify(hass, ALICE, message="Hi")
-    await hass.async_block_till_done(wait_background_tasks=True)
-    (plan,) = sent_messages(emulator)
+    plan = await text_alice(hass, emulator)
     # The send is all: its events will show it, so no poll follows it, and
     # message events, not listings, feed Alice's status.
     assert emulator.requests["total"] == 1
@@ -448,9 +455,7 @@ async def test_stages_already_shown_cost_no_read(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A late, reordered or re-sent stage of an operation shown further on is not read."""
-    await notify(hass, ALICE, message="Hi")
-    await hass.async_block_till_done(wait_background_tasks=True)
-    (plan,) = sent_messages(emulator)
+    plan = await text_alice(hass, emulator)
     freezer.tick(timedelta(minutes=10))
     await deliver(hass, emulator)
     coordinator = setup_entry.runtime_data.coordinators["messages"]
@@ -479,9 +484,7 @@ async def test_stages_of_one_operation_arriving_together_make_one_read(
 ) -> None:
     """Deliveries of one send's stages, all at once: one read shows them, one event fires."""
     fired = record_events(hass, EVENT_ENTITY)
-    await notify(hass, ALICE, message="Hi")
-    await hass.async_block_till_done(wait_background_tasks=True)
-    (plan,) = sent_messages(emulator)
+    plan = await text_alice(hass, emulator)
     # Completed at Twilio, its events held back until now.
     freezer.tick(timedelta(minutes=10))
     emulator.requests.reset()
@@ -510,9 +513,7 @@ async def test_a_read_waiting_for_a_poll_reads_for_every_stage_it_waits_for(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Stages arriving during a poll wait for it; what the poll did not show is read."""
-    await notify(hass, ALICE, message="Hi")
-    await hass.async_block_till_done(wait_background_tasks=True)
-    (plan,) = sent_messages(emulator)
+    plan = await text_alice(hass, emulator)
     coordinator = setup_entry.runtime_data.coordinators["messages"]
     url = destination(emulator)
     emulator.requests.reset()
