@@ -4,7 +4,8 @@ Starts scripts/develop on free ports with a throwaway configuration directory,
 logs in through Home Assistant's real login page in headless Chromium, opens
 the Twilio Comms dashboard, sends a text with its button and sees it
 delivered within seconds through Instant updates, with Messages not polled
-meanwhile, and checks that the integration's entities render live values;
+meanwhile, has the emulator receive a reply and sees the Received tile fire
+with it, and checks that the integration's entities render live values;
 then stops the demo with SIGINT, as Ctrl-C would, and checks that nothing of
 it is left running.
 """
@@ -32,8 +33,14 @@ from playwright.sync_api import (
 )
 import pytest
 
-from tools.develop.dashboard import SEND_BUTTON, STATUS_TILE
-from tools.develop.provision import DEMO_PHONE_STATUS
+from comms_emulator.config import DEFAULT_SENDERS
+from comms_emulator.control import CONTROL_HEADER
+from tools.develop.dashboard import RECEIVED_TILE, SEND_BUTTON, STATUS_TILE
+from tools.develop.provision import (
+    DEMO_PHONE_STATUS,
+    DEMO_RECIPIENTS,
+    MESSAGES_RECEIVED,
+)
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 READY_PREFIX: Final = "DEMO READY "
@@ -291,6 +298,24 @@ def _requests(report: dict[str, Any], channel: str, route: str) -> int:
     return routes.get(route, 0)
 
 
+def _record_states(page: Page) -> None:
+    """Record every state the websocket brings from now on, as it brings it."""
+    page.wait_for_function(
+        "() => document.querySelector('home-assistant')?.hass?.connected",
+        timeout=30_000,
+    )
+    page.evaluate(
+        """() => {
+            window.twilioCommsSeen = [];
+            return document.querySelector("home-assistant").hass.connection
+                .subscribeEvents((event) => {
+                    const state = event.data.new_state;
+                    if (state) window.twilioCommsSeen.push({...state, at: Date.now()});
+                }, "state_changed");
+        }"""
+    )
+
+
 def _seen(page: Page, entity_id: str) -> list[dict[str, Any]]:
     """Return the states of an entity the page received since it started recording."""
     seen: list[dict[str, Any]] = page.evaluate(
@@ -312,22 +337,9 @@ def test_message_sent_from_the_dashboard_is_delivered_within_seconds(
     this test runs in the demo's first minutes): no listing in the window.
     """
     page = _logged_in_page(demo, browser)
-    page.wait_for_function(
-        "() => document.querySelector('home-assistant')?.hass?.connected",
-        timeout=30_000,
-    )
-    # Every state the websocket brings, as it brings it: the tile may draw
-    # sent and delivered in one frame when they come in one delivery.
-    page.evaluate(
-        """() => {
-            window.twilioCommsSeen = [];
-            return document.querySelector("home-assistant").hass.connection
-                .subscribeEvents((event) => {
-                    const state = event.data.new_state;
-                    if (state) window.twilioCommsSeen.push({...state, at: Date.now()});
-                }, "state_changed");
-        }"""
-    )
+    # The tile may draw sent and delivered in one frame when they come in
+    # one delivery.
+    _record_states(page)
     status_tile = (
         _section(page, "Messages").locator("hui-tile-card").filter(has_text=STATUS_TILE)
     )
@@ -402,6 +414,56 @@ def test_message_sent_from_the_dashboard_is_delivered_within_seconds(
     assert stream["running"] is True, stream
     assert stream["received"] > 0, stream
     assert stream["refused"] == 0, stream
+    page.close()
+
+
+def test_a_message_received_shows_within_seconds(
+    demo: RunningDemo, browser: Browser
+) -> None:
+    """The demo phone replies to the account's sender: Received fires with it."""
+    page = _logged_in_page(demo, browser)
+    _record_states(page)
+    tile = (
+        _section(page, "Messages")
+        .locator("hui-tile-card")
+        .filter(has_text=RECEIVED_TILE)
+    )
+    expect(tile).to_have_count(1, timeout=30_000)
+    phone = DEMO_RECIPIENTS[0]["address"]
+    sender = DEFAULT_SENDERS["Messages"]["address"]
+    text = "On my way"
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        f"http://127.0.0.1:{demo.emulator_port}/_emulator/inbound",
+        data=json.dumps({"from": phone, "to": sender, "text": text}).encode(),
+        headers={CONTROL_HEADER: "1", "Content-Type": "application/json"},
+        method="POST",
+    )
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        message_id = json.load(response)["id"]
+
+    def received() -> list[dict[str, Any]]:
+        return [
+            state["attributes"]
+            for state in _seen(page, MESSAGES_RECEIVED)
+            if state["attributes"].get("message_id") == message_id
+        ]
+
+    while not received():
+        if time.monotonic() - started > DELIVERED_TIMEOUT:
+            pytest.fail(f"no message received event for {message_id}")
+        time.sleep(0.1)
+    print(  # noqa: T201 - the figure docs/development.md quotes
+        f"message received shown {time.monotonic() - started:.1f} s after the emulator got it"
+    )
+    (attributes,) = received()
+    assert attributes["event_type"] == "message_received"
+    assert (attributes["from"], attributes["to"], attributes["message"]) == (
+        phone,
+        sender,
+        text,
+    )
+    assert not NOT_LIVE.search(_wait_for(tile, bool, "the received tile")), tile
     page.close()
 
 

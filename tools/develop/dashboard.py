@@ -27,6 +27,8 @@ VIEW_PATH: Final = "overview"
 SEND_BUTTON: Final = "Send a test message"
 # The label of the recipient's last message status.
 STATUS_TILE: Final = "Message status"
+# The label of the messages received, with Instant updates.
+RECEIVED_TILE: Final = "Received"
 # The section the recipient's cards end.
 SEND_SECTION: Final = "Messages"
 # Where a card names entities: a card's entity, a row list (of ids or of
@@ -118,7 +120,7 @@ def demo_dashboard(
         {
             "type": "tile",
             "entity": received,
-            "name": "Received",
+            "name": RECEIVED_TILE,
             "grid_options": {"columns": 6},
         },
     ]
