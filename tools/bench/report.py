@@ -324,9 +324,10 @@ reordered and {faulty["fault_rate"]:.0%} dropped (injected: {injected});
 state matches the emulator's ({faulty["operations_wrong"]} wrong of
 {faulty["operations_in_window"]}), and no transition was announced twice
 ({faulty["announced_twice"]}); what the drops lost, the reconcile polls
-brought. Reordered and duplicated stages of an operation already shown
-further on are not read again, so this hour reads fewer operations by id
-than the clean one.
+brought. Dropped events, and reordered or repeated stages of an operation
+already shown further on (which are not read again), make this hour read
+fewer operations by id than the clean one; the extra polls it needs to make
+up for the drops take their place.
 """
 
 
