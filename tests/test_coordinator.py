@@ -394,7 +394,7 @@ async def test_operation_read_for_an_event_fires_once_and_the_poll_repeats_nothi
     )
     # Read for its event before any poll lists it.
     emulator.reset_requests()
-    await coordinator.async_read_operation(plan.id, {OperationStatus.SCHEDULED})
+    await coordinator.async_read_operations({plan.id: {OperationStatus.SCHEDULED}})
     await hass.async_block_till_done()
     assert emulator.requests["total"] == 1
     assert len(fired) == 1
@@ -407,8 +407,8 @@ async def test_operation_read_for_an_event_fires_once_and_the_poll_repeats_nothi
     assert fired[-1] == (final, plan.id)
     assert fired.count(first) == 1
     # An id Twilio does not know changes nothing.
-    await coordinator.async_read_operation(
-        "comms_operation_01h9krwprkeee8fzqspvwy99999", {OperationStatus.COMPLETED}
+    await coordinator.async_read_operations(
+        {"comms_operation_01h9krwprkeee8fzqspvwy99999": {OperationStatus.COMPLETED}}
     )
     assert coordinator.data.latest.id == plan.id
     assert coordinator.last_update_success, coordinator.last_exception

@@ -42,6 +42,7 @@ from comms_emulator.lifecycle import OperationPlan
 from custom_components.twilio_comms import instant_updates
 from custom_components.twilio_comms.api import OperationStatus
 from custom_components.twilio_comms.const import (
+    ACTIVE_UPDATE_INTERVAL,
     BASE_URL_ENV,
     CONF_ADDRESS,
     CONF_CHANNELS,
@@ -532,6 +533,75 @@ async def test_a_read_waiting_for_a_poll_reads_for_every_stage_it_waits_for(
     assert coordinator.data.operations[plan.id].status is OperationStatus.COMPLETED
 
 
+async def test_stages_a_failed_read_was_for_are_polled_for_soon(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+    session: ClientSession,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A read for events that fails, stages joined to it too, is made good at the active pace."""
+    fired = record_events(hass, EVENT_ENTITY)
+    plan = await text_alice(hass, emulator)
+    coordinator = setup_entry.runtime_data.coordinators["messages"]
+    await deliver(hass, emulator)
+    freezer.tick(timedelta(minutes=10))
+    url = destination(emulator)
+    emulator.configure_faults({"server_error": 1.0})
+    async with coordinator._tracker_lock:  # noqa: SLF001
+        for stage in ("processing", "completed"):
+            assert (
+                await post(session, url, operation_events(plan.id, stage=stage)) == 200
+            )
+            await asyncio.sleep(0)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    emulator.configure_faults({"server_error": 0.0})
+    assert coordinator.data.operations[plan.id].status is not OperationStatus.COMPLETED
+    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    assert coordinator.data.operations[plan.id].status is OperationStatus.COMPLETED
+    mine = [kind for kind, operation_id in fired if operation_id == plan.id]
+    assert mine.count("operation_completed") == 1
+
+
+async def test_a_read_during_a_polls_listing_is_not_undone_by_it(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+    session: ClientSession,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An event arriving while a poll lists Alice's messages is read after that poll ends."""
+    plan = await text_alice(hass, emulator)
+    coordinator = setup_entry.runtime_data.coordinators["messages"]
+    recipients = setup_entry.runtime_data.recipients
+    listing, listed = asyncio.Event(), asyncio.Event()
+    list_messages = recipients.async_refresh
+
+    async def slow_listing(*args: Any) -> None:
+        listing.set()
+        await listed.wait()
+        await list_messages(*args)
+
+    # Polls list messages only while no events flow.
+    coordinator.async_events_stop()
+    with patch.object(recipients, "async_refresh", slow_listing):
+        polling = hass.async_create_task(coordinator.async_refresh())
+        await listing.wait()
+        freezer.tick(timedelta(minutes=10))
+        emulator.requests.reset()
+        body = operation_events(plan.id, stage="completed")
+        assert await post(session, destination(emulator), body) == 200
+        # Time enough for a read on loopback, were it not waiting for the poll.
+        for _ in range(500):
+            await asyncio.sleep(0)
+        assert emulator.requests[OPERATION_ROUTE] == 0
+        listed.set()
+        await polling
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.requests[OPERATION_ROUTE] == 1
+    assert coordinator.data.operations[plan.id].status is OperationStatus.COMPLETED
+
+
 async def test_refused_requests_change_nothing(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,
@@ -987,10 +1057,22 @@ async def test_many_operations_in_one_delivery_make_one_poll(
     emulator: Emulator,
     session: ClientSession,
 ) -> None:
-    """Past 10 operations in one delivery, one poll reads them more cheaply than GETs."""
-    plans = emulator.world.channels["Messages"].plans[:11]
+    """Past 10 operations to read in one delivery, one poll reads them more cheaply."""
+    coordinator = setup_entry.runtime_data.coordinators["messages"]
+    completed = [
+        operation.id
+        for operation in coordinator.data.operations.values()
+        if operation.status is OperationStatus.COMPLETED
+    ][:11]
+    assert len(completed) == 11
+    # Those shown at the stage named already are not counted: nothing to read.
     emulator.requests.reset()
-    body = operation_events(*(plan.id for plan in plans))
+    body = operation_events(*completed, stage="completed")
+    assert await post(session, destination(emulator), body) == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.requests["total"] == 0
+    plans = emulator.world.channels["Messages"].plans[:11]
+    body = operation_events(*(plan.id for plan in plans), stage="archived")
     assert await post(session, destination(emulator), body) == 200
     await hass.async_block_till_done(wait_background_tasks=True)
     assert emulator.requests[OPERATION_ROUTE] == 0

@@ -1,7 +1,7 @@
 """Coordinators of the Twilio Comms integration: one per tracked channel."""
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, override
@@ -51,6 +51,10 @@ type TwilioCommsConfigEntry = ConfigEntry[TwilioCommsRuntimeData]
 LIFETIME_STORAGE_VERSION: Final = 1
 
 _LONG_AGO: Final = datetime.min.replace(tzinfo=UTC)
+
+# Operations one delivery's events make us read by id; past this, one poll
+# reads them all more cheaply.
+MAX_READS_PER_DELIVERY: Final = 10
 
 # Lifetime counts are written this long after they change, so a burst of
 # polls makes one write; a crash loses at most this much counting, and what
@@ -160,7 +164,8 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         lifetime.attach(channel, self.tracker)
         self._recipients = recipients
         # Polls and reads of operations events name each build on the
-        # tracker state the other left: never two at once.
+        # tracker state the other left: never two at once. A poll keeps it
+        # until it returns, so the data shown is always the tracker's latest.
         self._tracker_lock = asyncio.Lock()
         # Per operation whose read by event waits for the lock, the stages
         # the events asked about: a later event of it joins that read.
@@ -170,15 +175,38 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
 
     @override
     async def _async_update_data(self) -> ChannelData:
-        """Refresh the channel, mapping every client error to Home Assistant's."""
-        placeholders = {"channel": self.channel.product_name}
+        """Refresh the channel and the recipients' statuses."""
         now = dt_util.utcnow()
+        # What a poll waits for holds the lock for one GET, within the
+        # client's timeout.
+        async with self._tracker_lock:
+            data = await self._async_refresh_tracker(now)
+            if self._recipients is not None and not self.events_flowing:
+                # Outside the refresh's deadline: a slow listing must not
+                # fail the poll. While events flow, message events bring the
+                # recipients' statuses.
+                await self._recipients.async_refresh(self.channel, data, now)
+        if self.events_flowing and _missed_by_events(data, now):
+            LOGGER.warning(
+                "%s: a poll found a change no event brought; polling as usual "
+                "until events flow again",
+                self.channel.product_name,
+            )
+            self.events_flowing = False
+        self._adapt_interval(now)
+        if self.data is None or data.lifetime != self.data.lifetime:
+            self._lifetime.async_schedule_save()
+        return data
+
+    async def _async_refresh_tracker(self, now: datetime) -> ChannelData:
+        """Refresh the tracker, mapping every client error to Home Assistant's."""
+        placeholders = {"channel": self.channel.product_name}
         deadline = REFRESH_DEADLINE.total_seconds()
         try:
             # The client raises its own timeouts as TwilioCommsError; a bare
             # TimeoutError is this deadline. The tracker keeps its previous
             # state when a refresh is cut short (its invariant 2).
-            async with asyncio.timeout(deadline), self._tracker_lock:
+            async with asyncio.timeout(deadline):
                 data = await self.tracker.async_refresh(now)
         except TimeoutError as err:
             raise UpdateFailed(
@@ -216,21 +244,6 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
                 translation_placeholders={**placeholders, **failure_placeholders(err)},
             ) from err
         self._set_not_entitled(False)
-        if self._recipients is not None and not self.events_flowing:
-            # After the refresh, outside its deadline: the tracker's new
-            # state is in, and a slow listing must not fail the poll. While
-            # events flow, message events bring the recipients' statuses.
-            await self._recipients.async_refresh(self.channel, data, now)
-        if self.events_flowing and _missed_by_events(data, now):
-            LOGGER.warning(
-                "%s: a poll found a change no event brought; polling as usual "
-                "until events flow again",
-                self.channel.product_name,
-            )
-            self.events_flowing = False
-        self._adapt_interval(now)
-        if self.data is None or data.lifetime != self.data.lifetime:
-            self._lifetime.async_schedule_save()
         return data
 
     @callback
@@ -253,20 +266,39 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
             name=f"{self.name} follow {operation_id}",
         )
 
-    async def async_read_operation(
+    async def async_read_operations(
+        self, stages: Mapping[str, Collection[OperationStatus]]
+    ) -> None:
+        """Show operations that events say reached stages, as a poll would.
+
+        Those shown at their stages or further on already (late, reordered
+        or re-sent events) cost nothing. Past MAX_READS_PER_DELIVERY
+        operations left to read, one poll reads them instead.
+        """
+        unshown = {
+            operation_id: reached
+            for operation_id, reached in stages.items()
+            if not self._shown(operation_id, reached)
+        }
+        if len(unshown) > MAX_READS_PER_DELIVERY:
+            await self.async_request_refresh()
+            return
+        for operation_id, reached in unshown.items():
+            await self._async_read_operation(operation_id, reached)
+
+    async def _async_read_operation(
         self, operation_id: str, stages: Collection[OperationStatus]
     ) -> None:
-        """Read an operation that events say reached stages, and show it as a poll would.
+        """Read an operation for its events, unless a read of it waits its turn.
 
-        No read when it is shown at those stages or further on already (a
-        late, reordered or re-sent event), nor when a read of it waits its
-        turn: that one starts after these events came, so it sees at least
-        as much. A read that fails changes nothing: the next poll catches up.
+        That one starts after these events came, so it sees at least as
+        much. A read that fails shows nothing, so the channel polls at the
+        active pace once instead of waiting for the reconcile poll. Only
+        unloading the entry cancels a read waiting its turn, and the
+        coordinator goes with it.
         """
         if (waiting := self._waiting_reads.get(operation_id)) is not None:
             waiting.update(stages)
-            return
-        if self._shown(operation_id, stages):
             return
         self._waiting_reads[operation_id] = wanted = set(stages)
         try:
@@ -278,6 +310,9 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
                 data = await self.tracker.async_read(operation_id, dt_util.utcnow())
         except TwilioCommsError as err:
             LOGGER.debug("Reading %s for its event failed: %s", operation_id, err)
+            if self.events_flowing:
+                self.update_interval = ACTIVE_UPDATE_INTERVAL
+                self._schedule_refresh()
             return
         # Not async_set_updated_data: it would put the next poll off again at
         # every event, and a steady flow of events would stop reconciling.

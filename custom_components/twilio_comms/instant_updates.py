@@ -58,10 +58,6 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 MAX_EVENTS: Final = 1000
 READ_CHUNK_BYTES: Final = 64 * 1024
 
-# Operations one delivery's events make us read by id; past this, one poll
-# reads them all more cheaply.
-MAX_READS_PER_DELIVERY: Final = 10
-
 # The most of a received message's text an event carries: ten SMS segments;
 # what a state attribute holds stays small.
 MAX_INBOUND_TEXT: Final = 1600
@@ -465,11 +461,7 @@ class InstantUpdates:
         for event in events:
             if (operation := operation_event_of(event)) is not None:
                 stages.setdefault(operation.operation_id, set()).add(operation.status)
-        if len(stages) > MAX_READS_PER_DELIVERY:
-            await coordinator.async_request_refresh()
-        else:
-            for operation_id, reached in stages.items():
-                await coordinator.async_read_operation(operation_id, reached)
+        await coordinator.async_read_operations(stages)
         for event in events:
             if (message := message_event_of(event)) is not None:
                 self._message_status(message)

@@ -30,6 +30,10 @@ SCENARIOS = (
 CHANNELS = 3
 # Polls in the "over 100 polls" comparison.
 POLLS = 100
+# The Instant updates goal for Messages requests: this many times fewer.
+PUSH_GOAL_RATIO = 10
+# The route of an operation read by id, as the emulator counts requests.
+OPERATION_READ_ROUTE = "GET /v1/{channel}/Operations/{operation_id}"
 
 
 def machine() -> str:
@@ -261,10 +265,16 @@ def _push_section(push: dict[str, Any]) -> str:
         )
 
     faulty = hours["busy_push_faulty"]
-    busy_per_send = hours["busy_polling"]["messages_requests"] / max(
-        hours["busy_polling"]["sends"], 1
+    busy = hours["busy_push"]
+    busy_polling = hours["busy_polling"]["messages_requests"]
+    busy_per_send = busy_polling / max(hours["busy_polling"]["sends"], 1)
+    busy_reads = busy["requests_by_route"].get(OPERATION_READ_ROUTE, 0)
+    busy_bound = busy_polling / max(busy_reads, 1)
+    busy_goal = (
+        "meeting the 10× goal"
+        if push["ratios"]["busy"] >= PUSH_GOAL_RATIO
+        else "short of the 10× goal"
     )
-    busy_bound = busy_per_send / 3
     injected = ", ".join(
         f"{kind} {count}" for kind, count in sorted(faulty["faults_injected"].items())
     )
@@ -299,12 +309,13 @@ seeded operations in the window:
   bulk send of 300 recipients from another app: **{push["ratios"]["light"]:.1f}×
   fewer**;
 - **busy**: the same every 10 minutes: **{push["ratios"]["busy"]:.1f}×
-  fewer**, short of the 10× goal. Each operation event that announces a
-  stage not shown yet costs one read of its operation: three per send
-  (scheduled, processing, completed) when, as here, each comes in a delivery
-  of its own. Polling spent {busy_per_send:.0f} requests per send in this
-  hour, so push can be at most {busy_bound:.1f}× cheaper before any
-  reconcile poll; only fewer reads per event could do better.
+  fewer**, {busy_goal}. Each operation event that announces a stage not
+  shown yet costs one read of its operation, and a send has three stages
+  (scheduled, processing, completed), each in a delivery of its own here:
+  {busy_reads} reads for {busy["sends"]} sends. Polling spent
+  {busy_per_send:.0f} requests per send in this hour, so those reads alone
+  hold push to at most {busy_bound:.1f}× fewer requests before any reconcile
+  poll; only fewer reads per event could do better.
 
 | hour | requests | per hour | final states wrong | announced twice | by route |
 |---|---:|---:|---:|---:|---|
@@ -324,10 +335,10 @@ reordered and {faulty["fault_rate"]:.0%} dropped (injected: {injected});
 state matches the emulator's ({faulty["operations_wrong"]} wrong of
 {faulty["operations_in_window"]}), and no transition was announced twice
 ({faulty["announced_twice"]}); what the drops lost, the reconcile polls
-brought. Dropped events, and reordered or repeated stages of an operation
-already shown further on (which are not read again), make this hour read
-fewer operations by id than the clean one; the extra polls it needs to make
-up for the drops take their place.
+brought. Duplicates are dropped by event id before anything is read; dropped
+events, and stages reordered behind a later one already shown (not read
+again), make this hour read fewer operations by id than the clean one, and
+the extra polls it needs to make up for the drops take their place.
 """
 
 

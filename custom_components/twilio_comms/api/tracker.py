@@ -54,9 +54,9 @@ the state machine in tests/test_tracker_machine.py:
     earlier run's window started is never counted, so a longer window after
     a restart cannot count it again.
 11. Nothing to read for: shows_at_least holds only for a tracked operation
-    shown in a known status as far along as the known status asked about,
-    so an event announcing a stage already shown is spared its read, and
-    any other is read.
+    shown in a known status as far along as the known status asked about.
+    An unknown status on either side, or an untracked operation, never
+    holds.
 """
 
 from bisect import bisect_left, insort
