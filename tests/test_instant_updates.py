@@ -24,6 +24,7 @@ from unittest.mock import patch
 from aiohttp import ClientSession
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -740,6 +741,28 @@ async def test_a_poll_finding_what_no_event_brought_polls_as_usual(
     assert caplog.text.count("a poll found a change no event brought") == 1
     assert not coordinator.events_flowing
     assert coordinator.update_interval != RECONCILE_UPDATE_INTERVAL
+
+
+async def test_a_failed_reconcile_poll_is_tried_again_at_the_active_pace(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """While events flow, a reconcile poll that fails leaves entities unavailable for 20 s, not 15 min."""
+    coordinator = setup_entry.runtime_data.coordinators["messages"]
+    await text_alice(hass, emulator)
+    freezer.tick(timedelta(minutes=10))
+    await deliver(hass, emulator)
+    assert coordinator.events_flowing
+    emulator.configure_faults({"server_error": 1.0})
+    await poll(hass, freezer, RECONCILE_UPDATE_INTERVAL)
+    assert hass.states.get(EVENT_ENTITY).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    emulator.configure_faults({"server_error": 0.0})
+    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    assert hass.states.get(EVENT_ENTITY).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+    assert coordinator.events_flowing
+    assert coordinator.update_interval == RECONCILE_UPDATE_INTERVAL
 
 
 async def test_while_events_flow_sends_are_not_polled(

@@ -180,7 +180,14 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         # What a poll waits for holds the lock for one GET, within the
         # client's timeout.
         async with self._tracker_lock:
-            data = await self._async_refresh_tracker(now)
+            try:
+                data = await self._async_refresh_tracker(now)
+            except UpdateFailed:
+                # The entities are unavailable until a poll succeeds: while
+                # events flow, that must not wait for the reconcile poll.
+                if self.events_flowing:
+                    self.update_interval = ACTIVE_UPDATE_INTERVAL
+                raise
             if self._recipients is not None and not self.events_flowing:
                 # Outside the refresh's deadline: a slow listing must not
                 # fail the poll. While events flow, message events bring the
