@@ -226,6 +226,18 @@ async def post(
 EVENT_NUMBERS = itertools.count(1)
 
 
+async def post_stages(
+    session: ClientSession, emulator: Emulator, operation_id: str, *stages: str
+) -> None:
+    """Post an operation's stages as Twilio would, a delivery each, in that order."""
+    url = destination(emulator)
+    for stage in stages:
+        body = operation_events(operation_id, stage=stage)
+        assert await post(session, url, body) == 200
+        # Let the webhook's processing start, as it would between deliveries.
+        await asyncio.sleep(0)
+
+
 def operation_events(*operation_ids: str, stage: str = "processing") -> bytes:
     """Return a batch of Comms operation events, as Twilio's webhook body."""
     return json.dumps(
@@ -464,9 +476,9 @@ async def test_stages_already_shown_cost_no_read(
     assert coordinator.data.operations[plan.id].status is OperationStatus.COMPLETED
     fired = record_events(hass, EVENT_ENTITY)
     emulator.requests.reset()
-    for stage in ("processing", "scheduled", "completed"):
-        body = operation_events(plan.id, stage=stage)
-        assert await post(session, destination(emulator), body) == 200
+    await post_stages(
+        session, emulator, plan.id, "processing", "scheduled", "completed"
+    )
     await hass.async_block_till_done(wait_background_tasks=True)
     assert emulator.requests["total"] == 0
     assert fired == []
@@ -517,15 +529,10 @@ async def test_a_read_waiting_for_a_poll_reads_for_every_stage_it_waits_for(
     """Stages arriving during a poll wait for it; what the poll did not show is read."""
     plan = await text_alice(hass, emulator)
     coordinator = setup_entry.runtime_data.coordinators["messages"]
-    url = destination(emulator)
     emulator.requests.reset()
     # A poll in progress, played here by holding the lock polls take.
     async with coordinator._tracker_lock:  # noqa: SLF001
-        for stage in ("scheduled", "completed"):
-            assert (
-                await post(session, url, operation_events(plan.id, stage=stage)) == 200
-            )
-            await asyncio.sleep(0)
+        await post_stages(session, emulator, plan.id, "scheduled", "completed")
         # The poll finds the send scheduled, as it was when the poll began.
         await coordinator.tracker.async_read(plan.id, dt_util.utcnow())
         freezer.tick(timedelta(minutes=10))
@@ -547,14 +554,9 @@ async def test_stages_a_failed_read_was_for_are_polled_for_soon(
     coordinator = setup_entry.runtime_data.coordinators["messages"]
     await deliver(hass, emulator)
     freezer.tick(timedelta(minutes=10))
-    url = destination(emulator)
     emulator.configure_faults({"server_error": 1.0})
     async with coordinator._tracker_lock:  # noqa: SLF001
-        for stage in ("processing", "completed"):
-            assert (
-                await post(session, url, operation_events(plan.id, stage=stage)) == 200
-            )
-            await asyncio.sleep(0)
+        await post_stages(session, emulator, plan.id, "processing", "completed")
     await hass.async_block_till_done(wait_background_tasks=True)
     emulator.configure_faults({"server_error": 0.0})
     assert coordinator.data.operations[plan.id].status is not OperationStatus.COMPLETED
