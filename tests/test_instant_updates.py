@@ -39,6 +39,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from comms_emulator import Emulator, EmulatorConfig
+from comms_emulator.faults import RETRY_AFTER_SECONDS
 from comms_emulator.lifecycle import OperationPlan
 from custom_components.twilio_comms import instant_updates
 from custom_components.twilio_comms.api import OperationStatus
@@ -566,6 +567,48 @@ async def test_stages_a_failed_read_was_for_are_polled_for_soon(
     assert mine.count("operation_completed") == 1
 
 
+async def test_a_read_refused_with_429_leaves_the_poll_where_it_is(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+    session: ClientSession,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Twilio asking to slow down is not answered with a poll sooner."""
+    plan = await text_alice(hass, emulator)
+    await deliver(hass, emulator)
+    coordinator = setup_entry.runtime_data.coordinators["messages"]
+    emulator.configure_faults({"rate_limit": 1.0})
+    emulator.requests.reset()
+    await post_stages(session, emulator, plan.id, "completed")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    emulator.configure_faults({"rate_limit": 0.0})
+    await poll(hass, freezer, timedelta(seconds=RETRY_AFTER_SECONDS[1]))
+    assert emulator.requests[OPERATION_ROUTE] == 1
+    assert emulator.requests[OPERATIONS_ROUTE] == 0
+    assert coordinator.update_interval == RECONCILE_UPDATE_INTERVAL
+
+
+async def test_reads_failing_again_and_again_do_not_put_the_poll_off(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+    session: ClientSession,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Failed reads every 15 s: the poll the first one asked for still comes 20 s after it."""
+    plan = await text_alice(hass, emulator)
+    await deliver(hass, emulator)
+    emulator.configure_faults({"server_error": 1.0})
+    emulator.requests.reset()
+    for stage in ("processing", "completed"):
+        await post_stages(session, emulator, plan.id, stage)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        await poll(hass, freezer, timedelta(seconds=15))
+    assert emulator.requests[OPERATION_ROUTE] == 2
+    assert emulator.requests[OPERATIONS_ROUTE] >= 1
+
+
 async def test_a_read_during_a_polls_listing_is_not_undone_by_it(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,
@@ -745,23 +788,29 @@ async def test_a_poll_finding_what_no_event_brought_polls_as_usual(
     assert coordinator.update_interval != RECONCILE_UPDATE_INTERVAL
 
 
+@pytest.mark.parametrize("fault", ["server_error", "rate_limit", "unavailable"])
 async def test_a_failed_reconcile_poll_is_tried_again_at_the_active_pace(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,
     emulator: Emulator,
     freezer: FrozenDateTimeFactory,
+    fault: str,
 ) -> None:
-    """While events flow, a reconcile poll that fails leaves entities unavailable for 20 s, not 15 min."""
+    """While events flow, a failed reconcile poll is tried again in 20 s, or when Twilio asks.
+
+    Not at the reconcile pace: the entities are unavailable until then.
+    """
     coordinator = setup_entry.runtime_data.coordinators["messages"]
     await text_alice(hass, emulator)
     freezer.tick(timedelta(minutes=10))
     await deliver(hass, emulator)
     assert coordinator.events_flowing
-    emulator.configure_faults({"server_error": 1.0})
+    emulator.configure_faults({fault: 1.0})
     await poll(hass, freezer, RECONCILE_UPDATE_INTERVAL)
     assert hass.states.get(EVENT_ENTITY).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
-    emulator.configure_faults({"server_error": 0.0})
-    await poll(hass, freezer, ACTIVE_UPDATE_INTERVAL)
+    emulator.configure_faults({fault: 0.0})
+    # A 429 or 503 asks for up to RETRY_AFTER_SECONDS[1].
+    await poll(hass, freezer, timedelta(seconds=RETRY_AFTER_SECONDS[1]))
     assert hass.states.get(EVENT_ENTITY).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
     assert coordinator.events_flowing
     assert coordinator.update_interval == RECONCILE_UPDATE_INTERVAL

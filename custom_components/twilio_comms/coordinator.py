@@ -177,17 +177,15 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
     async def _async_update_data(self) -> ChannelData:
         """Refresh the channel and the recipients' statuses."""
         now = dt_util.utcnow()
+        if self.events_flowing:
+            # Should this poll fail, the entities are unavailable until one
+            # succeeds: the next comes at the active pace (or when Twilio
+            # asks), not the reconcile's. One that succeeds adapts it.
+            self.update_interval = ACTIVE_UPDATE_INTERVAL
         # What a poll waits for holds the lock for one GET, within the
         # client's timeout.
         async with self._tracker_lock:
-            try:
-                data = await self._async_refresh_tracker(now)
-            except UpdateFailed:
-                # The entities are unavailable until a poll succeeds: while
-                # events flow, that must not wait for the reconcile poll.
-                if self.events_flowing:
-                    self.update_interval = ACTIVE_UPDATE_INTERVAL
-                raise
+            data = await self._async_refresh_tracker(now)
             if self._recipients is not None and not self.events_flowing:
                 # Outside the refresh's deadline: a slow listing must not
                 # fail the poll. While events flow, message events bring the
@@ -299,10 +297,11 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         """Read an operation for its events, unless a read of it waits its turn.
 
         That one starts after these events came, so it sees at least as
-        much. A read that fails shows nothing, so the channel polls at the
-        active pace once instead of waiting for the reconcile poll. Only
-        unloading the entry cancels a read waiting its turn, and the
-        coordinator goes with it.
+        much. A read that fails shows nothing, so the next poll comes at the
+        active pace instead of the reconcile's (unless Twilio asked us to
+        slow down); later failures leave it where it is, so they cannot put
+        it off, nor one Twilio asked to wait for. Only unloading the entry cancels a read waiting its turn, and
+        the coordinator goes with it.
         """
         if (waiting := self._waiting_reads.get(operation_id)) is not None:
             waiting.update(stages)
@@ -317,7 +316,12 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
                 data = await self.tracker.async_read(operation_id, dt_util.utcnow())
         except TwilioCommsError as err:
             LOGGER.debug("Reading %s for its event failed: %s", operation_id, err)
-            if self.events_flowing:
+            # Refused with a 429: the reconcile poll comes well after any
+            # wait Twilio asks for.
+            if (
+                not isinstance(err, TwilioCommsRateLimitError)
+                and self.update_interval == RECONCILE_UPDATE_INTERVAL
+            ):
                 self.update_interval = ACTIVE_UPDATE_INTERVAL
                 self._schedule_refresh()
             return
