@@ -300,8 +300,8 @@ class ChannelCoordinator(DataUpdateCoordinator[ChannelData]):
         much. A read that fails shows nothing, so the next poll comes at the
         active pace instead of the reconcile's (unless Twilio asked us to
         slow down); later failures leave it where it is, so they cannot put
-        it off, nor one Twilio asked to wait for. Only unloading the entry cancels a read waiting its turn, and
-        the coordinator goes with it.
+        it off, nor one Twilio asked to wait for. Only unloading the entry
+        cancels a read waiting its turn, and the coordinator goes with it.
         """
         if (waiting := self._waiting_reads.get(operation_id)) is not None:
             waiting.update(stages)

@@ -270,11 +270,8 @@ def _push_section(push: dict[str, Any]) -> str:
     busy_per_send = busy_polling / max(hours["busy_polling"]["sends"], 1)
     busy_reads = busy["requests_by_route"].get(OPERATION_READ_ROUTE, 0)
     busy_bound = busy_polling / max(busy_reads, 1)
-    busy_goal = (
-        "meeting the 10× goal"
-        if push["ratios"]["busy"] >= PUSH_GOAL_RATIO
-        else "short of the 10× goal"
-    )
+    meets = push["ratios"]["busy"] >= PUSH_GOAL_RATIO
+    busy_goal = f"{'meeting' if meets else 'short of'} the {PUSH_GOAL_RATIO}× goal"
     injected = ", ".join(
         f"{kind} {count}" for kind, count in sorted(faulty["faults_injected"].items())
     )
